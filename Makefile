@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+BIN    := $(VENV)/bin
+LMS    := $(BIN)/lms
+
+.PHONY: run test install install-test browser lint bench clean-db
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## Serve the site on $(HOST):$(PORT) with the shipped content and demo data.
+run: install
+	$(LMS) init
+	$(LMS) demo
+	$(LMS) run --host $(HOST) --port $(PORT)
+
+## Chromium for the browser tests comes from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: chromium not installed and not root; browser tests will be skipped"; fi; }
+
+## Run the whole suite (on SQLite, or on LMS_DATABASE_URL when set).
+test: install-test browser
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python bench/run_all.py

@@ -1,0 +1,76 @@
+"""Forms for signing in, registering and editing one's profile."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from lms.auth.models import USER_KINDS
+
+
+def kind_choices():
+    labels = {
+        "civil_servant": _l("Civil servant / public employee"),
+        "student": _l("Student"),
+        "citizen": _l("Citizen"),
+    }
+    return [(k, labels[k]) for k in USER_KINDS]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    join_code = StringField(_l("Join code"), validators=[DataRequired(), Length(max=16)],
+                            description=_l("The code your teacher or unit gave you, e.g. K7MP2QXA."),
+                            render_kw={"autocapitalize": "characters", "autocomplete": "off"})
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)],
+                            description=_l("With accents, as on your ID card: Nguyễn Thị Hoà."),
+                            render_kw={"autocomplete": "name"})
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
+                           description=_l("Lower-case letters without accents, digits, dot or dash."),
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    kind = SelectField(_l("I am"), choices=kind_choices)
+    date_of_birth = DateField(_l("Date of birth (optional)"), validators=[Optional()])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=255)],
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 8 characters."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ProfileForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)],
+                            render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)], render_kw={"autocomplete": "email"})
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)], render_kw={"autocomplete": "tel"})
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password or one-time code"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 8 characters."), render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})

@@ -1,0 +1,81 @@
+"""Accounts and scoped roles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.orgs.models import Organization
+
+USER_KINDS = ("civil_servant", "student", "citizen")
+
+# admin is global; manager/teacher/author are scoped to an organisation subtree
+# (author may also be global); organizer/judge are scoped to a contest.
+ROLES = ("admin", "manager", "teacher", "author", "organizer", "judge")
+ORG_SCOPED_ROLES = ("manager", "teacher", "author")
+CONTEST_SCOPED_ROLES = ("organizer", "judge")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case: students often have no email, so the username is the key.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    date_of_birth: Mapped[date | None] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(32), default="citizen")
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Set when the password is a one-time code handed out by a teacher or an admin.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    one_time_code_expires_at: Mapped[datetime | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    deletion_requested_at: Mapped[datetime | None] = mapped_column()
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    org: Mapped[Organization | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", foreign_keys="RoleAssignment.user_id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active and self.deleted_at is None
+
+    @property
+    def is_admin(self) -> bool:
+        return any(r.role == "admin" for r in self.roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class RoleAssignment(db.Model):
+    __tablename__ = "role_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # Contests arrive with the contest module; the id is kept without a foreign key until then.
+    contest_id: Mapped[int | None] = mapped_column(index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+    org: Mapped[Organization | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "org_id", "contest_id", name="uq_role_assignment_scope"),
+    )

@@ -1,0 +1,262 @@
+"""Account rules: usernames, passwords, one-time codes, registration and roles."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.audit.services import record_audit
+from lms.auth.models import (
+    CONTEST_SCOPED_ROLES,
+    ORG_SCOPED_ROLES,
+    ROLES,
+    USER_KINDS,
+    RoleAssignment,
+    User,
+)
+from lms.auth.permissions import can_grant_role, grants_of
+from lms.core.errors import ServiceError
+from lms.core.text import nfc
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import find_org_by_join_code
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+# A few passwords people actually choose here; refusing them costs nothing.
+COMMON_PASSWORDS = frozenset(
+    {"12345678", "123456789", "1234567890", "password", "password1", "matkhau", "matkhau123",
+     "11111111", "00000000", "88888888", "abcd1234", "qwertyui", "iloveyou", "vietnam1"}
+)
+# Verifying against this keeps the timing of "no such user" close to "wrong password".
+_DUMMY_HASH = None
+
+
+def normalise_username(value: str | None) -> str:
+    return nfc(value or "").lower()
+
+
+def normalise_phone(value: str | None) -> str | None:
+    if not value:
+        return None
+    cleaned = re.sub(r"[\s.()-]", "", str(value))
+    return cleaned or None
+
+
+def validate_username(username: str) -> str | None:
+    if not USERNAME_RE.match(username):
+        return _l("Username must be 3-64 characters: lower-case letters without accents, digits, dot, dash or underscore, starting with a letter or digit.")
+    return None
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        return _l("Password must be at least %(n)d characters.", n=minimum)
+    if len(password) > 256:
+        return _l("Password must be at most 256 characters.")
+    if password.lower() in COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+        return _l("This password is too easy to guess; choose another.")
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password, user.username)
+    if problem:
+        raise ServiceError(problem, field="password")
+    user.password_hash = hash_password(password)
+    user.must_change_password = False
+    user.one_time_code_expires_at = None
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user whose password (or unexpired one-time code) matches, or None."""
+    global _DUMMY_HASH
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    if user is None or not user.password_hash or not user.is_active:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if user.must_change_password and user.one_time_code_expires_at and user.one_time_code_expires_at < utcnow():
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def issue_one_time_code(user: User, actor=None) -> str:
+    """Replace the password by a short random code the learner must change at first login."""
+    code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
+    user.password_hash = generate_password_hash(code, method=current_app.config["ONE_TIME_CODE_HASH_METHOD"])
+    user.must_change_password = True
+    user.one_time_code_expires_at = utcnow() + timedelta(days=current_app.config["ONE_TIME_CODE_DAYS"])
+    db.session.flush()
+    if actor is not None:
+        record_audit(actor, "user.one_time_code", target=user, org=user.org)
+    return code
+
+
+@dataclass
+class NewUser:
+    username: str
+    full_name: str
+    kind: str = "citizen"
+    org: Organization | None = None
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: date | None = None
+    password: str | None = None
+
+
+def user_field_problems(data: NewUser) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    problem = validate_username(data.username)
+    if problem:
+        problems["username"] = problem
+    if not data.full_name:
+        problems["full_name"] = _l("Full name is required.")
+    if data.kind not in USER_KINDS:
+        problems["kind"] = _l("Unknown kind of learner %(kind)s.", kind=data.kind)
+    if data.email and not EMAIL_RE.match(data.email):
+        problems["email"] = _l("%(email)s is not an email address.", email=data.email)
+    if data.phone and not PHONE_RE.match(data.phone):
+        problems["phone"] = _l("%(phone)s is not a phone number (8-15 digits).", phone=data.phone)
+    if data.date_of_birth and not (date(1900, 1, 1) <= data.date_of_birth <= date.today()):
+        problems["date_of_birth"] = _l("Date of birth is out of range.")
+    if data.password is not None:
+        problem = password_problem(data.password, data.username)
+        if problem:
+            problems["password"] = problem
+    return problems
+
+
+def create_user(data: NewUser, actor=None) -> User:
+    data.username = normalise_username(data.username)
+    data.full_name = nfc(data.full_name)
+    data.email = nfc(data.email) or None
+    data.phone = normalise_phone(data.phone)
+    problems = user_field_problems(data)
+    if not problems.get("username") and username_taken(data.username):
+        problems["username"] = _l("The username %(u)s is taken.", u=data.username)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ServiceError(message, field=field)
+    user = User(
+        username=data.username,
+        full_name=data.full_name,
+        kind=data.kind,
+        org=data.org,
+        email=data.email,
+        phone=data.phone,
+        date_of_birth=data.date_of_birth,
+        password_hash=hash_password(data.password) if data.password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if actor is not None:
+        record_audit(actor, "user.create", target=user, org=user.org, username=user.username)
+    return user
+
+
+def username_taken(username: str) -> bool:
+    return db.session.scalar(select(func.count()).where(User.username == username)) > 0
+
+
+def default_kind_for(org: Organization | None) -> str:
+    if org is not None and org.kind in ("school", "class"):
+        return "student"
+    if org is not None and org.kind in ("ministry", "province", "department", "district", "commune", "agency"):
+        return "civil_servant"
+    return "citizen"
+
+
+def register_with_join_code(join_code: str, data: NewUser) -> User:
+    org = find_org_by_join_code(join_code)
+    if org is None:
+        raise ServiceError(_l("This join code is not valid. Check it with your teacher or unit."), field="join_code")
+    data.org = org
+    user = create_user(data)
+    record_audit(user, "user.register", target=user, org=org, join_code=join_code.upper())
+    return user
+
+
+def update_profile(user: User, *, full_name: str, email: str | None, phone: str | None,
+                   date_of_birth: date | None, locale: str | None, actor=None) -> User:
+    data = NewUser(username=user.username, full_name=nfc(full_name), kind=user.kind,
+                   email=nfc(email) or None, phone=normalise_phone(phone), date_of_birth=date_of_birth)
+    problems = user_field_problems(data)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise ServiceError(message, field=field)
+    changes = {}
+    for field in ("full_name", "email", "phone", "date_of_birth"):
+        value = getattr(data, field)
+        if getattr(user, field) != value:
+            changes[field] = True
+            setattr(user, field, value)
+    if locale is not None:
+        user.locale = locale
+    db.session.flush()
+    if changes and actor is not None and actor.id != user.id:
+        record_audit(actor, "user.update", target=user, org=user.org, fields=sorted(changes))
+    return user
+
+
+def grant_role(actor, user: User, role: str, org: Organization | None = None, contest_id: int | None = None) -> RoleAssignment:
+    if role not in ROLES:
+        raise ServiceError(_l("Unknown role %(role)s.", role=role))
+    if role in ORG_SCOPED_ROLES and role != "author" and org is None:
+        raise ServiceError(_l("The role %(role)s needs an organisation.", role=role))
+    if role in CONTEST_SCOPED_ROLES and contest_id is None:
+        raise ServiceError(_l("The role %(role)s needs a contest.", role=role))
+    if role == "admin" and org is not None:
+        raise ServiceError(_l("Admin is a global role; leave the organisation empty."))
+    if not can_grant_role(grants_of(actor), role, org.path if org else None):
+        raise ServiceError(_l("You may not grant this role here."))
+    org_match = RoleAssignment.org_id == org.id if org else RoleAssignment.org_id.is_(None)
+    contest_match = (RoleAssignment.contest_id == contest_id) if contest_id else RoleAssignment.contest_id.is_(None)
+    existing = db.session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id, RoleAssignment.role == role, org_match, contest_match
+        )
+    )
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(user=user, role=role, org=org, contest_id=contest_id,
+                                granted_by_id=getattr(actor, "id", None))
+    db.session.add(assignment)
+    db.session.flush()
+    record_audit(actor, "role.grant", target=user, org=org, role=role,
+                 org_code=org.code if org else None, contest_id=contest_id)
+    return assignment
+
+
+def revoke_role(actor, assignment: RoleAssignment) -> None:
+    org = assignment.org
+    if not can_grant_role(grants_of(actor), assignment.role, org.path if org else None):
+        raise ServiceError(_l("You may not revoke this role."))
+    if assignment.role == "admin":
+        admins = db.session.scalar(select(func.count()).where(RoleAssignment.role == "admin"))
+        if admins <= 1:
+            raise ServiceError(_l("The last admin cannot be removed."))
+    user = assignment.user
+    record_audit(actor, "role.revoke", target=user, org=org, role=assignment.role,
+                 org_code=org.code if org else None, contest_id=assignment.contest_id)
+    db.session.delete(assignment)
+    db.session.flush()

@@ -1,0 +1,10 @@
+"""The `lms` console command: Flask's CLI bound to the app factory."""
+
+from flask.cli import FlaskGroup
+
+from lms import create_app
+
+main = FlaskGroup(
+    create_app=lambda: create_app(),
+    help="Manage the learning platform: init, demo, import-users, run ...",
+)

@@ -1,0 +1,71 @@
+"""Configuration classes.
+
+Values come, in increasing priority, from a class below, from ``instance/config.py``
+and from ``LMS_*`` environment variables (``LMS_DATABASE_URL``, ``LMS_SECRET_KEY``,
+``LMS_REDIS_URL``, ``LMS_SESSION_COOKIE_SECURE=true`` ...), so that an operator never
+edits code to deploy.
+"""
+
+from __future__ import annotations
+
+
+class Config:
+    SECRET_KEY: str | None = None
+    # Filled from LMS_DATABASE_URL or defaults to a SQLite file in the instance folder.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Redis gives a shared store for rate limits and cache across app servers.
+    REDIS_URL: str | None = None
+
+    LANGUAGES = ("vi", "en")
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # A learner on a slow phone may leave a form open for a long time; the token is
+    # bound to the session, which is enough protection.
+    WTF_CSRF_TIME_LIMIT = None
+
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default: scrypt N=32768, r=8, p=1
+    # One-time codes are random and short-lived, so a cheaper KDF setting is enough
+    # and lets a teacher print login slips for a whole school in one request.
+    ONE_TIME_CODE_HASH_METHOD = "scrypt:4096:8:1"
+    ONE_TIME_CODE_DAYS = 14
+    PASSWORD_MIN_LENGTH = 8
+
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    REGISTER_RATE_LIMIT = "10 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    ROSTER_MAX_ROWS = 200_000
+    PAGE_SIZE = 50
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    # Cheap hashes keep the suite fast; production always uses the default above.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    ONE_TIME_CODE_HASH_METHOD = "scrypt:1024:8:1"
+    SECRET_KEY = "testing-secret-key"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,82 @@
+"""Demo data for `make run`: a small tree from a province down to classes, and accounts
+for each role. Loading it twice changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from lms.auth.models import RoleAssignment, User
+from lms.auth.services import NewUser, create_user
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import create_org
+
+DEMO_PASSWORD = "demo-dvc-2026"
+
+# (code, name, kind, parent code, headcount, join code)
+DEMO_ORGS = [
+    ("VN", "Việt Nam", "other", None, None, None),
+    ("HN", "Thành phố Hà Nội", "province", "VN", None, None),
+    ("HN-SGDDT", "Sở Giáo dục và Đào tạo Hà Nội", "department", "HN", 120, None),
+    ("HN-THPT-CVA", "Trường THPT Chu Văn An", "school", "HN-SGDDT", 1500, None),
+    ("HN-THPT-CVA-11A1", "Lớp 11A1", "class", "HN-THPT-CVA", 42, "LOP11A1X"),
+    ("HN-THPT-CVA-11A2", "Lớp 11A2", "class", "HN-THPT-CVA", 40, "LOP11A2X"),
+    ("HN-THPT-VD", "Trường THPT Việt Đức", "school", "HN-SGDDT", 1700, None),
+    ("HN-THPT-VD-10A1", "Lớp 10A1", "class", "HN-THPT-VD", 45, "LOP10A1X"),
+    ("HN-PHUONG-BD", "UBND phường Ba Đình", "commune", "HN", 60, "PBADINH2"),
+    ("LC", "Tỉnh Lào Cai", "province", "VN", None, None),
+    ("LC-XA-SAPA", "UBND xã Sa Pa", "commune", "LC", 35, "XASAPA26"),
+]
+
+# (username, full name, kind, org code, roles as (role, org code or None))
+DEMO_USERS = [
+    ("admin", "Quản trị hệ thống", "civil_servant", "VN", [("admin", None)]),
+    ("quanly.sgd", "Trần Thị Thu Hương", "civil_servant", "HN-SGDDT", [("manager", "HN-SGDDT")]),
+    ("gv.cva", "Lê Văn Đức", "civil_servant", "HN-THPT-CVA", [("teacher", "HN-THPT-CVA-11A1")]),
+    ("hs.an", "Nguyễn Văn An", "student", "HN-THPT-CVA-11A1", []),
+    ("hs.hoa", "Phạm Thị Hoà", "student", "HN-THPT-CVA-11A1", []),
+    ("hs.minh", "Đỗ Quang Minh", "student", "HN-THPT-VD-10A1", []),
+    ("cb.badinh", "Hoàng Thị Lụa", "civil_servant", "HN-PHUONG-BD", []),
+    ("cb.sapa", "Giàng A Páo", "civil_servant", "LC-XA-SAPA", [("manager", "LC-XA-SAPA")]),
+]
+
+
+def load_demo_data() -> list[str]:
+    report = []
+    orgs: dict[str, Organization] = {
+        o.code: o for o in db.session.scalars(select(Organization))
+    }
+    created_orgs = 0
+    for code, name, kind, parent_code, headcount, join_code in DEMO_ORGS:
+        if code in orgs:
+            continue
+        org = create_org(code, name, kind, parent=orgs.get(parent_code), headcount=headcount)
+        org.join_code = join_code
+        orgs[code] = org
+        created_orgs += 1
+    db.session.flush()
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS])))}
+    created_users = 0
+    for username, full_name, kind, org_code, roles in DEMO_USERS:
+        user = users.get(username)
+        if user is None:
+            user = create_user(NewUser(username=username, full_name=full_name, kind=kind,
+                                       org=orgs[org_code], password=DEMO_PASSWORD,
+                                       date_of_birth=date(2009, 5, 1) if kind == "student" else None))
+            created_users += 1
+        for role, scope in roles:
+            held = db.session.scalar(select(RoleAssignment).where(
+                RoleAssignment.user_id == user.id, RoleAssignment.role == role))
+            if held is None:
+                assignment = RoleAssignment(user=user, role=role, org=orgs.get(scope) if scope else None)
+                db.session.add(assignment)
+    db.session.flush()
+    report.append(f"Demo organisations: {created_orgs} created, {len(DEMO_ORGS) - created_orgs} already there.")
+    report.append(f"Demo accounts: {created_users} created, {len(DEMO_USERS) - created_users} already there.")
+    report.append(f"Sign in as admin / quanly.sgd / gv.cva / hs.an with the password {DEMO_PASSWORD}")
+    report.append("Join codes: LOP11A1X (class 11A1), XASAPA26 (commune Sa Pa).")
+    return report
+
+

@@ -1,0 +1,31 @@
+"""Translation catalogues: Vietnamese is the default language, English the second.
+
+Message ids in the code are English; ``translations/vi`` holds the Vietnamese text.
+Compiled ``.mo`` files are build output (not committed), so they are compiled here
+whenever a ``.po`` file is newer, which keeps ``pip install -e .`` enough to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def compile_catalogs_if_stale(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    compiled = []
+    for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh)
+        tmp = mo_path.with_suffix(".mo.tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog, use_fuzzy=False)
+        tmp.replace(mo_path)  # atomic, so parallel workers never read half a file
+        compiled.append(mo_path)
+    return compiled

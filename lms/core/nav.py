@@ -1,0 +1,24 @@
+"""The main menu: each entry shows only to people who may open it."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from lms.auth.permissions import has_any_people_scope, is_admin
+
+# (endpoint, label, who sees it)
+NAV_ENTRIES = [
+    ("orgs.index", _l("Organisations"), has_any_people_scope),
+    ("users.index", _l("People"), has_any_people_scope),
+    ("roster.index", _l("Import roster"), has_any_people_scope),
+    ("audit.index", _l("Audit log"), is_admin),
+]
+
+
+def nav_items(user) -> list[dict]:
+    items = []
+    for endpoint, label, allowed in NAV_ENTRIES:
+        if endpoint in current_app.view_functions and allowed(user):
+            items.append({"url": url_for(endpoint), "label": label})
+    return items

@@ -1,0 +1,198 @@
+"""Wiring of configuration, extensions, security headers and i18n onto an app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lms.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def configure(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+    _configure_database_url(app)
+    _configure_stores(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+
+    from lms.core import i18n
+
+    i18n.compile_catalogs_if_stale()
+    app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["asset_version"] = _asset_version(app)
+    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 7 * 24 * 3600)
+    app.after_request(set_security_headers)
+    app.before_request(_before_request)
+
+    from lms.core.nav import nav_items
+
+    app.jinja_env.globals["nav_items"] = lambda: nav_items(current_user)
+
+    from lms.core.views import register_error_pages
+
+    register_error_pages(app)
+    login_manager.user_loader(_load_user)
+    # Models must be imported so that metadata (and Alembic) see every table.
+    import lms.models  # noqa: F401
+
+
+def _asset_version(app: Flask) -> str:
+    """A short hash of the static files: links carry it, so phones may cache them for a week."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(app.static_folder).rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """Without LMS_SECRET_KEY, generate one key into the instance folder, once, so that
+    every worker and every restart signs sessions with the same key."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if not key:  # another worker is writing it right now
+        import time
+
+        time.sleep(0.2)
+        key = path.read_text().strip()
+    app.config["SECRET_KEY"] = key
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _configure_database_url(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "lms.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+
+
+def _configure_stores(app: Flask) -> None:
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url)
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+        app.config.setdefault("CACHE_KEY_PREFIX", "lms:")
+    else:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - driver hook
+    """Foreign keys on, and WAL so readers never block the writer under gunicorn."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    lang = session.get("lang")
+    if lang in languages:
+        return lang
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if getattr(g, "no_store", False) or (current_user and getattr(current_user, "is_authenticated", False)):
+        # Pages with personal data must not sit in a shared phone's or proxy's cache.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _load_user(user_id: str):
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from lms.auth.models import RoleAssignment, User
+
+    if not str(user_id).isdigit():
+        return None
+    return db.session.scalar(
+        select(User)
+        .where(User.id == int(user_id))
+        .options(selectinload(User.roles).joinedload(RoleAssignment.org), selectinload(User.org))
+    )
+
+
+# Endpoints reachable while a one-time code must still be replaced.
+_PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static", "core.set_language", "core.healthz"}
+
+
+def _before_request():
+    from flask import redirect, url_for
+
+    from lms.audit.services import current_ip
+
+    current_ip.set(request.remote_addr)
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _PASSWORD_CHANGE_ALLOWED
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None

@@ -1,0 +1,93 @@
+"""Home page, language switch, health check and error pages."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import text
+
+from lms.core.safety import safe_next_url
+from lms.extensions import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next_url(request.form.get("next")) or url_for("core.home"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers, 503 when not."""
+    result = {"status": "ok", "database": "ok"}
+    status = 200
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any driver error means "not reachable" to a probe
+        db.session.rollback()
+        result.update(status="error", database="unreachable")
+        status = 503
+    if current_app.config.get("REDIS_URL"):
+        from lms.extensions import cache
+
+        try:
+            cache.cache._write_client.ping()
+            result["redis"] = "ok"
+        except Exception:
+            result["redis"] = "unreachable"
+    return jsonify(result), status
+
+
+def _error_page(code: int, title, message):
+    def handler(error):
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify({"error": str(title)}), code
+        return render_template("core/error.html", code=code, title=title, message=message), code
+
+    return handler
+
+
+def register_error_pages(app) -> None:
+    from flask_babel import lazy_gettext as _l
+    from flask_wtf.csrf import CSRFError
+
+    app.register_error_handler(400, _error_page(400, _l("Bad request"), _l("The request could not be understood.")))
+    app.register_error_handler(403, _error_page(403, _l("Not allowed"), _l("You do not have access to this page.")))
+    app.register_error_handler(404, _error_page(404, _l("Page not found"), _l("This page does not exist or you do not have access to it.")))
+    app.register_error_handler(
+        429, _error_page(429, _l("Too many attempts"), _l("Please wait a moment before trying again."))
+    )
+    app.register_error_handler(
+        CSRFError,
+        lambda e: (
+            render_template(
+                "core/error.html", code=400, title=_l("The form expired"),
+                message=_l("The page was open too long or was sent from elsewhere. Go back, reload the page and try again."),
+            ),
+            400,
+        ),
+    )
+    app.register_error_handler(
+        500, _error_page(500, _l("Something went wrong"), _l("The error was recorded. Please try again later."))
+    )

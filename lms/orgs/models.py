@@ -1,0 +1,62 @@
+"""The organisation tree: ministries, provinces, communes, agencies, schools, classes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+ORG_KINDS = (
+    "ministry",
+    "province",
+    "department",
+    "district",
+    "commune",
+    "agency",
+    "school",
+    "class",
+    "other",
+)
+
+# Binary ("C") collation on PostgreSQL so that range scans over the materialised path
+# compare bytes, as SQLite does; a locale collation would ignore the "/" separators.
+PathString = String(1024).with_variant(String(1024, collation="C"), "postgresql")
+
+
+class Organization(db.Model):
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), default="other")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # Materialised path of ids, e.g. "/1/7/42/": a subtree is one index range scan.
+    path: Mapped[str] = mapped_column(PathString, default="", index=True)
+    depth: Mapped[int] = mapped_column(default=0)
+    headcount: Mapped[int | None] = mapped_column()
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Organization | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list[Organization]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Organization.name"
+    )
+    merged_into: Mapped[Organization | None] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
+
+    __table_args__ = (Index("ix_organization_kind_active", "kind", "active"),)
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.code}>"
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part][:-1]

@@ -1,0 +1,264 @@
+"""Organisation tree rules: create, move, merge, subtree queries, join codes.
+
+The tree is stored as a materialised path of ids ("/1/7/42/"). A subtree is the
+range ``path >= P and path < P[:-1] + "0"`` ('0' is the byte after '/'), which a
+plain B-tree index answers on SQLite and PostgreSQL alike, without recursion.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, and_, func, literal, select, update
+
+from lms.audit.services import record_audit
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import nfc
+from lms.extensions import db
+from lms.orgs.models import ORG_KINDS, Organization
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread
+JOIN_CODE_LENGTH = 8
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+# Columns elsewhere that point at an organisation and follow it on a merge.
+# Areas that add such columns register them with ``register_org_reference``.
+_ORG_REFERENCES: list = []
+
+
+def register_org_reference(column) -> None:
+    if column not in _ORG_REFERENCES:
+        _ORG_REFERENCES.append(column)
+
+
+def subtree_range(path: str) -> tuple[str, str]:
+    """The half-open key range holding ``path`` and all its descendants."""
+    return path, path[:-1] + "0"
+
+
+def is_within(path: str, ancestor_path: str) -> bool:
+    return path.startswith(ancestor_path)
+
+
+def subtree_clause(path: str, column=Organization.path):
+    low, high = subtree_range(path)
+    return and_(column >= low, column < high)
+
+
+def get_org_by_code(code: str) -> Organization:
+    org = db.session.scalar(select(Organization).where(Organization.code == code.strip()))
+    if org is None:
+        raise NotFound(_l("No organisation has the code %(code)s.", code=code))
+    return org
+
+
+def validate_org_fields(code: str, name: str, kind: str, headcount) -> list[str]:
+    errors = []
+    if not code or not CODE_RE.match(code):
+        errors.append(_l("Code must be 1-64 letters, digits, dots, dashes or underscores."))
+    if not name or not name.strip():
+        errors.append(_l("Name is required."))
+    if kind not in ORG_KINDS:
+        errors.append(_l("Unknown kind %(kind)s.", kind=kind))
+    if headcount is not None and headcount < 0:
+        errors.append(_l("Headcount cannot be negative."))
+    return errors
+
+
+def create_org(
+    code: str,
+    name: str,
+    kind: str = "other",
+    parent: Organization | None = None,
+    headcount: int | None = None,
+    actor=None,
+) -> Organization:
+    code = (code or "").strip()
+    errors = validate_org_fields(code, name, kind, headcount)
+    if errors:
+        raise ServiceError(errors[0])
+    if db.session.scalar(select(Organization.id).where(Organization.code == code)):
+        raise ServiceError(_l("The code %(code)s is already used by another organisation.", code=code), field="code")
+    if parent is not None and not parent.active:
+        raise ServiceError(_l("%(name)s was merged or closed; choose an active parent.", name=parent.name))
+    org = Organization(code=code, name=nfc(name), kind=kind, parent=parent, headcount=headcount)
+    db.session.add(org)
+    db.session.flush()  # the id is part of the path
+    org.path = (parent.path if parent else "/") + f"{org.id}/"
+    org.depth = parent.depth + 1 if parent else 0
+    db.session.flush()
+    if actor is not None:
+        record_audit(actor, "org.create", target=org, org=org, code=code)
+    return org
+
+
+def update_org(org: Organization, *, name: str, kind: str, headcount: int | None, code: str | None = None, actor=None) -> Organization:
+    code = (code or org.code).strip()
+    errors = validate_org_fields(code, name, kind, headcount)
+    if errors:
+        raise ServiceError(errors[0])
+    if code != org.code and db.session.scalar(select(Organization.id).where(Organization.code == code)):
+        raise ServiceError(_l("The code %(code)s is already used by another organisation.", code=code), field="code")
+    changes = {}
+    for field, value in (("code", code), ("name", nfc(name)), ("kind", kind), ("headcount", headcount)):
+        if getattr(org, field) != value:
+            changes[field] = [getattr(org, field), value]
+            setattr(org, field, value)
+    db.session.flush()
+    if changes and actor is not None:
+        record_audit(actor, "org.update", target=org, org=org, changes=changes)
+    return org
+
+
+def move_org(org: Organization, new_parent: Organization | None, actor=None) -> Organization:
+    """Re-hang a unit (and everything under it) elsewhere; people and records stay attached."""
+    if new_parent is not None:
+        if is_within(new_parent.path, org.path):
+            raise ServiceError(_l("Cannot move %(name)s under itself or one of its own units.", name=org.name))
+        if not new_parent.active:
+            raise ServiceError(_l("%(name)s was merged or closed; choose an active parent.", name=new_parent.name))
+    old_path = org.path
+    new_path = (new_parent.path if new_parent else "/") + f"{org.id}/"
+    if new_path == old_path:
+        return org
+    depth_shift = (new_parent.depth + 1 if new_parent else 0) - org.depth
+    old_parent_code = org.parent.code if org.parent else None
+    db.session.flush()
+    # One statement rewrites the prefix of the whole subtree.
+    db.session.execute(
+        update(Organization)
+        .where(subtree_clause(old_path))
+        .values(
+            path=literal(new_path, String()) + func.substr(Organization.path, len(old_path) + 1),
+            depth=Organization.depth + depth_shift,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    org.parent_id = new_parent.id if new_parent else None
+    db.session.flush()
+    db.session.expire_all()
+    if actor is not None:
+        record_audit(
+            actor, "org.move", target=org, org=org,
+            from_parent=old_parent_code, to_parent=new_parent.code if new_parent else None,
+        )
+    return db.session.get(Organization, org.id)
+
+
+def merge_org(source: Organization, target: Organization, actor=None) -> Organization:
+    """Fold ``source`` into ``target`` (as provinces and communes merged in 2025): its
+    sub-units move under the target, its people and records point at the target, and
+    the source stays as an inactive record so that history still resolves."""
+    from lms.auth.models import RoleAssignment, User
+
+    if source.id == target.id:
+        raise ServiceError(_l("A unit cannot be merged into itself."))
+    if is_within(target.path, source.path):
+        raise ServiceError(_l("Cannot merge %(name)s into one of its own units.", name=source.name))
+    if not source.active or not target.active:
+        raise ServiceError(_l("Both units must be active to merge."))
+    for child in list(source.children):
+        move_org(child, target)
+    db.session.refresh(source)
+    db.session.refresh(target)
+    moved_users = db.session.execute(
+        update(User).where(User.org_id == source.id).values(org_id=target.id)
+    ).rowcount
+    # A role held on both units would collide after the merge: keep the target's.
+    duplicate_ids = _colliding_role_ids(source.id, target.id)
+    if duplicate_ids:
+        db.session.execute(
+            RoleAssignment.__table__.delete().where(RoleAssignment.id.in_(duplicate_ids))
+        )
+    db.session.execute(update(RoleAssignment).where(RoleAssignment.org_id == source.id).values(org_id=target.id))
+    for column in _ORG_REFERENCES:
+        db.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))
+    if target.headcount is not None or source.headcount is not None:
+        target.headcount = (target.headcount or 0) + (source.headcount or 0)
+    source.active = False
+    source.merged_into_id = target.id
+    source.join_code = None
+    db.session.flush()
+    db.session.expire_all()
+    if actor is not None:
+        record_audit(actor, "org.merge", target=target, org=target, source=source.code, moved_users=moved_users)
+    return db.session.get(Organization, target.id)
+
+
+def _colliding_role_ids(source_id: int, target_id: int) -> list[int]:
+    from lms.auth.models import RoleAssignment
+
+    on_target = {
+        (r.user_id, r.role, r.contest_id)
+        for r in db.session.scalars(select(RoleAssignment).where(RoleAssignment.org_id == target_id))
+    }
+    return [
+        r.id
+        for r in db.session.scalars(select(RoleAssignment).where(RoleAssignment.org_id == source_id))
+        if (r.user_id, r.role, r.contest_id) in on_target
+    ]
+
+
+def generate_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def regenerate_join_code(org: Organization, actor=None) -> str:
+    """A new code invalidates the old one, e.g. after it leaked outside the class."""
+    while True:
+        code = generate_join_code()
+        if not db.session.scalar(select(Organization.id).where(Organization.join_code == code)):
+            break
+    org.join_code = code
+    db.session.flush()
+    if actor is not None:
+        record_audit(actor, "org.join_code", target=org, org=org)
+    return code
+
+
+def disable_join_code(org: Organization, actor=None) -> None:
+    org.join_code = None
+    db.session.flush()
+    if actor is not None:
+        record_audit(actor, "org.join_code_disabled", target=org, org=org)
+
+
+def find_org_by_join_code(code: str) -> Organization | None:
+    code = (code or "").strip().upper().replace(" ", "").replace("-", "")
+    if not code:
+        return None
+    return db.session.scalar(
+        select(Organization).where(Organization.join_code == code, Organization.active.is_(True))
+    )
+
+
+def subtree_query(root: Organization | None = None, include_inactive: bool = False):
+    stmt = select(Organization)
+    if root is not None:
+        stmt = stmt.where(subtree_clause(root.path))
+    if not include_inactive:
+        stmt = stmt.where(Organization.active.is_(True))
+    return stmt.order_by(Organization.path)
+
+
+def build_tree(orgs: list[Organization]) -> list[tuple[Organization, int]]:
+    """Depth-first order with children sorted by name, from one flat list (no queries)."""
+    by_parent: dict[int | None, list[Organization]] = {}
+    ids = {o.id for o in orgs}
+    for org in orgs:
+        parent = org.parent_id if org.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(org)
+    for children in by_parent.values():
+        children.sort(key=lambda o: (o.name.casefold(), o.code))
+    result: list[tuple[Organization, int]] = []
+    min_depth = min((o.depth for o in orgs), default=0)
+
+    def walk(parent_id):
+        for org in by_parent.get(parent_id, []):
+            result.append((org, org.depth - min_depth))
+            walk(org.id)
+
+    walk(None)
+    return result
