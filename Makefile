@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 ## Serve the site on $(HOST):$(PORT) with the shipped content and demo data.
 run: install
 	$(LMS) init
+	$(LMS) sync-content
 	$(LMS) demo
 	$(LMS) run --host $(HOST) --port $(PORT)
 

@@ -23,12 +23,14 @@ BLUEPRINT_MODULES = (
     "lms.roster.views",
     "lms.audit.views",
     "lms.privacy.views",
+    "lms.courses.views",
 )
 CLI_MODULES = (
     "lms.core.cli",
     "lms.orgs.cli",
     "lms.auth.cli",
     "lms.roster.cli",
+    "lms.courses.cli",
 )
 
 

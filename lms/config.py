@@ -8,6 +8,10 @@ edits code to deploy.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+
 
 class Config:
     SECRET_KEY: str | None = None
@@ -41,6 +45,9 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     REGISTER_RATE_LIMIT = "10 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+
+    COURSES_DIR = str(_ROOT / "courses")
+    QUIZZES_DIR = str(_ROOT / "quizzes")
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     ROSTER_MAX_ROWS = 200_000

@@ -47,6 +47,10 @@ def _template(tmp_path_factory):
     path = base / "template.sqlite3"
     app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=str(base))
     _migrate(app)
+    with app.app_context():
+        with db.engine.connect() as conn:  # fold the WAL into the file before it is copied
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
     return path
 
 

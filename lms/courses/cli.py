@@ -1,0 +1,55 @@
+"""`lms check-content` and `lms sync-content`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lms.courses.content import check
+
+
+@click.command("check-content")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--quizzes", "quizzes_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of question banks (default: quizzes/ of the project).")
+def check_content_command(paths, quizzes_dir):
+    """Check course folders without touching the database; print path:line: message per problem."""
+    from lms import PROJECT_ROOT
+
+    paths = list(paths) or [PROJECT_ROOT / "courses"]
+    quizzes_dir = quizzes_dir or PROJECT_ROOT / "quizzes"
+    courses, problems = check(paths, quizzes_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    lessons = sum(len(c.lessons) for c in courses)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(courses)} course(s), {lessons} lesson(s).")
+
+
+@click.command("sync-content")
+@with_appcontext
+def sync_content_command():
+    """Check, then load courses into the database in one transaction (all or nothing)."""
+    from lms.courses.sync import ContentError, sync_content
+    from lms.extensions import db
+
+    try:
+        report = sync_content(Path(current_app.config["COURSES_DIR"]), Path(current_app.config["QUIZZES_DIR"]))
+    except ContentError as err:
+        db.session.rollback()
+        for problem in err.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(err.problems)} problem(s); nothing was changed.", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+commands = [check_content_command, sync_content_command]

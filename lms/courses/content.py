@@ -1,0 +1,311 @@
+"""Reading and checking course folders, without a database.
+
+``check`` is what ``lms check-content`` runs (fast enough for a pre-commit hook) and
+what ``lms sync-content`` runs before touching the database: every problem comes back
+as ``path:line: message`` so an author can jump to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from lms.courses.render import RENDERER_VERSION
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LESSON_FILE_RE = re.compile(r"^(?P<num>\d{2})-(?P<slug>[a-z0-9][a-z0-9-]*?)(?:\.(?P<lang>[a-z]{2}))?\.md$")
+COURSE_FILE_RE = re.compile(r"^course(?:\.(?P<lang>[a-z]{2}))?\.md$")
+AUDIENCES = ("civil_servant", "student", "citizen")
+LANGUAGES = ("vi", "en")
+
+COURSE_KEYS = {
+    "title": str, "summary": str, "audience": list, "language": str, "estimated_minutes": int,
+    "quiz": str, "pass_score": int, "certificate": bool, "version": int,
+}
+COURSE_REQUIRED = ("title", "summary", "audience")
+TRANSLATION_KEYS = {"title": str, "summary": str}
+LESSON_KEYS = {"title": str, "minutes": int}
+LESSON_REQUIRED = ("title",)
+
+LINK_RE = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+UNSAFE_RES = [
+    (re.compile(r"<\s*(script|iframe|object|embed|style|form|input|button|link|meta|base|svg|math)\b", re.I),
+     "unsafe HTML: <{0}> is not allowed"),
+    (re.compile(r"<[^>]*\son[a-z]+\s*=", re.I), "unsafe HTML: event attributes (on...=) are not allowed"),
+    (re.compile(r"(javascript|vbscript|data)\s*:", re.I), "unsafe link: {0}: URLs are not allowed"),
+]
+FENCE_LINE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Document:
+    path: Path
+    meta: dict
+    body: str
+    body_line: int  # line number of the first body line in the file
+    digest: str
+
+
+@dataclass
+class LessonSource:
+    number: int
+    slug: str
+    doc: Document
+    translations: dict[str, Document] = field(default_factory=dict)
+
+
+@dataclass
+class CourseSource:
+    slug: str
+    root: Path
+    doc: Document
+    translations: dict[str, Document] = field(default_factory=dict)
+    lessons: list[LessonSource] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        h = hashlib.sha256(RENDERER_VERSION.encode())
+        for d in [self.doc, *self.translations.values()]:
+            h.update(d.digest.encode())
+        return h.hexdigest()
+
+
+def read_document(path: Path, problems: list[Problem]) -> Document | None:
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        problems.append(Problem(str(path), 1, f"not UTF-8 ({err.reason} at byte {err.start})"))
+        return None
+    except OSError as err:
+        problems.append(Problem(str(path), 1, f"cannot read: {err.strerror}"))
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if unicodedata.normalize("NFC", text) != text:
+        line = next((i for i, ln in enumerate(text.split("\n"), 1) if unicodedata.normalize("NFC", ln) != ln), 1)
+        problems.append(Problem(str(path), line, "text is not in Unicode NFC form (convert the file to NFC)"))
+        text = unicodedata.normalize("NFC", text)
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.append(Problem(str(path), 1, "missing front matter: the file must start with a line '---'"))
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        problems.append(Problem(str(path), 1, "front matter is not closed by a line '---'"))
+        return None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        problems.append(Problem(str(path), line, f"bad YAML: {getattr(err, 'problem', None) or err}"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(str(path), 2, "front matter must be a mapping of key: value lines"))
+        return None
+    digest = hashlib.sha256(raw).hexdigest()
+    return Document(path, meta, "\n".join(lines[end + 1:]), end + 2, digest)
+
+
+def _key_line(doc: Document, key: str) -> int:
+    for i, line in enumerate(doc.path.read_text(encoding="utf-8", errors="replace").split("\n"), 1):
+        if line.startswith(f"{key}:"):
+            return i
+    return 2
+
+
+def check_meta(doc: Document, schema: dict, required: tuple, problems: list[Problem]) -> None:
+    for key in doc.meta:
+        if key not in schema:
+            known = ", ".join(schema)
+            problems.append(Problem(str(doc.path), _key_line(doc, key), f"unknown key '{key}' (known keys: {known})"))
+    for key in required:
+        if doc.meta.get(key) in (None, "", []):
+            problems.append(Problem(str(doc.path), 2, f"missing required key '{key}'"))
+    for key, kind in schema.items():
+        value = doc.meta.get(key)
+        if value is None:
+            continue
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            problems.append(Problem(str(doc.path), _key_line(doc, key), f"'{key}' must be {kind.__name__}, got {value!r}"))
+
+
+def check_body(doc: Document, course_root: Path, lesson_files: set[str], problems: list[Problem]) -> None:
+    in_fence = False
+    for offset, line in enumerate(doc.body.split("\n")):
+        number = doc.body_line + offset
+        if FENCE_LINE_RE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        for pattern, message in UNSAFE_RES:
+            m = pattern.search(line)
+            if m:
+                problems.append(Problem(str(doc.path), number, message.format(m.group(1) if m.groups() else "")))
+        for m in LINK_RE.finditer(line):
+            is_image, target = m.group(1) == "!", m.group(2)
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I) or target.startswith(("#", "/")):
+                continue
+            name = target.split("#", 1)[0]
+            if not name:
+                continue
+            if "/" in name or "\\" in name or name.startswith(".."):
+                problems.append(Problem(str(doc.path), number, f"link '{target}' must point to a file beside the lesson"))
+            elif is_image:
+                if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                    problems.append(Problem(str(doc.path), number, f"image '{name}' is not a picture type ({', '.join(sorted(IMAGE_SUFFIXES))})"))
+                elif not (course_root / name).is_file():
+                    problems.append(Problem(str(doc.path), number, f"image '{name}' does not exist beside the lesson"))
+            elif name.endswith(".md"):
+                if name not in lesson_files:
+                    problems.append(Problem(str(doc.path), number, f"broken link: no lesson file '{name}' in this course"))
+            elif not (course_root / name).is_file():
+                problems.append(Problem(str(doc.path), number, f"broken link: '{name}' does not exist beside the lesson"))
+
+
+def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -> CourseSource | None:
+    slug = root.name
+    if not SLUG_RE.match(slug):
+        problems.append(Problem(str(root), 1, f"course folder name '{slug}' must be lower-case letters, digits and dashes"))
+        return None
+    course_file = root / "course.md"
+    if not course_file.is_file():
+        problems.append(Problem(str(root), 1, "missing course.md"))
+        return None
+    doc = read_document(course_file, problems)
+    if doc is None:
+        return None
+    check_meta(doc, COURSE_KEYS, COURSE_REQUIRED, problems)
+    meta = doc.meta
+    for value in meta.get("audience") or []:
+        if value not in AUDIENCES:
+            problems.append(Problem(str(course_file), _key_line(doc, "audience"),
+                                    f"unknown audience '{value}' (use {', '.join(AUDIENCES)})"))
+    if meta.get("language", "vi") not in LANGUAGES:
+        problems.append(Problem(str(course_file), _key_line(doc, "language"), f"language must be one of {', '.join(LANGUAGES)}"))
+    score = meta.get("pass_score")
+    if isinstance(score, int) and not 0 <= score <= 100:
+        problems.append(Problem(str(course_file), _key_line(doc, "pass_score"), "pass_score must be a percentage from 0 to 100"))
+    quiz = meta.get("quiz")
+    if isinstance(quiz, str) and quizzes_dir is not None and not (quizzes_dir / f"{quiz}.md").is_file():
+        problems.append(Problem(str(course_file), _key_line(doc, "quiz"), f"missing quiz: no file {quizzes_dir / (quiz + '.md')}"))
+    if meta.get("certificate") and not quiz:
+        pass  # a certificate for reading alone is allowed
+
+    course = CourseSource(slug=slug, root=root, doc=doc)
+    lesson_files = set()
+    by_number: dict[int, LessonSource] = {}
+    slugs: dict[str, Path] = {}
+    translation_files = []
+    for path in sorted(root.iterdir()):
+        if path.name.startswith(".") or path.is_dir() or path.suffix != ".md":
+            continue
+        m_course = COURSE_FILE_RE.match(path.name)
+        if m_course:
+            if m_course.group("lang"):
+                tdoc = read_document(path, problems)
+                if tdoc is not None:
+                    check_meta(tdoc, TRANSLATION_KEYS, ("title",), problems)
+                    course.translations[m_course.group("lang")] = tdoc
+            continue
+        m = LESSON_FILE_RE.match(path.name)
+        if not m:
+            problems.append(Problem(str(path), 1, "lesson file names look like 01-lesson-slug.md (or 01-lesson-slug.en.md)"))
+            continue
+        lesson_files.add(path.name)
+        if m.group("lang"):
+            translation_files.append((path, m))
+            continue
+        number, lslug = int(m.group("num")), m.group("slug")
+        ldoc = read_document(path, problems)
+        if ldoc is None:
+            continue
+        check_meta(ldoc, LESSON_KEYS, LESSON_REQUIRED, problems)
+        if number in by_number:
+            problems.append(Problem(str(path), 1, f"duplicate lesson number {m.group('num')} (also {by_number[number].doc.path.name})"))
+            continue
+        if lslug in slugs:
+            problems.append(Problem(str(path), 1, f"duplicate lesson slug '{lslug}' (also {slugs[lslug].name})"))
+            continue
+        slugs[lslug] = path
+        by_number[number] = LessonSource(number=number, slug=lslug, doc=ldoc)
+    # Translations after every base lesson is known ("01-a.en.md" sorts before "01-a.md").
+    for path, m in translation_files:
+        number, lslug, lang = int(m.group("num")), m.group("slug"), m.group("lang")
+        ldoc = read_document(path, problems)
+        if ldoc is None:
+            continue
+        check_meta(ldoc, LESSON_KEYS, LESSON_REQUIRED, problems)
+        if lang == meta.get("language", "vi") or lang not in LANGUAGES:
+            problems.append(Problem(str(path), 1, f"translation language '{lang}' must be another of {', '.join(LANGUAGES)}"))
+            continue
+        base = by_number.get(number)
+        if base is None or base.slug != lslug:
+            problems.append(Problem(str(path), 1, f"translation has no matching lesson {m.group('num')}-{lslug}.md"))
+            continue
+        base.translations[lang] = ldoc
+    course.lessons = [by_number[n] for n in sorted(by_number)]
+    if not course.lessons:
+        problems.append(Problem(str(course_file), 1, "a course needs at least one lesson file (01-....md)"))
+    for d in [doc, *course.translations.values()]:
+        check_body(d, root, lesson_files, problems)
+    for lesson in course.lessons:
+        for d in [lesson.doc, *lesson.translations.values()]:
+            check_body(d, root, lesson_files, problems)
+    return course
+
+
+def find_course_dirs(paths: list[Path]) -> list[Path]:
+    """Accept the courses folder itself, single course folders, or single files in one."""
+    dirs: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            path = path.parent
+        if (path / "course.md").exists() or (path.is_dir() and any(LESSON_FILE_RE.match(p.name) for p in path.iterdir())):
+            dirs.append(path)
+        elif path.is_dir():
+            dirs.extend(sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")))
+    seen, unique = set(), []
+    for d in dirs:
+        if d.resolve() not in seen:
+            seen.add(d.resolve())
+            unique.append(d)
+    return unique
+
+
+def check(paths: list[Path], quizzes_dir: Path | None) -> tuple[list[CourseSource], list[Problem]]:
+    problems: list[Problem] = []
+    courses: list[CourseSource] = []
+    by_slug: dict[str, Path] = {}
+    for path in paths:
+        if not path.exists():
+            problems.append(Problem(str(path), 1, "no such file or folder"))
+    for root in find_course_dirs([p for p in paths if p.exists()]):
+        course = load_course(root, quizzes_dir, problems)
+        if course is None:
+            continue
+        if course.slug in by_slug:
+            problems.append(Problem(str(root / "course.md"), 1, f"duplicate course slug '{course.slug}' (also {by_slug[course.slug]})"))
+            continue
+        by_slug[course.slug] = root
+        courses.append(course)
+    return courses, problems

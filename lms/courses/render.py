@@ -1,0 +1,125 @@
+"""Markdown to safe HTML, done once at sync time and stored.
+
+Lessons are written by authors, but an author account can be stolen and a pull request
+can slip through: the HTML is always cleaned with an allow-list (nh3) after rendering,
+so no script, event attribute or javascript: link ever reaches a learner's browser.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+RENDERER_VERSION = "1"  # bump to force re-rendering of every lesson on the next sync
+
+ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code",
+    "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "img", "figure",
+    "figcaption", "div", "span", "hr", "br", "sup", "sub", "abbr", "kbd", "dl", "dt", "dd", "mark",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "figure": {"role", "aria-label"},
+    "*": {"class", "id", "lang"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+MESSAGE_LABELS = {
+    "vi": {"sms": "Tin nhắn SMS mẫu", "chat": "Đoạn trò chuyện mẫu", "from": "Từ", "self": ("bạn", "tôi")},
+    "en": {"sms": "Example text message", "chat": "Example chat", "from": "From", "self": ("you", "me")},
+}
+
+FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>sms|chat)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*$",
+                      re.MULTILINE | re.DOTALL)
+
+
+class _MessageBlocks(Preprocessor):
+    """```sms and ```chat fences become recognisable phone-message blocks."""
+
+    def __init__(self, md, language: str):
+        super().__init__(md)
+        self.labels = MESSAGE_LABELS.get(language, MESSAGE_LABELS["vi"])
+
+    def run(self, lines):
+        text = "\n".join(lines)
+        text = FENCE_RE.sub(lambda m: "\n\n" + self.md.htmlStash.store(self._render(m)) + "\n\n", text)
+        return text.split("\n")
+
+    def _render(self, match) -> str:
+        kind, body = match.group("lang"), match.group("body").strip("\n")
+        label = self.labels[kind]
+        lines = body.split("\n")
+        if kind == "sms":
+            sender = ""
+            first = lines[0] if lines else ""
+            for prefix in ("Từ:", "From:"):
+                if first.startswith(prefix):
+                    sender = first[len(prefix):].strip()
+                    lines = lines[1:]
+            caption = html.escape(label) + (f" · {html.escape(self.labels['from'])}: {html.escape(sender)}" if sender else "")
+            paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line.strip())
+            return (f'<figure class="msg msg-sms" role="group" aria-label="{html.escape(label)}">'
+                    f"<figcaption>{caption}</figcaption><div class=\"bubble\">{paragraphs}</div></figure>")
+        rows = []
+        for line in lines:
+            if not line.strip():
+                continue
+            speaker, sep, said = line.partition(":")
+            if not sep:
+                speaker, said = "", line
+            mine = speaker.strip().casefold() in self.labels["self"]
+            who = f"<b>{html.escape(speaker.strip())}:</b> " if speaker.strip() else ""
+            rows.append(f'<p class="line{" mine" if mine else ""}">{who}{html.escape(said.strip())}</p>')
+        return (f'<figure class="msg msg-chat" role="group" aria-label="{html.escape(label)}">'
+                f"<figcaption>{html.escape(label)}</figcaption>{''.join(rows)}</figure>")
+
+
+class MessageBlockExtension(Extension):
+    def __init__(self, language: str = "vi", **kwargs):
+        self.language = language
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
+        # Before fenced_code (priority 25) so the fence is ours.
+        md.preprocessors.register(_MessageBlocks(md, self.language), "message_blocks", 30)
+
+
+def render_markdown(text: str, *, language: str = "vi", rewrite_url: Callable[[str], str] | None = None) -> str:
+    md = markdown.Markdown(
+        extensions=[
+            "tables", "admonition", "attr_list", "fenced_code", "sane_lists", "def_list", "abbr",
+            MessageBlockExtension(language=language),
+        ],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+    raw = md.convert(text)
+    return sanitise_html(raw, rewrite_url=rewrite_url)
+
+
+def sanitise_html(raw: str, *, rewrite_url: Callable[[str], str] | None = None) -> str:
+    def attribute_filter(tag, attr, value):
+        if rewrite_url is not None and attr in ("href", "src"):
+            return rewrite_url(value)
+        return value
+
+    return nh3.clean(
+        raw,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+    )

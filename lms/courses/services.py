@@ -1,0 +1,305 @@
+"""Learning rules: catalogue, progress, completion, assignments, feedback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.audit.services import record_audit
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import fold, nfc
+from lms.core.timeutil import utcnow
+from lms.courses.models import (
+    Assignment,
+    Course,
+    Enrollment,
+    Lesson,
+    LessonFeedback,
+    LessonProgress,
+)
+from lms.courses.rules import CompletionState, is_course_complete
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import register_org_reference
+
+register_org_reference(Assignment.org_id)
+
+MAX_SECONDS_PER_VIEW = 2 * 3600  # a tab left open overnight is not study time
+
+
+def get_course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug, Course.active.is_(True)))
+    if course is None:
+        raise NotFound(_l("No such course."))
+    return course
+
+
+def get_lesson(course: Course, slug: str) -> Lesson:
+    lesson = db.session.scalar(
+        select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.active.is_(True))
+    )
+    if lesson is None:
+        raise NotFound(_l("No such lesson."))
+    return lesson
+
+
+def catalogue(query: str | None = None, audience: str | None = None) -> list[Course]:
+    """Active courses, optionally filtered; accents are optional in the query."""
+    stmt = select(Course).where(Course.active.is_(True))
+    if audience:
+        stmt = stmt.where(Course.audience.like(f"%,{audience},%"))
+    if query and query.strip():
+        for word in fold(query).split():
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(Course.search_text.like(f"%{escaped}%", escape="\\"))
+    return list(db.session.scalars(stmt.order_by(Course.title)))
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+def _enrollment(user, course: Course, create: bool = True) -> Enrollment | None:
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    )
+    if enrollment is None and create:
+        enrollment = Enrollment(user_id=user.id, course_id=course.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(enrollment)
+        except IntegrityError:  # the same learner in two tabs
+            enrollment = db.session.scalar(
+                select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+            )
+    return enrollment
+
+
+def _progress_row(user, lesson: Lesson) -> LessonProgress:
+    row = db.session.scalar(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    )
+    if row is None:
+        row = LessonProgress(user_id=user.id, lesson_id=lesson.id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            row = db.session.scalar(
+                select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+            )
+    return row
+
+
+def record_lesson_opened(user, lesson: Lesson) -> LessonProgress:
+    enrollment = _enrollment(user, lesson.course)
+    enrollment.last_lesson_id = lesson.id
+    row = _progress_row(user, lesson)
+    row.last_opened_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def mark_lesson_read(user, lesson: Lesson, seconds: int | None = None) -> Enrollment:
+    """Record the lesson as read (with the time spent) and complete the course if that was the last step."""
+    enrollment = _enrollment(user, lesson.course)
+    row = _progress_row(user, lesson)
+    now = utcnow()
+    if seconds is None:
+        seconds = int((now - row.last_opened_at).total_seconds())
+    row.seconds_spent += max(0, min(int(seconds), MAX_SECONDS_PER_VIEW))
+    if row.read_at is None:
+        row.read_at = now
+    enrollment.last_lesson_id = lesson.id
+    db.session.flush()
+    update_completion(user, lesson.course, enrollment)
+    return enrollment
+
+
+@dataclass
+class CourseProgress:
+    lessons_total: int
+    read_lesson_ids: set[int]
+    enrollment: Enrollment | None
+
+    @property
+    def lessons_read(self) -> int:
+        return len(self.read_lesson_ids)
+
+
+def course_progress(user, course: Course) -> CourseProgress:
+    lesson_ids = [lesson.id for lesson in course.lessons]
+    read = set()
+    if lesson_ids:
+        read = set(db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_(lesson_ids),
+                LessonProgress.read_at.is_not(None),
+            )
+        ))
+    return CourseProgress(len(lesson_ids), read, _enrollment(user, course, create=False))
+
+
+def progress_by_course(user, courses: list[Course]) -> dict[int, tuple[int, Enrollment | None]]:
+    """Lessons read and enrollment per course, in two queries whatever the number of courses."""
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    counts = dict(db.session.execute(
+        select(Lesson.course_id, func.count(LessonProgress.id))
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(Lesson.course_id.in_(ids), Lesson.active.is_(True), LessonProgress.user_id == user.id,
+               LessonProgress.read_at.is_not(None))
+        .group_by(Lesson.course_id)
+    ).all())
+    enrollments = {e.course_id: e for e in db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id.in_(ids)))}
+    return {cid: (counts.get(cid, 0), enrollments.get(cid)) for cid in ids}
+
+
+def update_completion(user, course: Course, enrollment: Enrollment | None = None) -> bool:
+    """Apply the completion rule; completion is recorded once, with its date and score."""
+    enrollment = enrollment or _enrollment(user, course)
+    if enrollment.completed_at is not None:
+        return True
+    progress = course_progress(user, course)
+    state = CompletionState(
+        lessons_total=progress.lessons_total, lessons_read=progress.lessons_read,
+        has_quiz=bool(course.quiz_slug), quiz_passed=enrollment.quiz_passed_at is not None,
+    )
+    if not is_course_complete(state):
+        return False
+    enrollment.completed_at = utcnow()
+    enrollment.score = enrollment.quiz_score
+    enrollment.course_version = course.version
+    db.session.flush()
+    for hook in COMPLETION_HOOKS:
+        hook(user, course, enrollment)
+    return True
+
+
+# Later areas (certificates) react to a completion without this module knowing them.
+COMPLETION_HOOKS: list = []
+
+
+def record_quiz_result(user, course: Course, score: float, passed: bool) -> Enrollment:
+    """Called by the quiz area when the course quiz is graded."""
+    enrollment = _enrollment(user, course)
+    if enrollment.quiz_score is None or score > enrollment.quiz_score:
+        enrollment.quiz_score = score
+    if passed and enrollment.quiz_passed_at is None:
+        enrollment.quiz_passed_at = utcnow()
+    db.session.flush()
+    update_completion(user, course, enrollment)
+    return enrollment
+
+
+# --- assignments --------------------------------------------------------------------
+
+
+def assign_course(actor, course: Course, org: Organization, due_on: date | None = None, note: str | None = None) -> Assignment:
+    from lms.auth.permissions import can_manage_org
+
+    if not can_manage_org(actor, org):
+        raise ServiceError(_l("You may only assign courses to your own class or units."))
+    if due_on is not None and due_on < date.today():
+        raise ServiceError(_l("The due date is in the past."), field="due_on")
+    assignment = db.session.scalar(
+        select(Assignment).where(Assignment.course_id == course.id, Assignment.org_id == org.id)
+    )
+    if assignment is None:
+        assignment = Assignment(course_id=course.id, org_id=org.id)
+        db.session.add(assignment)
+    assignment.assigned_by_id = actor.id
+    assignment.due_on = due_on
+    assignment.note = nfc(note) or None
+    db.session.flush()
+    record_audit(actor, "course.assign", target=assignment, org=org, course=course.slug,
+                 due_on=due_on.isoformat() if due_on else None)
+    return assignment
+
+
+def unassign_course(actor, assignment: Assignment) -> None:
+    from lms.auth.permissions import can_manage_org
+
+    org = db.session.get(Organization, assignment.org_id)
+    if not can_manage_org(actor, org):
+        raise ServiceError(_l("You may only change assignments of your own units."))
+    record_audit(actor, "course.unassign", target=assignment, org=org, course=assignment.course.slug)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def assignments_for(user) -> list[Assignment]:
+    """Assignments that reach this learner: made to their unit or any unit above it."""
+    if user.org is None:
+        return []
+    ancestor_ids = [int(p) for p in user.org.path.strip("/").split("/") if p]
+    return list(db.session.scalars(
+        select(Assignment).join(Course).where(Assignment.org_id.in_(ancestor_ids), Course.active.is_(True))
+        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
+    ))
+
+
+def assignments_in_scope(actor) -> list[Assignment]:
+    from lms.auth.permissions import org_scope_filter
+
+    return list(db.session.scalars(
+        select(Assignment).join(Organization, Organization.id == Assignment.org_id)
+        .where(org_scope_filter(actor, Organization.path)).order_by(Assignment.created_at.desc())
+    ))
+
+
+# --- feedback -----------------------------------------------------------------------
+
+
+def leave_feedback(user, lesson: Lesson, rating: int, comment: str | None) -> LessonFeedback:
+    if not 1 <= int(rating) <= 5:
+        raise ServiceError(_l("Choose a rating from 1 to 5."), field="rating")
+    comment = nfc(comment) or None
+    if comment and len(comment) > 2000:
+        raise ServiceError(_l("The comment is too long (2,000 characters at most)."), field="comment")
+    feedback = db.session.scalar(
+        select(LessonFeedback).where(LessonFeedback.lesson_id == lesson.id, LessonFeedback.user_id == user.id)
+    )
+    if feedback is None:
+        feedback = LessonFeedback(lesson_id=lesson.id, user_id=user.id, rating=rating)
+        db.session.add(feedback)
+    feedback.rating = int(rating)
+    if feedback.comment != comment:
+        feedback.comment = comment
+        feedback.published = False  # an edited comment needs publishing again
+    feedback.created_at = utcnow()
+    db.session.flush()
+    return feedback
+
+
+def set_feedback_published(actor, feedback: LessonFeedback, published: bool) -> None:
+    feedback.published = published
+    feedback.published_by_id = actor.id if published else None
+    db.session.flush()
+    record_audit(actor, "feedback.publish" if published else "feedback.unpublish", target=feedback)
+
+
+def lesson_feedback_summary(course: Course) -> dict[int, tuple[int, float | None]]:
+    rows = db.session.execute(
+        select(LessonFeedback.lesson_id, func.count(LessonFeedback.id), func.avg(LessonFeedback.rating))
+        .join(Lesson, Lesson.id == LessonFeedback.lesson_id)
+        .where(Lesson.course_id == course.id)
+        .group_by(LessonFeedback.lesson_id)
+    ).all()
+    return {lesson_id: (count, float(avg) if avg is not None else None) for lesson_id, count, avg in rows}
+
+
+def published_feedback(lesson: Lesson) -> list[LessonFeedback]:
+    return list(db.session.scalars(
+        select(LessonFeedback).where(
+            LessonFeedback.lesson_id == lesson.id, LessonFeedback.published.is_(True),
+            LessonFeedback.comment.is_not(None),
+        ).order_by(LessonFeedback.created_at.desc()).limit(20)
+    ))
+
+

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__, url_prefix="/courses")
