@@ -206,8 +206,12 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
     if isinstance(score, int) and not 0 <= score <= 100:
         problems.append(Problem(str(course_file), _key_line(doc, "pass_score"), "pass_score must be a percentage from 0 to 100"))
     quiz = meta.get("quiz")
-    if isinstance(quiz, str) and quizzes_dir is not None and not (quizzes_dir / f"{quiz}.md").is_file():
-        problems.append(Problem(str(course_file), _key_line(doc, "quiz"), f"missing quiz: no file {quizzes_dir / (quiz + '.md')}"))
+    if isinstance(quiz, str) and quizzes_dir is not None:
+        bank_file = quizzes_dir / f"{quiz}.md"
+        if not bank_file.is_file():
+            problems.append(Problem(str(course_file), _key_line(doc, "quiz"), f"missing quiz: no file {bank_file}"))
+        else:
+            problems.extend(check_bank_file(bank_file))
     if meta.get("certificate") and not quiz:
         pass  # a certificate for reading alone is allowed
 
@@ -272,6 +276,16 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
         for d in [lesson.doc, *lesson.translations.values()]:
             check_body(d, root, lesson_files, problems)
     return course
+
+
+def check_bank_file(path: Path) -> list[Problem]:
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return [Problem(str(path), 1, f"cannot read the bank: {err}")]
+    return [Problem(str(path), issue.line, issue.message) for issue in parse_markdown_bank(text).issues]
 
 
 def find_course_dirs(paths: list[Path]) -> list[Path]:

@@ -49,6 +49,6 @@ def content_dirs(tmp_path):
     courses = tmp_path / "courses"
     quizzes = tmp_path / "quizzes"
     quizzes.mkdir()
-    (quizzes / "dvc.md").write_text("---\ntitle: Q\n---\n", encoding="utf-8")
+    (quizzes / "dvc.md").write_text("---\ntitle: Q\n---\n## Ứng dụng định danh điện tử?\n- [x] VNeID\n- [ ] Zalo\n", encoding="utf-8")
     write_course(courses)
     return courses, quizzes

@@ -1,0 +1,256 @@
+"""Question types: one registry, so views, importers and graders never branch on type names.
+
+Each type knows how to validate a parsed question, read a learner's response from form
+values, grade it to a fraction between 0 and 1, and describe the right answer for review.
+Grading functions are pure: plain data in, a number out.
+
+Partial credit (documented in docs/content-format.md):
+- single choice / true-false: the chosen option's fraction (Markdown: 1 or 0; GIFT weights kept);
+- multiple answers: the sum of the chosen options' fractions, clamped to 0..1. In Markdown each
+  right option is worth 1/R and each wrong option -1/R (R = number of right options), so ticking
+  everything scores 0; GIFT weights are used as written;
+- short answer: the best fraction among matching accepted answers (`*` is a wildcard);
+- numeric: the best fraction among answers whose range contains the response;
+- matching: the share of pairs matched correctly.
+A question's score never goes below 0 or above its points.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from lms.core.text import fold
+from lms.quizzes.ir import ParsedQuestion
+
+EPS = 1e-9
+
+
+def _clamp(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def normalise_answer(text: str, *, case_sensitive: bool = False, ignore_accents: bool = False) -> str:
+    text = re.sub(r"\s+", " ", (text or "").strip())
+    if ignore_accents:
+        text = fold(text)
+    elif not case_sensitive:
+        text = text.casefold()
+    return text
+
+
+def parse_number(value) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = str(value or "").strip().replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d+", text):  # 1.234,5 (Vietnamese thousands)
+        text = text.replace(".", "").replace(",", ".")
+    elif re.fullmatch(r"-?\d+,\d+", text):
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    name: str
+    gradable: bool = True
+    has_choices: bool = False
+
+    def validate(self, q: ParsedQuestion) -> list[str]:
+        return []
+
+    def parse_response(self, data: dict, values: list[str]):
+        return None
+
+    def grade(self, data: dict, response) -> float | None:
+        return None
+
+    def right_answer(self, data: dict) -> list[str]:
+        return []
+
+
+class _Choice(QuestionType):
+    def validate(self, q):
+        problems = []
+        if len(q.choices) < 2:
+            problems.append("needs at least two options")
+        if not any(c.fraction > EPS for c in q.choices):
+            problems.append("has no right option (mark one with [x])")
+        if any(not c.text.strip() for c in q.choices):
+            problems.append("has an empty option")
+        return problems
+
+    def parse_response(self, data, values):
+        count = len(data.get("choices", []))
+        picked = []
+        for v in values:
+            if str(v).isdigit() and int(v) < count and int(v) not in picked:
+                picked.append(int(v))
+        return picked
+
+    def right_answer(self, data):
+        return [c["text"] for c in data.get("choices", []) if c["fraction"] > EPS]
+
+
+class SingleChoice(_Choice):
+    def validate(self, q):
+        problems = super().validate(q)
+        if sum(1 for c in q.choices if c.fraction >= 1 - EPS) > 1:
+            problems.append("has several fully right options: use multiple answers instead")
+        return problems
+
+    def parse_response(self, data, values):
+        picked = super().parse_response(data, values)
+        return picked[:1]
+
+    def grade(self, data, response):
+        if not response:
+            return 0.0
+        return _clamp(data["choices"][response[0]]["fraction"])
+
+
+class MultipleChoice(_Choice):
+    def grade(self, data, response):
+        return _clamp(sum(data["choices"][i]["fraction"] for i in set(response or [])))
+
+
+class TrueFalse(SingleChoice):
+    def validate(self, q):
+        problems = super().validate(q)
+        if len(q.choices) != 2:
+            problems.append("true/false needs exactly two options")
+        return problems
+
+
+class ShortAnswer(QuestionType):
+    def validate(self, q):
+        if not q.answers or not any(a.get("fraction", 1) > EPS for a in q.answers):
+            return ["has no accepted answer (add a line '= answer')"]
+        return []
+
+    def parse_response(self, data, values):
+        return (values[0] if values else "")[:500]
+
+    def grade(self, data, response):
+        opts = data.get("options", {})
+        given = normalise_answer(response or "", case_sensitive=opts.get("case_sensitive", False),
+                                 ignore_accents=opts.get("ignore_accents", False))
+        if not given:
+            return 0.0
+        best = 0.0
+        for answer in data.get("answers", []):
+            expected = normalise_answer(answer["text"], case_sensitive=opts.get("case_sensitive", False),
+                                        ignore_accents=opts.get("ignore_accents", False))
+            pattern = "^" + ".*".join(re.escape(part) for part in expected.split("*")) + "$"
+            if re.match(pattern, given, re.DOTALL):
+                best = max(best, answer.get("fraction", 1.0))
+        return _clamp(best)
+
+    def right_answer(self, data):
+        return [a["text"] for a in data.get("answers", []) if a.get("fraction", 1) >= 1 - EPS]
+
+
+class Numeric(QuestionType):
+    def validate(self, q):
+        if not q.answers:
+            return ["has no numeric answer (add a line '= 12' or '= 12 +- 0.5')"]
+        for a in q.answers:
+            if "min" in a and a["min"] > a["max"]:
+                return [f"range {a['min']}..{a['max']} is empty"]
+        return []
+
+    def parse_response(self, data, values):
+        return (values[0] if values else "")[:100]
+
+    def grade(self, data, response):
+        number = parse_number(response)
+        if number is None:
+            return 0.0
+        best = 0.0
+        for a in data.get("answers", []):
+            low, high = (a["min"], a["max"]) if "min" in a else (a["value"] - a.get("tolerance", 0), a["value"] + a.get("tolerance", 0))
+            if low - EPS <= number <= high + EPS:
+                best = max(best, a.get("fraction", 1.0))
+        return _clamp(best)
+
+    def right_answer(self, data):
+        out = []
+        for a in data.get("answers", []):
+            if a.get("fraction", 1) < 1 - EPS:
+                continue
+            if "min" in a:
+                out.append(f"{a['min']:g}..{a['max']:g}")
+            elif a.get("tolerance"):
+                out.append(f"{a['value']:g} ± {a['tolerance']:g}")
+            else:
+                out.append(f"{a['value']:g}")
+        return out
+
+
+class Matching(QuestionType):
+    def validate(self, q):
+        problems = []
+        if len([p for p in q.pairs if p.get("left")]) < 2:
+            problems.append("matching needs at least two pairs")
+        if any(not p.get("right") for p in q.pairs):
+            problems.append("every pair needs a right-hand side")
+        return problems
+
+    def parse_response(self, data, values):
+        # values[i] is the right-hand text chosen for left item i
+        rights = {p["right"] for p in data.get("pairs", [])}
+        return [v if v in rights else "" for v in values[: len(data.get("pairs", []))]]
+
+    def grade(self, data, response):
+        lefts = [p for p in data.get("pairs", []) if p.get("left")]
+        if not lefts:
+            return 0.0
+        response = list(response or [])
+        right = sum(1 for i, p in enumerate(lefts) if i < len(response) and response[i] == p["right"])
+        return right / len(lefts)
+
+    def right_answer(self, data):
+        return [f"{p['left']} → {p['right']}" for p in data.get("pairs", []) if p.get("left")]
+
+
+class Essay(QuestionType):
+    """Kept on import (GIFT `{}`); scored by a person, never automatically."""
+
+    def parse_response(self, data, values):
+        return (values[0] if values else "")[:10000]
+
+
+class Description(QuestionType):
+    """Text shown between questions (GIFT question with no answer block); not a question."""
+
+
+REGISTRY: dict[str, QuestionType] = {
+    "single": SingleChoice("single", has_choices=True),
+    "multiple": MultipleChoice("multiple", has_choices=True),
+    "truefalse": TrueFalse("truefalse", has_choices=True),
+    "short": ShortAnswer("short"),
+    "numeric": Numeric("numeric"),
+    "matching": Matching("matching"),
+    "essay": Essay("essay", gradable=False),
+    "description": Description("description", gradable=False),
+}
+
+
+def validate_question(q: ParsedQuestion) -> list[str]:
+    kind = REGISTRY.get(q.type)
+    if kind is None:
+        return [f"unknown question type '{q.type}'"]
+    problems = []
+    if q.type != "description" and not q.text.strip():
+        problems.append("has no question text")
+    return problems + kind.validate(q)
+
+
+def grade_response(question_type: str, data: dict, response) -> float | None:
+    """Fraction 0..1 earned, or None for types a person must score."""
+    return REGISTRY[question_type].grade(data, response)
