@@ -39,8 +39,15 @@ def sync_content_command():
     from lms.courses.sync import ContentError, sync_content
     from lms.extensions import db
 
+    from lms.quizzes.services import check_bank_files, sync_bank_files
+
+    quizzes_dir = Path(current_app.config["QUIZZES_DIR"])
+    bank_problems = check_bank_files(quizzes_dir) if quizzes_dir.is_dir() else []
     try:
-        report = sync_content(Path(current_app.config["COURSES_DIR"]), Path(current_app.config["QUIZZES_DIR"]))
+        if bank_problems:
+            raise ContentError(bank_problems)
+        bank_reports = sync_bank_files(quizzes_dir) if quizzes_dir.is_dir() else []
+        report = sync_content(Path(current_app.config["COURSES_DIR"]), quizzes_dir)
     except ContentError as err:
         db.session.rollback()
         for problem in err.problems:
@@ -50,6 +57,8 @@ def sync_content_command():
     db.session.commit()
     for line in report.lines():
         click.echo(line)
+    for bank_report in bank_reports:
+        click.echo("Question bank " + bank_report.line())
 
 
 commands = [check_content_command, sync_content_command]

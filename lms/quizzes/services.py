@@ -1,0 +1,368 @@
+"""Banks and attempts: loading versioned questions, and attempts the server keeps fair.
+
+The server owns the clock: the deadline and the drawn paper are stored at start; answers
+after the deadline (plus a short grace) are refused; submitting is a conditional update,
+so a double click, a retry or two tabs give exactly one graded result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import fold
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.quizzes.ir import ParsedBank, ParsedQuestion
+from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionVersion
+from lms.quizzes.rules import (
+    Candidate,
+    accepts_answers,
+    counted_attempt,
+    draw_items,
+    grade_items,
+    percent_of,
+)
+from lms.quizzes.settings import check_settings
+from lms.quizzes.types import REGISTRY
+
+
+class AttemptClosed(ServiceError):
+    """The attempt no longer takes answers (submitted or past its deadline)."""
+
+
+# --- banks --------------------------------------------------------------------------
+
+
+def question_key(q: ParsedQuestion) -> str:
+    if q.name:
+        return q.name.strip()[:100]
+    return "h-" + hashlib.sha256(f"{q.type}\n{fold(q.text)}".encode()).hexdigest()[:24]
+
+
+def version_hash(q: ParsedQuestion) -> str:
+    payload = json.dumps([q.type, q.text, q.to_data(), q.explanation, q.tags, q.difficulty, q.points],
+                         ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class BankReport:
+    slug: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    new_bank: bool = False
+    changed_keys: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.slug}: {self.created} new, {self.updated} changed (new version), "
+                f"{self.unchanged} unchanged, {self.retired} retired")
+
+
+def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: bool = True) -> tuple[QuestionBank, BankReport]:
+    """Create or update a bank from parsed questions. A changed question gets a new version;
+    attempts keep pointing at the version they answered. With ``replace`` questions missing
+    from the input are retired (kept, no longer drawn)."""
+    if parsed.issues:
+        raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=len(parsed.issues)))
+    keys = [question_key(q) for q in parsed.questions]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        first = next(q for q in parsed.questions if question_key(q) in duplicates)
+        raise ServiceError(_l("Line %(line)d: the same question appears twice (%(text)s).", line=first.line, text=first.text[:60]))
+    report = BankReport(slug)
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    settings = parsed.settings or check_settings({})[0]
+    if bank is None:
+        bank = QuestionBank(slug=slug, title=settings.get("title") or slug, settings=settings, source=source)
+        db.session.add(bank)
+        db.session.flush()
+        report.new_bank = True
+    else:
+        bank.settings = settings
+        bank.title = settings.get("title") or bank.title
+        bank.updated_at = utcnow()
+    existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.bank_id == bank.id))}
+    current_hashes = dict(db.session.execute(
+        select(QuestionVersion.question_id, QuestionVersion.content_hash)
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.bank_id == bank.id)
+    ).all())
+    seen = set()
+    for position, (key, pq) in enumerate(zip(keys, parsed.questions, strict=True)):
+        seen.add(key)
+        digest = version_hash(pq)
+        question = existing.get(key)
+        if question is None:
+            question = Question(bank_id=bank.id, key=key)
+            db.session.add(question)
+            db.session.flush()
+            number = 1
+            report.created += 1
+        elif current_hashes.get(question.id) == digest:
+            question.position, question.active = position, True
+            report.unchanged += 1
+            continue
+        else:
+            number = (db.session.scalar(select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == question.id)) or 0) + 1
+            report.updated += 1
+            report.changed_keys.append(key)
+        version = QuestionVersion(
+            question_id=question.id, number=number, type=pq.type, text=pq.text, data=pq.to_data(),
+            explanation=pq.explanation, tags="," + ",".join(pq.tags) + "," if pq.tags else "",
+            difficulty=pq.difficulty, points=pq.points, content_hash=digest,
+        )
+        db.session.add(version)
+        db.session.flush()
+        question.current_version_id = version.id
+        question.position, question.active = position, True
+    if replace:
+        for key, question in existing.items():
+            if key not in seen and question.active:
+                question.active = False
+                report.retired += 1
+    bank.content_hash = hashlib.sha256("".join(sorted(version_hash(q) for q in parsed.questions)).encode()).hexdigest()
+    db.session.flush()
+    return bank, report
+
+
+def get_bank(slug: str) -> QuestionBank:
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if bank is None:
+        raise NotFound(_l("No question bank %(slug)s.", slug=slug))
+    return bank
+
+
+def current_versions(bank: QuestionBank) -> list[QuestionVersion]:
+    return list(db.session.scalars(
+        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.bank_id == bank.id, Question.active.is_(True)).order_by(Question.position)
+    ))
+
+
+def bank_as_parsed(bank: QuestionBank) -> list[ParsedQuestion]:
+    """Current questions back in the neutral shape, for export."""
+    out = []
+    for v in current_versions(bank):
+        data = dict(v.data)
+        from lms.quizzes.ir import Choice
+
+        q = ParsedQuestion(type=v.type, text=v.text, name=v.question.key if not v.question.key.startswith("h-") else None,
+                           explanation=v.explanation, tags=v.tag_list(), difficulty=v.difficulty, points=v.points)
+        q.choices = [Choice(**c) for c in data.get("choices", [])]
+        q.answers = data.get("answers", [])
+        q.pairs = data.get("pairs", [])
+        q.options = data.get("options", {})
+        q.feedback_right, q.feedback_wrong = data.get("feedback_right"), data.get("feedback_wrong")
+        q.category = data.get("category")
+        out.append(q)
+    return out
+
+
+# --- attempts -----------------------------------------------------------------------
+
+
+def _settings(bank: QuestionBank) -> dict:
+    return {**check_settings({})[0], **(bank.settings or {})}
+
+
+def _submitted(user_id: int, bank_id: int, round_id: int | None = None) -> list[Attempt]:
+    stmt = select(Attempt).where(Attempt.user_id == user_id, Attempt.bank_id == bank_id, Attempt.status == "submitted")
+    if round_id is not None:
+        stmt = stmt.where(Attempt.round_id == round_id)
+    return list(db.session.scalars(stmt.order_by(Attempt.submitted_at)))
+
+
+def open_attempt(user, bank: QuestionBank) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.bank_id == bank.id, Attempt.status == "open"))
+
+
+def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None = None, purpose: str = "course",
+                  now: datetime | None = None, settings: dict | None = None, rng: random.Random | None = None) -> Attempt:
+    """Resume the open attempt, or start a new one within the limits; never two open at once."""
+    now = now or utcnow()
+    settings = {**_settings(bank), **(settings or {})}
+    attempt = open_attempt(user, bank)
+    if attempt is not None:
+        if accepts_answers(attempt.deadline, now):
+            return attempt
+        finish_attempt(attempt, now=now, auto=True)
+    done = _submitted(user.id, bank.id, round_id)
+    if settings.get("max_attempts") and len(done) >= settings["max_attempts"]:
+        raise ServiceError(_l("You have used all %(n)d attempts for this quiz.", n=settings["max_attempts"]))
+    if done and settings.get("cooldown_minutes"):
+        ready_at = done[-1].submitted_at + timedelta(minutes=settings["cooldown_minutes"])
+        if now < ready_at:
+            minutes = int((ready_at - now).total_seconds() // 60) + 1
+            raise ServiceError(_l("You can try again in %(n)d minute(s).", n=minutes))
+    versions = current_versions(bank)
+    candidates = [Candidate(v.id, v.type, tuple(v.tag_list()), len(v.data.get("choices", []))) for v in versions]
+    items = draw_items(candidates, settings.get("draw"), settings.get("shuffle_questions", True),
+                       settings.get("shuffle_options", True), rng or random.Random(secrets.randbits(64)))
+    if not items:
+        raise ServiceError(_l("This quiz has no questions yet."))
+    limit = settings.get("time_limit_minutes")
+    attempt = Attempt(user_id=user.id, bank_id=bank.id, course_id=getattr(course, "id", None), round_id=round_id,
+                      purpose=purpose, started_at=now, deadline=now + timedelta(minutes=limit) if limit else None,
+                      items=items)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # another tab started one at the same moment: use it
+        attempt = open_attempt(user, bank)
+        if attempt is None:
+            raise
+    return attempt
+
+
+def _item_versions(attempt: Attempt) -> dict[int, QuestionVersion]:
+    ids = [item["v"] for item in attempt.items]
+    return {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+
+
+def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> AttemptAnswer:
+    """Store (or replace) the answer to one question; the latest save wins."""
+    now = now or utcnow()
+    if attempt.status != "open":
+        raise AttemptClosed(_l("This attempt was already submitted."))
+    if not accepts_answers(attempt.deadline, now):
+        raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
+    if version_id not in {item["v"] for item in attempt.items}:
+        raise ServiceError(_l("This question is not part of your attempt."))
+    version = db.session.get(QuestionVersion, version_id)
+    response = REGISTRY[version.type].parse_response(version.data, [str(v) for v in values])
+    answer = db.session.scalar(select(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_version_id == version_id))
+    if answer is None:
+        answer = AttemptAnswer(attempt_id=attempt.id, question_version_id=version_id, response=response, saved_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(answer)
+            return answer
+        except IntegrityError:
+            answer = db.session.scalar(select(AttemptAnswer).where(
+                AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_version_id == version_id))
+    answer.response = response
+    answer.saved_at = now
+    db.session.flush()
+    return answer
+
+
+def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
+    """Submit once. The conditional update lets only one caller through; the others get
+    the same graded attempt back."""
+    now = now or utcnow()
+    db.session.flush()
+    won = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open")
+        .values(status="submitted", submitted_at=now, auto_submitted=auto)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if won != 1:
+        return attempt
+    grade_attempt(attempt)
+    return attempt
+
+
+def grade_attempt(attempt: Attempt) -> Attempt:
+    versions = _item_versions(attempt)
+    answers = {a.question_version_id: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    rows = []
+    for item in attempt.items:
+        v = versions[item["v"]]
+        answer = answers.get(v.id)
+        rows.append((v.id, v.type, v.data, v.points, answer.response if answer else None))
+    graded, total, maximum = grade_items(rows)
+    for g in graded:
+        if g.version_id in answers:
+            answers[g.version_id].fraction = g.fraction
+            answers[g.version_id].points = g.points
+    bank = db.session.get(QuestionBank, attempt.bank_id)
+    attempt.score, attempt.max_score = total, maximum
+    attempt.percent = percent_of(total, maximum)
+    attempt.passed = attempt.percent >= _settings(bank).get("pass_score", 70)
+    db.session.flush()
+    if attempt.course_id is not None and attempt.purpose == "course":
+        _report_to_course(attempt, bank)
+    for hook in GRADED_HOOKS:
+        hook(attempt)
+    return attempt
+
+
+# Later areas (contests) react to a graded attempt without this module knowing them.
+GRADED_HOOKS: list = []
+
+
+def _report_to_course(attempt: Attempt, bank: QuestionBank) -> None:
+    from lms.auth.models import User
+    from lms.courses.models import Course
+    from lms.courses.services import record_quiz_result
+
+    done = _submitted(attempt.user_id, bank.id)
+    index = counted_attempt(_settings(bank).get("grading", "best"), [(a.submitted_at, a.percent or 0.0) for a in done])
+    counted = done[index]
+    course = db.session.get(Course, attempt.course_id)
+    record_quiz_result(db.session.get(User, attempt.user_id), course, counted.percent, bool(counted.passed))
+
+
+def attempt_for(user, attempt_id: int) -> Attempt:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(_l("No such attempt."))
+    return attempt
+
+
+def close_expired_attempts(now: datetime | None = None) -> int:
+    """Grade attempts whose time ran out while the learner was away (run from cron or on access)."""
+    from lms.quizzes.rules import GRACE
+
+    now = now or utcnow()
+    expired = list(db.session.scalars(select(Attempt).where(
+        Attempt.status == "open", Attempt.deadline.is_not(None), Attempt.deadline < now - GRACE)))
+    for attempt in expired:
+        finish_attempt(attempt, now=now, auto=True)
+    return len(expired)
+
+
+def check_bank_files(quizzes_dir) -> list[str]:
+    """Problems in every bank file as ``path:line: message``."""
+    from pathlib import Path
+
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+
+    problems = []
+    for path in sorted(Path(quizzes_dir).glob("*.md")):
+        try:
+            parsed = parse_markdown_bank(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as err:
+            problems.append(f"{path}:1: not UTF-8 ({err.reason})")
+            continue
+        problems.extend(f"{path}:{issue.line}: {issue.message}" for issue in parsed.issues)
+    return problems
+
+
+def sync_bank_files(quizzes_dir) -> list[BankReport]:
+    """Load every ``quizzes/<slug>.md``; the caller checked them first and commits once."""
+    from pathlib import Path
+
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+
+    reports = []
+    for path in sorted(Path(quizzes_dir).glob("*.md")):
+        _, report = load_bank(path.stem, parse_markdown_bank(path.read_text(encoding="utf-8")), source="file")
+        reports.append(report)
+    return reports
