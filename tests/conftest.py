@@ -120,11 +120,47 @@ def pg_url():
     return PG_URL
 
 
+@pytest.fixture
+def pg_app(pg_url, tmp_path):
+    """An app on a fresh PostgreSQL database of its own, migrated, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"lms_pg_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = pg_url.rsplit("/", 1)[0] + "/" + name
+    app = create_app({"TESTING": True, "DATABASE_URL": url, **_testing_overrides()}, instance_path=str(tmp_path))
+    app.test_client_class = FreshContextClient
+    try:
+        _migrate(app)
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["main", "postgres"])
+def any_db_app(request):
+    """The test's app on the main database, then on PostgreSQL: for guarantees that must
+    hold on both (concurrency, locking)."""
+    if request.param == "main":
+        return request.getfixturevalue("app")
+    if SERVER_URL:
+        pytest.skip("the main database is already PostgreSQL in this run")
+    return request.getfixturevalue("pg_app")
+
+
 # --- factories and helpers ----------------------------------------------------------
 
 
 @pytest.fixture
-def make_org(app):
+def make_org():
+    """Factories work on whichever app the test runs (see any_db_app)."""
     from lms.orgs.services import create_org
 
     def factory(code, name=None, kind="other", parent=None, headcount=None, join_code=None):
@@ -138,7 +174,7 @@ def make_org(app):
 
 
 @pytest.fixture
-def make_user(app):
+def make_user():
     from lms.auth.models import RoleAssignment
     from lms.auth.services import NewUser, create_user
 
@@ -189,3 +225,6 @@ def sample_tree(make_org):
 
 
 __all__ = ["PASSWORD", "csrf_token", "post_form", "login", "date"]
+
+
+from tests.content_fixtures import content_dirs  # noqa: E402,F401  (fixture for every area)

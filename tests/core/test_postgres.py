@@ -1,34 +1,9 @@
 """PostgreSQL-specific guarantees, run against the real server whatever the main database is."""
 
-import uuid
-
-import psycopg
 import pytest
 from sqlalchemy import select
 
-from lms import create_app
 from lms.extensions import db
-
-
-@pytest.fixture
-def pg_app(pg_url, tmp_path):
-    name = f"lms_pg_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = pg_url.rsplit("/", 1)[0] + "/" + name
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x",
-                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"}, instance_path=str(tmp_path))
-    try:
-        with app.app_context():
-            from flask_migrate import upgrade
-
-            upgrade()
-            yield app
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.postgres

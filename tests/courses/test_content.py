@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from lms.courses.content import check
-from tests.courses.conftest import write_course
+from tests.content_fixtures import write_course
 
 
 def problems_of(courses: Path, quizzes: Path) -> list[str]:

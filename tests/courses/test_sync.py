@@ -6,7 +6,7 @@ from lms.courses.models import Course, Lesson, LessonProgress
 from lms.courses.services import catalogue, mark_lesson_read
 from lms.courses.sync import ContentError, sync_content
 from lms.extensions import db
-from tests.courses.conftest import write_course
+from tests.content_fixtures import write_course
 
 
 def test_sync_loads_rendered_lessons(app, content_dirs):

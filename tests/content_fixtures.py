@@ -1,4 +1,6 @@
-"""Course folders written into tmp_path, so tests never depend on the shipped content."""
+"""Course folders written into tmp_path, so tests never depend on the shipped content.
+
+The `content_dirs` fixture is made available to every test by tests/conftest.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,224 @@
+"""Attempts: server clock, limits, idempotent submit, versions, and concurrency on both databases."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.core.errors import ServiceError
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.quizzes import services
+from lms.quizzes.formats.markdown import parse_markdown_bank
+from lms.quizzes.models import Attempt, AttemptAnswer
+from lms.quizzes.services import AttemptClosed
+
+BANK = """---
+title: "Thử"
+time_limit_minutes: 10
+max_attempts: 2
+cooldown_minutes: 0
+shuffle_questions: false
+shuffle_options: false
+---
+## Ứng dụng định danh điện tử?
+- [x] VNeID
+- [ ] Zalo
+
+## OTP có được cho người lạ?
+- [ ] Đúng
+- [x] Sai
+
+## Mã OTP có mấy chữ số?
+= 6
+"""
+
+
+def load(text=BANK, slug="thu"):
+    bank, _ = services.load_bank(slug, parse_markdown_bank(text))
+    db.session.commit()
+    return bank
+
+
+def answer_all(attempt, right=True):
+    versions = services._item_versions(attempt)
+    for item in attempt.items:
+        v = versions[item["v"]]
+        if v.type == "numeric":
+            services.save_answer(attempt, v.id, ["6" if right else "5"])
+        else:
+            index = next(i for i, c in enumerate(v.data["choices"]) if (c["fraction"] > 0) == right)
+            services.save_answer(attempt, v.id, [str(index)])
+
+
+def test_full_marks_and_resume_same_attempt(app, make_user):
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    db.session.commit()
+    assert services.start_attempt(learner, bank).id == attempt.id  # reopening resumes
+    assert attempt.deadline == attempt.started_at + timedelta(minutes=10)
+    answer_all(attempt)
+    services.finish_attempt(attempt)
+    db.session.commit()
+    assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == (3.0, 3.0, 100.0, True)
+
+
+def test_attempt_limit_and_cooldown(app, make_user):
+    learner = make_user("hs.an")
+    bank = load(BANK.replace("cooldown_minutes: 0", "cooldown_minutes: 30"))
+    first = services.start_attempt(learner, bank)
+    services.finish_attempt(first)
+    db.session.commit()
+    with pytest.raises(ServiceError, match="try again in 30 minute"):
+        services.start_attempt(learner, bank)
+    later = utcnow() + timedelta(minutes=31)
+    second = services.start_attempt(learner, bank, now=later)
+    services.finish_attempt(second, now=later)
+    with pytest.raises(ServiceError, match="used all 2 attempts"):
+        services.start_attempt(learner, bank, now=later + timedelta(hours=2))
+
+
+def test_late_answers_are_refused_and_expired_attempt_is_graded_as_it_stood(app, make_user):
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    first_version = attempt.items[0]["v"]
+    services.save_answer(attempt, first_version, ["0"])
+    db.session.commit()
+    too_late = attempt.deadline + timedelta(seconds=21)
+    with pytest.raises(AttemptClosed):
+        services.save_answer(attempt, attempt.items[1]["v"], ["1"], now=too_late)
+    just_in_grace = attempt.deadline + timedelta(seconds=19)
+    services.save_answer(attempt, attempt.items[1]["v"], ["1"], now=just_in_grace)
+    assert services.close_expired_attempts(now=too_late) == 1
+    db.session.commit()
+    db.session.refresh(attempt)
+    assert attempt.status == "submitted" and attempt.auto_submitted and attempt.score == 2.0
+
+
+def test_editing_the_bank_never_changes_a_finished_attempt_and_regrades_are_explicit(app, make_user):
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    answer_all(attempt)
+    services.finish_attempt(attempt)
+    db.session.commit()
+    old_versions = [i["v"] for i in attempt.items]
+    fixed = BANK.replace("- [x] VNeID\n- [ ] Zalo", "- [ ] VNeID\n- [x] Zalo")
+    _, report = services.load_bank("thu", parse_markdown_bank(fixed))
+    db.session.commit()
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 2)
+    db.session.refresh(attempt)
+    assert attempt.score == 3.0 and [i["v"] for i in attempt.items] == old_versions
+    new_attempt = services.start_attempt(learner, bank)
+    assert new_attempt.items[0]["v"] != old_versions[0]
+
+
+def test_course_quiz_completes_the_course(app, make_user, content_dirs):
+    from lms.courses.models import Course, Enrollment
+    from lms.courses.services import mark_lesson_read
+    from lms.courses.sync import sync_content
+
+    courses_dir, quizzes_dir = content_dirs
+    sync_content(courses_dir, quizzes_dir)
+    bank = load(slug="dvc")
+    course = db.session.scalar(select(Course))
+    learner = make_user("hs.an")
+    for lesson in course.lessons:
+        mark_lesson_read(learner, lesson)
+    attempt = services.start_attempt(learner, bank, course=course)
+    answer_all(attempt)
+    services.finish_attempt(attempt)
+    db.session.commit()
+    enrollment = db.session.scalar(select(Enrollment))
+    assert enrollment.completed_at is not None and enrollment.score == 100.0
+
+
+def _in_thread(app, fn, results, errors):
+    def run():
+        with app.app_context():
+            try:
+                results.append(fn())
+                db.session.commit()
+            except Exception as exc:  # collected and asserted on below
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+    return threading.Thread(target=run)
+
+
+def test_fifty_concurrent_submits_give_one_result(any_db_app, make_user):
+    app = any_db_app
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    answer_all(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
+    results, errors = [], []
+
+    def submit():
+        a = db.session.get(Attempt, attempt_id)
+        return services.finish_attempt(a).submitted_at
+
+    threads = [_in_thread(app, submit, results, errors) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(results)) == 1  # every caller saw the one submission
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Attempt.id)).where(Attempt.status == "submitted")) == 1
+    assert db.session.get(Attempt, attempt_id).score == 3.0
+
+
+def test_two_tabs_saving_concurrently_keep_the_latest_per_question(any_db_app, make_user):
+    app = any_db_app
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    db.session.commit()
+    attempt_id, version_id = attempt.id, attempt.items[0]["v"]
+    base = utcnow()
+    results, errors = [], []
+
+    def save(i):
+        def run():
+            a = db.session.get(Attempt, attempt_id)
+            return services.save_answer(a, version_id, [str(i % 2)], now=base + timedelta(milliseconds=i)).id
+        return run
+
+    threads = [_in_thread(app, save(i), results, errors) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = list(db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)))
+    assert len(rows) == 1
+
+
+def test_two_tabs_starting_at_once_share_one_attempt(any_db_app, make_user):
+    app = any_db_app
+    learner = make_user("hs.an")
+    bank = load()
+    learner_id, bank_id = learner.id, bank.id
+    results, errors = [], []
+
+    def start():
+        from lms.auth.models import User
+        from lms.quizzes.models import QuestionBank
+
+        return services.start_attempt(db.session.get(User, learner_id), db.session.get(QuestionBank, bank_id)).id
+
+    threads = [_in_thread(app, start, results, errors) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(results)) == 1
