@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 BIN    := $(VENV)/bin
 LMS    := $(BIN)/lms
 
-.PHONY: run test install install-test browser lint bench clean-db
+.PHONY: run test install install-test browser lint bench i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,8 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/run_all.py
+
+## Collect UI strings and merge them into the Vietnamese catalogue (then translate the new ones).
+i18n: install-test
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o lms/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel -q update -i lms/translations/messages.pot -d lms/translations -l vi --no-fuzzy-matching
