@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "lms.audit.views",
     "lms.privacy.views",
     "lms.courses.views",
+    "lms.quizzes.views",
 )
 CLI_MODULES = (
     "lms.core.cli",

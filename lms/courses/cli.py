@@ -38,7 +38,6 @@ def sync_content_command():
     """Check, then load courses into the database in one transaction (all or nothing)."""
     from lms.courses.sync import ContentError, sync_content
     from lms.extensions import db
-
     from lms.quizzes.services import check_bank_files, sync_bank_files
 
     quizzes_dir = Path(current_app.config["QUIZZES_DIR"])

@@ -366,3 +366,66 @@ def sync_bank_files(quizzes_dir) -> list[BankReport]:
         _, report = load_bank(path.stem, parse_markdown_bank(path.read_text(encoding="utf-8")), source="file")
         reports.append(report)
     return reports
+
+
+# --- what the pages show ------------------------------------------------------------
+
+
+@dataclass
+class PaperItem:
+    number: int
+    version: QuestionVersion
+    options: list[tuple[int, str]]  # (original index, text) in the order this learner sees
+    response: object
+    rights: list[str] = field(default_factory=list)  # matching: right-hand texts, shuffled per attempt
+    fraction: float | None = None
+    points: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.response not in (None, "", [], {})
+
+
+def attempt_paper(attempt: Attempt) -> list[PaperItem]:
+    versions = _item_versions(attempt)
+    answers = {a.question_version_id: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    paper = []
+    for number, item in enumerate(attempt.items, 1):
+        v = versions[item["v"]]
+        choices = v.data.get("choices", [])
+        order = item.get("order") or list(range(len(choices)))
+        answer = answers.get(v.id)
+        rights = sorted({p["right"] for p in v.data.get("pairs", [])},
+                        key=lambda r: hashlib.sha256(f"{attempt.id}:{r}".encode()).hexdigest())
+        paper.append(PaperItem(
+            number=number, version=v, options=[(i, choices[i]["text"]) for i in order if i < len(choices)],
+            response=answer.response if answer else None, rights=rights,
+            fraction=answer.fraction if answer else (0.0 if attempt.status == "submitted" else None),
+            points=answer.points if answer else (0.0 if attempt.status == "submitted" else None),
+        ))
+    return paper
+
+
+def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None, closes_at: datetime | None = None) -> bool:
+    """Whether right answers and explanations may be shown now, by the bank's review policy."""
+    if attempt.status != "submitted":
+        return False
+    policy = _settings(bank).get("review", "after_submit")
+    if policy == "never":
+        return False
+    if policy == "after_close":
+        return closes_at is not None and (now or utcnow()) >= closes_at
+    return True
+
+
+def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
+    return list(db.session.scalars(
+        select(Attempt).where(Attempt.user_id == user.id, Attempt.bank_id == bank.id).order_by(Attempt.started_at)))
+
+
+def attempts_left(user, bank: QuestionBank) -> int | None:
+    limit = _settings(bank).get("max_attempts")
+    if not limit:
+        return None
+    return max(0, limit - len(_submitted(user.id, bank.id)))

@@ -1,0 +1,156 @@
+"""Taking a course quiz: landing page, the attempt (autosaved), submit, review."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.core.errors import NotFound, ServiceError
+from lms.core.timeutil import utcnow
+from lms.courses import services as course_services
+from lms.extensions import db, limiter
+from lms.quizzes import services
+from lms.quizzes.services import AttemptClosed
+from lms.quizzes.types import REGISTRY
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+def _course_and_bank(course_slug: str):
+    try:
+        course = course_services.get_course(course_slug)
+        if not course.quiz_slug:
+            abort(404)
+        return course, services.get_bank(course.quiz_slug)
+    except NotFound:
+        abort(404)
+
+
+def _own_attempt(attempt_id: int):
+    try:
+        return services.attempt_for(current_user, attempt_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/course/<course_slug>")
+@login_required
+def course_quiz(course_slug):
+    course, bank = _course_and_bank(course_slug)
+    attempts = services.attempts_of(current_user, bank)
+    open_attempt = next((a for a in attempts if a.status == "open"), None)
+    progress = course_services.course_progress(current_user, course)
+    return render_template(
+        "quizzes/course_quiz.html", course=course, bank=bank, settings=services._settings(bank),
+        attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
+        attempts_left=services.attempts_left(current_user, bank),
+        lessons_left=progress.lessons_total - progress.lessons_read,
+    )
+
+
+@bp.post("/course/<course_slug>/start")
+@login_required
+@limiter.limit("20 per minute")
+def start(course_slug):
+    course, bank = _course_and_bank(course_slug)
+    try:
+        attempt = services.start_attempt(current_user, bank, course=course)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return redirect(url_for("quizzes.course_quiz", course_slug=course_slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if attempt.status == "open" and not services.accepts_answers(attempt.deadline, utcnow()):
+        services.finish_attempt(attempt, auto=True)
+        db.session.commit()
+        flash(_("Time was up, so your attempt was submitted with the answers saved."), "info")
+    if attempt.status != "open":
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
+    return render_template("quizzes/attempt.html", attempt=attempt, paper=services.attempt_paper(attempt),
+                           seconds_left=seconds_left, course=_course_of(attempt))
+
+
+def _course_of(attempt):
+    if attempt.course_id is None:
+        return None
+    from lms.courses.models import Course
+
+    return db.session.get(Course, attempt.course_id)
+
+
+def _form_values(version_id: int) -> list[str]:
+    return request.form.getlist(f"q{version_id}")
+
+
+@bp.post("/attempts/<int:attempt_id>")
+@login_required
+@limiter.limit("120 per minute")
+def save_or_submit(attempt_id):
+    """The plain-form path: works without JavaScript. Saves every answer, then maybe submits."""
+    attempt = _own_attempt(attempt_id)
+    now = utcnow()
+    late = False
+    for item in attempt.items:
+        key = f"q{item['v']}"
+        if key in request.form or f"{key}-present" in request.form:
+            try:
+                services.save_answer(attempt, item["v"], _form_values(item["v"]), now=now)
+            except AttemptClosed:
+                late = True
+                break
+    if request.form.get("action") == "submit" or late:
+        services.finish_attempt(attempt, now=now, auto=late)
+        db.session.commit()
+        if late:
+            flash(_("Time was up: answers sent after the deadline were not accepted."), "warning")
+        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    db.session.commit()
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/answer")
+@login_required
+@limiter.limit("600 per minute")
+def autosave(attempt_id):
+    """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
+    attempt = _own_attempt(attempt_id)
+    payload = request.get_json(silent=True) or {}
+    try:
+        version_id = int(payload.get("v"))
+        values = [str(v) for v in payload.get("values", [])][:50]
+        answer = services.save_answer(attempt, version_id, values)
+    except (TypeError, ValueError):
+        return jsonify({"ok": False, "error": _("Bad answer.")}), 400
+    except AttemptClosed as err:
+        db.session.rollback()
+        return jsonify({"ok": False, "closed": True, "error": str(err)}), 409
+    except ServiceError as err:
+        db.session.rollback()
+        return jsonify({"ok": False, "error": str(err)}), 400
+    db.session.commit()
+    seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
+    return jsonify({"ok": True, "saved_at": answer.saved_at.isoformat() + "Z", "seconds_left": seconds_left})
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id):
+    attempt = _own_attempt(attempt_id)
+    if attempt.status == "open":
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    bank = attempt.bank
+    return render_template(
+        "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
+        paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
+        settings=services._settings(bank), registry=REGISTRY,
+    )

@@ -1,0 +1,89 @@
+/* Quiz page: save each answer as soon as it changes, and show the time left.
+   The page works without this script (plain form posts); the server owns the clock. */
+(function () {
+  "use strict";
+  var form = document.getElementById("quiz-form");
+  if (!form) { return; }
+  var status = document.getElementById("quiz-status");
+  var pending = {};
+  var closed = false;
+
+  function say(text) { if (status) { status.textContent = text; } }
+
+  function valuesOf(fieldset) {
+    var inputs = fieldset.querySelectorAll("input[name^='q'], select[name^='q'], textarea[name^='q']");
+    var values = [];
+    inputs.forEach(function (el) {
+      if (el.type === "hidden") { return; }
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
+      values.push(el.value);
+    });
+    return values;
+  }
+
+  function send(fieldset) {
+    var version = fieldset.getAttribute("data-version");
+    var body = JSON.stringify({ v: version, values: valuesOf(fieldset) });
+    return fetch(form.getAttribute("data-autosave-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": form.getAttribute("data-csrf") },
+      body: body
+    }).then(function (response) {
+      if (response.status === 409) {
+        closed = true;
+        say(form.getAttribute("data-msg-closed"));
+        return;
+      }
+      if (!response.ok) { throw new Error(String(response.status)); }
+      delete pending[version];
+      fieldset.classList.add("saved");
+      say(form.getAttribute("data-msg-saved"));
+      return response.json().then(function (data) {
+        if (typeof data.seconds_left === "number") { remaining = data.seconds_left; }
+      });
+    }).catch(function () {
+      pending[version] = fieldset;
+      say(form.getAttribute("data-msg-offline"));
+    });
+  }
+
+  form.addEventListener("change", function (event) {
+    if (closed) { return; }
+    var fieldset = event.target.closest("fieldset[data-version]");
+    if (fieldset) { fieldset.classList.remove("saved"); send(fieldset); }
+  });
+
+  // Retry answers that could not be sent (a phone losing signal in a lift).
+  setInterval(function () {
+    Object.keys(pending).forEach(function (v) { send(pending[v]); });
+  }, 10000);
+  window.addEventListener("online", function () {
+    Object.keys(pending).forEach(function (v) { send(pending[v]); });
+  });
+
+  var timer = document.getElementById("timer");
+  var value = document.getElementById("timer-value");
+  var remaining = timer ? parseInt(timer.getAttribute("data-seconds-left"), 10) : null;
+  var announced = {};
+  function tick() {
+    if (remaining === null) { return; }
+    remaining = Math.max(0, remaining - 1);
+    var m = Math.floor(remaining / 60), s = remaining % 60;
+    value.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    // Announce politely at a few moments only: a screen reader must not read every second.
+    [10, 5].forEach(function (mins) {
+      if (remaining === mins * 60 && !announced[mins]) {
+        announced[mins] = true;
+        say(form.getAttribute("data-msg-minutes").replace("{n}", mins));
+      }
+    });
+    if (remaining === 60) { say(form.getAttribute("data-msg-one-minute")); timer.classList.add("urgent"); }
+    if (remaining === 0) {
+      closed = true;
+      say(form.getAttribute("data-msg-closed"));
+      clearInterval(handle);
+    }
+  }
+  var handle = timer ? setInterval(tick, 1000) : null;
+})();
