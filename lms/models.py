@@ -2,6 +2,20 @@
 
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import RoleAssignment, User  # noqa: F401
+from lms.courses.models import (  # noqa: F401
+    Assignment,
+    Course,
+    Enrollment,
+    Lesson,
+    LessonFeedback,
+    LessonProgress,
+)
 from lms.orgs.models import Organization  # noqa: F401
-from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonFeedback, LessonProgress  # noqa: F401
-from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionVersion, Regrade  # noqa: F401
+from lms.quizzes.models import (  # noqa: F401
+    Attempt,
+    AttemptAnswer,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+    Regrade,
+)

@@ -71,12 +71,12 @@ def test_attempt_limit_and_cooldown(app, make_user):
     first = services.start_attempt(learner, bank)
     services.finish_attempt(first)
     db.session.commit()
-    with pytest.raises(ServiceError, match="try again in 30 minute"):
+    with pytest.raises(ServiceError, match="làm lại sau 30 phút"):
         services.start_attempt(learner, bank)
     later = utcnow() + timedelta(minutes=31)
     second = services.start_attempt(learner, bank, now=later)
     services.finish_attempt(second, now=later)
-    with pytest.raises(ServiceError, match="used all 2 attempts"):
+    with pytest.raises(ServiceError, match="dùng hết 2 lượt"):
         services.start_attempt(learner, bank, now=later + timedelta(hours=2))
 
 
