@@ -1,0 +1,169 @@
+"""The Excel template Vietnamese organisers already fill in: one question per row.
+
+Columns (Vietnamese or English headers, in any order): Câu hỏi | A | B | C | D | E | F |
+Đáp án (right letters, e.g. "B" or "A, C"; or the answer text when no options are given)
+| Giải thích | Chủ đề (tags, comma-separated) | Độ khó (dễ/trung bình/khó or easy/medium/hard).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from zipfile import BadZipFile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils.exceptions import InvalidFileException
+
+from lms.core.text import fold
+from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
+from lms.quizzes.settings import check_settings
+from lms.quizzes.types import validate_question
+
+LETTERS = "ABCDEF"
+HEADERS = {
+    "question": ("cau hoi", "noi dung cau hoi", "question"),
+    "answer": ("dap an", "dap an dung", "answer", "correct", "correct answer"),
+    "explanation": ("giai thich", "explanation", "feedback"),
+    "tags": ("chu de", "the", "tags", "tag", "topic"),
+    "difficulty": ("do kho", "muc do", "difficulty"),
+    **{letter: (letter.lower(), f"phuong an {letter.lower()}", f"dap an {letter.lower()}", f"option {letter.lower()}") for letter in LETTERS},
+}
+DIFFICULTY = {"de": "easy", "easy": "easy", "trung binh": "medium", "medium": "medium", "kho": "hard", "hard": "hard"}
+TEMPLATE_HEADERS = ["Câu hỏi", "A", "B", "C", "D", "E", "F", "Đáp án", "Giải thích", "Chủ đề", "Độ khó"]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def parse_xlsx(data: bytes) -> ParsedBank:
+    bank = ParsedBank(settings=check_settings({})[0])
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
+        bank.issues.append(ParseIssue(1, f"not an Excel .xlsx file ({err.__class__.__name__})"))
+        return bank
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        bank.issues.append(ParseIssue(1, "the sheet is empty"))
+        return bank
+    columns: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = fold(_cell(title)).replace(":", "").strip()
+        if not key:
+            continue
+        match = next((name for name, aliases in HEADERS.items() if key in aliases), None)
+        if match is None:
+            bank.issues.append(ParseIssue(1, f"unknown column '{_cell(title)}'", column=_cell(title)))
+        elif match in columns:
+            bank.issues.append(ParseIssue(1, f"column '{_cell(title)}' appears twice", column=_cell(title)))
+        else:
+            columns[match] = index
+    if "question" not in columns or "answer" not in columns:
+        bank.issues.append(ParseIssue(1, "the header row needs at least the columns 'Câu hỏi' and 'Đáp án'"))
+        return bank
+    for number, row in enumerate(rows, 2):
+        values = {name: _cell(row[i]) if i < len(row) else "" for name, i in columns.items()}
+        if not any(values.values()):
+            continue
+        _row_question(bank, number, values)
+    workbook.close()
+    if not bank.questions and not bank.issues:
+        bank.issues.append(ParseIssue(2, "no questions below the header row"))
+    return bank
+
+
+def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
+    def issue(message, column=None):
+        bank.issues.append(ParseIssue(number, message, column=column))
+
+    text = values.get("question", "")
+    if not text:
+        issue("the question is empty", "Câu hỏi")
+        return
+    options = [(letter, values.get(letter, "")) for letter in LETTERS if values.get(letter, "")]
+    answer = values.get("answer", "")
+    q = ParsedQuestion(type="", text=text, line=number, explanation=values.get("explanation") or None,
+                       tags=[t.strip() for t in re.split(r"[,;]", values.get("tags", "")) if t.strip()])
+    difficulty = fold(values.get("difficulty", ""))
+    if difficulty:
+        if difficulty not in DIFFICULTY:
+            issue(f"difficulty '{values['difficulty']}' is not dễ/trung bình/khó", "Độ khó")
+            return
+        q.difficulty = DIFFICULTY[difficulty]
+    if options:
+        letters = [x for x in re.split(r"[,;\s]+", answer.upper()) if x]
+        known = [letter for letter, _ in options]
+        if not letters:
+            issue("the right answer is empty: write the letter(s), e.g. B or A, C", "Đáp án")
+            return
+        wrong = [x for x in letters if x not in known]
+        if wrong:
+            issue(f"answer {', '.join(wrong)} is not one of the filled options {', '.join(known)}", "Đáp án")
+            return
+        right = set(letters)
+        if len(right) > 1:
+            q.type = "multiple"
+            q.choices = [Choice(t, (1 if x in right else -1) / len(right)) for x, t in options]
+        else:
+            words = {fold(t) for _, t in options}
+            q.type = "truefalse" if len(options) == 2 and words == {"dung", "sai"} else "single"
+            q.choices = [Choice(t, 1.0 if x in right else 0.0) for x, t in options]
+    else:
+        if not answer:
+            issue("fill options A-F with a right letter, or write the answer text", "Đáp án")
+            return
+        q.type = "short"
+        q.answers = [{"text": a.strip(), "fraction": 1.0} for a in answer.split("|") if a.strip()]
+        q.options = {"ignore_accents": False, "case_sensitive": False}
+    for problem in validate_question(q):
+        issue(problem)
+        return
+    bank.questions.append(q)
+
+
+def build_template(example_rows: list[list[str]] | None = None) -> bytes:
+    """The downloadable template: headers, widths, wrapped text and one example row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Câu hỏi"
+    sheet.append(TEMPLATE_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    rows = example_rows or [[
+        "Ứng dụng nào dùng để định danh điện tử mức 2?", "VNeID", "Một ứng dụng tải từ đường link lạ",
+        "Mạng xã hội", "", "", "", "A", "VNeID là ứng dụng định danh điện tử chính thức.", "vneid", "dễ",
+    ]]
+    for row in rows:
+        sheet.append(row)
+    widths = [60, 25, 25, 25, 25, 15, 15, 10, 45, 18, 12]
+    for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_xlsx(questions: list[ParsedQuestion]) -> bytes:
+    rows = []
+    for q in questions:
+        if q.type in ("single", "multiple", "truefalse") and len(q.choices) <= 6:
+            texts = [c.text for c in q.choices] + [""] * (6 - len(q.choices))
+            right = ", ".join(LETTERS[i] for i, c in enumerate(q.choices) if c.fraction > 0)
+            rows.append([q.text, *texts, right, q.explanation or "", ", ".join(q.tags), q.difficulty or ""])
+        elif q.type == "short":
+            rows.append([q.text, "", "", "", "", "", "", " | ".join(a["text"] for a in q.answers if a.get("fraction", 1) > 0),
+                         q.explanation or "", ", ".join(q.tags), q.difficulty or ""])
+    return build_template(rows) if rows else build_template([])
