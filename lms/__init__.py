@@ -32,6 +32,7 @@ CLI_MODULES = (
     "lms.auth.cli",
     "lms.roster.cli",
     "lms.courses.cli",
+    "lms.quizzes.cli",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from lms.quizzes.rules import (
     percent_of,
 )
 from lms.quizzes.settings import check_settings
+from lms.quizzes.stats import ItemStats, Response, item_stats
 from lms.quizzes.types import REGISTRY
 
 
@@ -47,6 +49,18 @@ def question_key(q: ParsedQuestion) -> str:
     if q.name:
         return q.name.strip()[:100]
     return "h-" + hashlib.sha256(f"{q.type}\n{fold(q.text)}".encode()).hexdigest()[:24]
+
+
+def unique_keys(questions: list[ParsedQuestion]) -> list[str]:
+    """Keys in file order; a repeated name or text (Moodle files have them) gets ~2, ~3 ...,
+    which stays stable when the same file is imported again."""
+    seen: dict[str, int] = {}
+    keys = []
+    for q in questions:
+        key = question_key(q)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append(key if seen[key] == 1 else f"{key[:95]}~{seen[key]}")
+    return keys
 
 
 def version_hash(q: ParsedQuestion) -> str:
@@ -76,11 +90,7 @@ def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: b
     from the input are retired (kept, no longer drawn)."""
     if parsed.issues:
         raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=len(parsed.issues)))
-    keys = [question_key(q) for q in parsed.questions]
-    duplicates = {k for k in keys if keys.count(k) > 1}
-    if duplicates:
-        first = next(q for q in parsed.questions if question_key(q) in duplicates)
-        raise ServiceError(_l("Line %(line)d: the same question appears twice (%(text)s).", line=first.line, text=first.text[:60]))
+    keys = unique_keys(parsed.questions)
     report = BankReport(slug)
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
     settings = parsed.settings or check_settings({})[0]
@@ -429,3 +439,186 @@ def attempts_left(user, bank: QuestionBank) -> int | None:
     if not limit:
         return None
     return max(0, limit - len(_submitted(user.id, bank.id)))
+
+
+# --- statistics, regrading, practice ------------------------------------------------
+
+
+def bank_item_stats(bank: QuestionBank) -> dict[int, ItemStats]:
+    """Statistics per question (all versions together) over submitted attempts: two queries."""
+
+    rows = db.session.execute(
+        select(QuestionVersion.question_id, AttemptAnswer.fraction, AttemptAnswer.response, Attempt.percent)
+        .join(AttemptAnswer, AttemptAnswer.question_version_id == QuestionVersion.id)
+        .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(Question.bank_id == bank.id, Attempt.status == "submitted", AttemptAnswer.fraction.is_not(None))
+    ).all()
+    by_question: dict[int, list] = {}
+    for question_id, fraction, response, percent in rows:
+        chosen = tuple(response) if isinstance(response, list) and all(isinstance(x, int) for x in response) else ()
+        by_question.setdefault(question_id, []).append(Response(percent or 0.0, fraction, chosen))
+    result = {}
+    for v in current_versions(bank):
+        right = {i for i, c in enumerate(v.data.get("choices", [])) if c["fraction"] > 0}
+        result[v.question_id] = item_stats(by_question.get(v.question_id, []), right)
+    return result
+
+
+@dataclass
+class RegradeReport:
+    answers: int = 0
+    attempts_changed: list[dict] = field(default_factory=list)
+
+
+def regrade_question(actor, question: Question) -> RegradeReport:
+    """Re-score every answer given to older versions of ``question`` with its current key,
+    after an author fixed a wrong answer. Each changed attempt is reported."""
+    from lms.audit.services import record_audit
+    from lms.quizzes.models import Regrade
+
+    current = question.current
+    if current is None:
+        raise ServiceError(_l("This question has no current version."))
+    kind = REGISTRY[current.type]
+    old_versions = list(db.session.scalars(select(QuestionVersion).where(
+        QuestionVersion.question_id == question.id, QuestionVersion.id != current.id)))
+    report = RegradeReport()
+    touched: set[int] = set()
+    for version in old_versions:
+        if version.type != current.type or len(version.data.get("choices", [])) != len(current.data.get("choices", [])):
+            continue  # a different question now: its old answers cannot be judged by the new key
+        answers = list(db.session.scalars(select(AttemptAnswer).join(Attempt).where(
+            AttemptAnswer.question_version_id == version.id, Attempt.status == "submitted")))
+        for answer in answers:
+            fraction = kind.grade(current.data, answer.response) if answer.response not in (None, "", []) else 0.0
+            points = round(fraction * version.points, 6)
+            if fraction != answer.fraction:
+                answer.fraction, answer.points = fraction, points
+                touched.add(answer.attempt_id)
+            report.answers += 1
+    for attempt_id in sorted(touched):
+        attempt = db.session.get(Attempt, attempt_id)
+        before = (attempt.score, attempt.percent, attempt.passed)
+        _rescore(attempt)
+        report.attempts_changed.append({"attempt": attempt.id, "user_id": attempt.user_id,
+                                        "before": before[1], "after": attempt.percent,
+                                        "passed_before": before[2], "passed_after": attempt.passed})
+    db.session.add(Regrade(question_id=question.id, from_version_id=old_versions[0].id if old_versions else current.id,
+                           to_version_id=current.id, actor_id=getattr(actor, "id", None),
+                           report={"answers": report.answers, "attempts": report.attempts_changed}))
+    record_audit(actor, "quiz.regrade", target=question, bank=question.bank.slug, key=question.key,
+                 answers=report.answers, attempts_changed=len(report.attempts_changed))
+    db.session.flush()
+    return report
+
+
+def _rescore(attempt: Attempt) -> None:
+    """Totals from the stored per-answer points (already regraded)."""
+    versions = _item_versions(attempt)
+    answers = {a.question_version_id: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    total = maximum = 0.0
+    for item in attempt.items:
+        v = versions[item["v"]]
+        if not REGISTRY[v.type].gradable:
+            continue
+        maximum += v.points
+        if item["v"] in answers and answers[item["v"]].points is not None:
+            total += answers[item["v"]].points
+    bank = db.session.get(QuestionBank, attempt.bank_id)
+    attempt.score, attempt.max_score = round(total, 6), maximum
+    attempt.percent = percent_of(total, maximum)
+    attempt.passed = attempt.percent >= _settings(bank).get("pass_score", 70)
+    db.session.flush()
+    if attempt.course_id is not None and attempt.purpose == "course":
+        _report_to_course(attempt, bank)
+
+
+def practice_question(bank: QuestionBank, tag: str | None = None, exclude: set[int] | None = None,
+                      rng: random.Random | None = None) -> QuestionVersion | None:
+    versions = [v for v in current_versions(bank) if REGISTRY[v.type].gradable and (not tag or tag in v.tag_list())]
+    fresh = [v for v in versions if v.id not in (exclude or set())] or versions
+    return (rng or random.Random()).choice(fresh) if fresh else None
+
+
+def check_practice_answer(version: QuestionVersion, values: list[str]) -> tuple[float, object]:
+    """Instant feedback for practice: graded, never stored as an attempt."""
+    kind = REGISTRY[version.type]
+    response = kind.parse_response(version.data, values)
+    return (kind.grade(version.data, response) if response not in (None, "", []) else 0.0), response
+
+
+def bank_tags(bank: QuestionBank) -> list[str]:
+    return sorted({t for v in current_versions(bank) for t in v.tag_list()})
+
+
+def detect_format(filename: str, data: bytes) -> str:
+    name = filename.lower()
+    if name.endswith(".xlsx") or data[:2] == b"PK":
+        return "xlsx"
+    if name.endswith(".md"):
+        return "md"
+    if name.endswith(".gift"):
+        return "gift"
+    text = data.decode("utf-8", errors="replace")
+    if re.search(r"^ANSWER\s*:", text, re.M | re.I) and "{" not in text:
+        return "aiken"
+    if "{" in text and "}" in text:
+        return "gift"
+    return "md"
+
+
+def parse_upload(filename: str, data: bytes, fmt: str = "auto") -> tuple[str, ParsedBank]:
+    from lms.quizzes.formats.aiken import parse_aiken
+    from lms.quizzes.formats.gift import parse_gift
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.formats.xlsx import parse_xlsx
+    from lms.quizzes.ir import ParseIssue
+
+    fmt = detect_format(filename, data) if fmt == "auto" else fmt
+    if fmt == "xlsx":
+        return fmt, parse_xlsx(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return fmt, ParsedBank(issues=[ParseIssue(1, f"the file is not UTF-8 text (byte {err.start}); save it as UTF-8")])
+    parser = {"md": parse_markdown_bank, "gift": parse_gift, "aiken": parse_aiken}.get(fmt)
+    if parser is None:
+        return fmt, ParsedBank(issues=[ParseIssue(1, f"unknown format {fmt!r} (use md, gift, aiken or xlsx)")])
+    return fmt, parser(text)
+
+
+def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "auto", replace: bool = False):
+    """Parse then load, all or nothing; the caller commits. Returns (format, parsed, report)."""
+    from lms.audit.services import record_audit
+    from lms.courses.content import SLUG_RE
+
+    if not SLUG_RE.match(slug or ""):
+        raise ServiceError(_l("The bank name must be lower-case letters, digits and dashes."))
+    fmt, parsed = parse_upload(filename, data, fmt)
+    if parsed.issues:
+        return fmt, parsed, None
+    existing = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if existing is not None and fmt != "md":  # only our Markdown carries settings
+        parsed.settings = _settings(existing)
+    elif existing is None and parsed.settings.get("title") is None:
+        parsed.settings = {**parsed.settings, "title": slug}
+    bank, report = load_bank(slug, parsed, source="upload", replace=replace)
+    record_audit(actor, "quiz.import", target=bank, bank=slug, format=fmt, file=filename,
+                 created=report.created, updated=report.updated, retired=report.retired)
+    return fmt, parsed, report
+
+
+def export_bank(slug: str, fmt: str) -> bytes:
+    from lms.quizzes.formats.gift import write_gift
+    from lms.quizzes.formats.markdown import write_markdown_bank
+    from lms.quizzes.formats.xlsx import write_xlsx
+
+    bank = get_bank(slug)
+    questions = bank_as_parsed(bank)
+    if fmt == "gift":
+        return write_gift(questions).encode("utf-8")
+    if fmt == "xlsx":
+        return write_xlsx(questions)
+    return write_markdown_bank(_settings(bank), questions).encode("utf-8")
