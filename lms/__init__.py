@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = (
     "lms.privacy.views",
     "lms.courses.views",
     "lms.quizzes.views",
+    "lms.quizzes.admin_views",
 )
 CLI_MODULES = (
     "lms.core.cli",

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import random
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,6 +23,7 @@ from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
+from lms.quizzes.models import QuestionVersion
 from lms.quizzes.services import AttemptClosed
 from lms.quizzes.types import REGISTRY
 
@@ -154,3 +167,35 @@ def review(attempt_id):
         paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
         settings=services._settings(bank), registry=REGISTRY,
     )
+
+
+@bp.route("/practice/<course_slug>", methods=["GET", "POST"])
+@login_required
+def practice(course_slug):
+    """One question at a time with instant feedback; nothing is recorded as an attempt."""
+    try:
+        course = course_services.get_course(course_slug)
+        bank = services.get_bank(course.quiz_slug or "")
+    except NotFound:
+        abort(404)
+    tag = request.values.get("tag") or None
+    tags = services.bank_tags(bank)
+    if tag and tag not in tags:
+        abort(404)
+    feedback = None
+    version = None
+    if request.method == "POST":
+        version = db.session.get(QuestionVersion, request.form.get("v", type=int) or 0)
+        if version is None or version.question.bank_id != bank.id:
+            abort(404)
+        fraction, response = services.check_practice_answer(version, request.form.getlist("answer"))
+        seen = session.get("practice_seen", [])[-20:] + [version.id]
+        session["practice_seen"] = seen
+        feedback = {"fraction": fraction, "response": response,
+                    "right": REGISTRY[version.type].right_answer(version.data)}
+    else:
+        version = services.practice_question(bank, tag, set(session.get("practice_seen", [])), random.Random())
+    order = list(range(len(version.data.get("choices", [])))) if version else []
+    random.shuffle(order)
+    return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,
+                           version=version, order=order, feedback=feedback)

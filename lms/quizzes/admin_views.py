@@ -1,0 +1,123 @@
+"""Authors' pages: banks, import and export, item statistics, regrading; learners' practice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from lms.auth.permissions import grants_of, is_admin
+from lms.core.errors import NotFound, ServiceError
+from lms.extensions import db
+from lms.quizzes import services
+from lms.quizzes.forms import ImportQuestionsForm
+from lms.quizzes.models import Question, QuestionBank, QuestionVersion
+from lms.quizzes.types import REGISTRY
+
+bp = Blueprint("quiz_admin", __name__, url_prefix="/quizzes")
+
+EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "gift": "text/plain; charset=utf-8",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def can_author(user) -> bool:
+    return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
+
+
+@bp.before_request
+def _authors_only():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path))
+    if not can_author(current_user):
+        abort(404)
+    return None
+
+
+def _bank(slug):
+    try:
+        return services.get_bank(slug)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/banks")
+def banks():
+    counts = dict(db.session.execute(
+        select(Question.bank_id, func.count(Question.id)).where(Question.active.is_(True)).group_by(Question.bank_id)
+    ).all())
+    rows = list(db.session.scalars(select(QuestionBank).order_by(QuestionBank.slug)))
+    return render_template("quizzes/banks.html", banks=rows, counts=counts)
+
+
+@bp.get("/banks/<slug>")
+def bank(slug):
+    bank = _bank(slug)
+    versions = services.current_versions(bank)
+    stats = services.bank_item_stats(bank)
+    version_counts = dict(db.session.execute(
+        select(QuestionVersion.question_id, func.count(QuestionVersion.id))
+        .join(Question, Question.id == QuestionVersion.question_id).where(Question.bank_id == bank.id)
+        .group_by(QuestionVersion.question_id)).all())
+    return render_template("quizzes/bank.html", bank=bank, versions=versions, stats=stats,
+                           version_counts=version_counts, settings=services._settings(bank), registry=REGISTRY)
+
+
+@bp.post("/banks/<slug>/questions/<int:question_id>/regrade")
+def regrade(slug, question_id):
+    bank = _bank(slug)
+    question = db.session.get(Question, question_id)
+    if question is None or question.bank_id != bank.id:
+        abort(404)
+    try:
+        report = services.regrade_question(current_user, question)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return redirect(url_for("quiz_admin.bank", slug=slug))
+    db.session.commit()
+    return render_template("quizzes/regrade.html", bank=bank, question=question, report=report)
+
+
+@bp.route("/banks/import", methods=["GET", "POST"])
+def import_questions():
+    form = ImportQuestionsForm(bank=request.args.get("bank", ""))
+    parsed = report = None
+    fmt = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            fmt, parsed, report = services.import_questions(
+                current_user, form.bank.data, upload.filename, upload.read(), form.format.data, form.replace.data)
+        except ServiceError as err:
+            db.session.rollback()
+            form.bank.errors.append(str(err))
+        else:
+            if report is None:
+                db.session.rollback()
+            else:
+                db.session.commit()
+                flash(_("Imported %(n)d question(s) into %(bank)s.", n=len(parsed.questions), bank=form.bank.data), "success")
+    return render_template("quizzes/import.html", form=form, parsed=parsed, report=report, fmt=fmt)
+
+
+@bp.get("/banks/template.xlsx")
+def template():
+    from lms.quizzes.formats.xlsx import build_template
+
+    return Response(build_template(), mimetype=EXPORT_TYPES["xlsx"],
+                    headers={"Content-Disposition": "attachment; filename=mau-cau-hoi.xlsx"})
+
+
+@bp.get("/banks/<slug>/export.<fmt>")
+def export(slug, fmt):
+    from lms.audit.services import record_audit
+
+    bank = _bank(slug)
+    if fmt not in EXPORT_TYPES:
+        abort(404)
+    data = services.export_bank(bank.slug, fmt)
+    record_audit(current_user, "quiz.export", target=bank, bank=slug, format=fmt)
+    db.session.commit()
+    return Response(data, mimetype=EXPORT_TYPES[fmt],
+                    headers={"Content-Disposition": f"attachment; filename={slug}.{fmt}"})

@@ -1,0 +1,69 @@
+"""Authors' bank pages and learners' practice, through the client with CSRF."""
+
+import io
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.quizzes.models import Attempt, Question
+from tests.conftest import csrf_token, login, post_form
+from tests.quizzes.test_formats import FIXTURES
+
+
+def upload(client, name, data, bank, fmt="auto", replace=False):
+    token = csrf_token(client, "/quizzes/banks/import")
+    form = {"csrf_token": token, "bank": bank, "format": fmt, "file": (io.BytesIO(data), name)}
+    if replace:
+        form["replace"] = "y"
+    return client.post("/quizzes/banks/import", data=form, content_type="multipart/form-data")
+
+
+def test_author_imports_gift_sees_stats_and_exports(client, make_user):
+    make_user("tacgia", roles=[("author", None)])
+    login(client, "tacgia")
+    response = upload(client, "questions.gift.txt", (FIXTURES / "questions.gift.txt").read_bytes(), "moodle")
+    assert response.status_code == 200
+    assert db.session.scalar(select(Question.id).where(Question.key == "Q2")) is not None
+    page = client.get("/quizzes/banks/moodle").get_data(as_text=True)
+    assert "What&#39;s between orange and green in the spectrum?" in page
+    gift = client.get("/quizzes/banks/moodle/export.gift")
+    assert gift.status_code == 200 and b"::Q2::" in gift.data
+    template = client.get("/quizzes/banks/template.xlsx")
+    assert template.data[:2] == b"PK"
+
+
+def test_a_broken_upload_lists_every_problem_and_imports_nothing(client, make_user):
+    make_user("tacgia", roles=[("author", None)])
+    login(client, "tacgia")
+    bad = "Câu 1? {=a ~b}\n\nCâu 2 {#x}\n\nCâu 3? {=a\n".encode()
+    html = upload(client, "bad.gift", bad, "hong").get_data(as_text=True)
+    assert "Dòng 3" in html and "Dòng 5" in html
+    assert db.session.scalar(select(Question.id)) is None
+
+
+def test_learners_cannot_reach_author_pages(client, make_user):
+    make_user("hs.an")
+    login(client, "hs.an")
+    for url in ("/quizzes/banks", "/quizzes/banks/import", "/quizzes/banks/template.xlsx"):
+        assert client.get(url).status_code == 404
+    assert upload(client, "x.gift", b"Q {=a ~b}", "x").status_code == 404
+
+
+def test_practice_gives_instant_feedback_and_records_no_attempt(client, make_user, content_dirs):
+    from lms.courses.sync import sync_content
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.services import load_bank
+
+    sync_content(*content_dirs)
+    load_bank("dvc", parse_markdown_bank("---\ntitle: T\n---\n## Ứng dụng định danh?\ntags: vneid\n- [x] VNeID\n- [ ] Zalo\n\n> Chính thức.\n"))
+    db.session.commit()
+    make_user("hs.an")
+    login(client, "hs.an")
+    page = client.get("/quizzes/practice/dich-vu-cong?tag=vneid").get_data(as_text=True)
+    assert "Ứng dụng định danh?" in page
+    version_id = int(page.split('name="v" value="')[1].split('"')[0])
+    result = post_form(client, "/quizzes/practice/dich-vu-cong", {"v": version_id, "answer": "0"},
+                       page="/quizzes/practice/dich-vu-cong").get_data(as_text=True)
+    assert "Chính thức." in result and "✓" in result
+    assert db.session.scalar(select(Attempt.id)) is None
+    assert client.get("/quizzes/practice/dich-vu-cong?tag=khong-co").status_code == 404
