@@ -168,17 +168,18 @@ def set_security_headers(response):
 
 def _load_user(user_id: str):
     from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     from lms.auth.models import RoleAssignment, User
 
     if not str(user_id).isdigit():
         return None
-    return db.session.scalar(
+    # One query per request for the person, their unit and their scoped roles.
+    return db.session.scalars(
         select(User)
         .where(User.id == int(user_id))
-        .options(selectinload(User.roles).joinedload(RoleAssignment.org), selectinload(User.org))
-    )
+        .options(joinedload(User.roles).joinedload(RoleAssignment.org), joinedload(User.org))
+    ).unique().first()
 
 
 # Endpoints reachable while a one-time code must still be replaced.

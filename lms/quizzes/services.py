@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.errors import NotFound, ServiceError
@@ -242,8 +242,33 @@ def _item_versions(attempt: Attempt) -> dict[int, QuestionVersion]:
     return {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
 
 
-def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> AttemptAnswer:
-    """Store (or replace) the answer to one question; the latest save wins."""
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    type: str
+    data: dict
+    points: float
+
+
+def version_infos(ids: list[int]) -> dict[int, VersionInfo]:
+    """What grading needs of question versions. Versions never change once written, so each
+    process keeps them in memory: autosave and submit then skip those queries."""
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("lms.question_versions", {})
+    missing = [i for i in ids if i not in cache]
+    if missing:
+        if len(cache) > 50_000:
+            cache.clear()
+        for row in db.session.execute(select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.data,
+                                             QuestionVersion.points).where(QuestionVersion.id.in_(missing))):
+            cache[row.id] = VersionInfo(row.id, row.type, row.data, row.points)
+    return {i: cache[i] for i in ids if i in cache}
+
+
+def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> datetime:
+    """Store (or replace) the answer to one question in one statement. Two tabs saving at
+    once keep the most recent answer: an older save never overwrites a newer one."""
     now = now or utcnow()
     if attempt.status != "open":
         raise AttemptClosed(_l("This attempt was already submitted."))
@@ -251,23 +276,21 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
         raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
     if version_id not in {item["v"] for item in attempt.items}:
         raise ServiceError(_l("This question is not part of your attempt."))
-    version = db.session.get(QuestionVersion, version_id)
+    version = version_infos([version_id])[version_id]
     response = REGISTRY[version.type].parse_response(version.data, [str(v) for v in values])
-    answer = db.session.scalar(select(AttemptAnswer).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_version_id == version_id))
-    if answer is None:
-        answer = AttemptAnswer(attempt_id=attempt.id, question_version_id=version_id, response=response, saved_at=now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(answer)
-            return answer
-        except IntegrityError:
-            answer = db.session.scalar(select(AttemptAnswer).where(
-                AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_version_id == version_id))
-    answer.response = response
-    answer.saved_at = now
-    db.session.flush()
-    return answer
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(AttemptAnswer).values(
+        attempt_id=attempt.id, question_version_id=version_id, response=response, saved_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["attempt_id", "question_version_id"],
+        set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+        where=AttemptAnswer.saved_at <= stmt.excluded.saved_at,
+    )
+    db.session.execute(stmt)
+    return now
 
 
 def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
@@ -288,7 +311,7 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
 
 
 def grade_attempt(attempt: Attempt) -> Attempt:
-    versions = _item_versions(attempt)
+    versions = version_infos([item["v"] for item in attempt.items])
     answers = {a.question_version_id: a for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     rows = []
@@ -297,10 +320,16 @@ def grade_attempt(attempt: Attempt) -> Attempt:
         answer = answers.get(v.id)
         rows.append((v.id, v.type, v.data, v.points, answer.response if answer else None))
     graded, total, maximum = grade_items(rows)
-    for g in graded:
-        if g.version_id in answers:
-            answers[g.version_id].fraction = g.fraction
-            answers[g.version_id].points = g.points
+    updates = [{"answer_id": answers[g.version_id].id, "fraction": g.fraction, "points": g.points}
+               for g in graded if g.version_id in answers]
+    if updates:  # one executemany instead of an UPDATE per answer
+        db.session.connection().execute(
+            update(AttemptAnswer.__table__).where(AttemptAnswer.__table__.c.id == bindparam("answer_id"))
+            .values(fraction=bindparam("fraction"), points=bindparam("points")),
+            updates,
+        )
+        for answer in answers.values():
+            db.session.expire(answer, ["fraction", "points"])
     bank = db.session.get(QuestionBank, attempt.bank_id)
     attempt.score, attempt.max_score = total, maximum
     attempt.percent = percent_of(total, maximum)

@@ -141,7 +141,7 @@ def autosave(attempt_id):
     try:
         version_id = int(payload.get("v"))
         values = [str(v) for v in payload.get("values", [])][:50]
-        answer = services.save_answer(attempt, version_id, values)
+        saved_at = services.save_answer(attempt, version_id, values)
     except (TypeError, ValueError):
         return jsonify({"ok": False, "error": _("Bad answer.")}), 400
     except AttemptClosed as err:
@@ -150,9 +150,9 @@ def autosave(attempt_id):
     except ServiceError as err:
         db.session.rollback()
         return jsonify({"ok": False, "error": str(err)}), 400
+    seconds_left = int((attempt.deadline - saved_at).total_seconds()) if attempt.deadline else None
     db.session.commit()
-    seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
-    return jsonify({"ok": True, "saved_at": answer.saved_at.isoformat() + "Z", "seconds_left": seconds_left})
+    return jsonify({"ok": True, "saved_at": saved_at.isoformat() + "Z", "seconds_left": seconds_left})
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

@@ -189,7 +189,7 @@ def test_two_tabs_saving_concurrently_keep_the_latest_per_question(any_db_app, m
     def save(i):
         def run():
             a = db.session.get(Attempt, attempt_id)
-            return services.save_answer(a, version_id, [str(i % 2)], now=base + timedelta(milliseconds=i)).id
+            return services.save_answer(a, version_id, [str(i % 2)], now=base + timedelta(milliseconds=i))
         return run
 
     threads = [_in_thread(app, save(i), results, errors) for i in range(20)]
@@ -200,6 +200,8 @@ def test_two_tabs_saving_concurrently_keep_the_latest_per_question(any_db_app, m
     assert errors == []
     rows = list(db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)))
     assert len(rows) == 1
+    # Whatever order the saves landed in, the most recent one (i = 19) is kept.
+    assert rows[0].response == [1] and rows[0].saved_at == base + timedelta(milliseconds=19)
 
 
 def test_two_tabs_starting_at_once_share_one_attempt(any_db_app, make_user):

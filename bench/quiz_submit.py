@@ -1,0 +1,134 @@
+"""Benchmark: quiz answer autosave and submit throughput under gunicorn (4 workers),
+beside a bare endpoint on the same server, on SQLite and (if reachable) PostgreSQL.
+
+    .venv/bin/python bench/quiz_submit.py [--seconds 10] [--learners 3000] [--postgres URL]
+
+Prints requests/s, p50/p95 latency, and the ratios autosave_rps/bare_rps and
+submit_rps/bare_rps (target >= 0.5 for submit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import Gunicorn, load, session_cookie  # noqa: E402
+
+BANK = "---\ntitle: Bench\ndraw: 10\n---\n" + "\n".join(
+    f"## Câu hỏi số {i}: dịch vụ công trực tuyến?\ntags: t{i % 3}\n- [x] Đúng {i}\n- [ ] Sai {i}a\n- [ ] Sai {i}b\n- [ ] Sai {i}c\n"
+    for i in range(30)
+)
+
+
+def prepare(env: dict, learners: int):
+    """Migrate a fresh database, create learners with open attempts (half answered)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from lms import create_app
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.models import AttemptAnswer
+    from lms.quizzes.services import load_bank, start_attempt
+
+    app = create_app({"DATABASE_URL": env["LMS_DATABASE_URL"], "SECRET_KEY": env["LMS_SECRET_KEY"]},
+                     instance_path=env["LMS_INSTANCE_PATH"])
+    with app.app_context():
+        upgrade()
+        bank, _ = load_bank("bench", parse_markdown_bank(BANK))
+        db.session.execute(insert(User), [
+            {"username": f"bench{i:05d}", "full_name": f"Người học {i}", "kind": "student"} for i in range(learners)])
+        db.session.commit()
+        users = db.session.query(User).order_by(User.id).all()
+        plan = []
+        answers = []
+        for user in users:
+            attempt = start_attempt(user, bank, rng=random.Random(user.id))
+            db.session.flush()
+            versions = [item["v"] for item in attempt.items]
+            answers += [{"attempt_id": attempt.id, "question_version_id": v, "response": [0]} for v in versions[:5]]
+            cookie, token = session_cookie(app, user.id)
+            plan.append((attempt.id, versions, cookie, token))
+        db.session.execute(insert(AttemptAnswer), answers)
+        db.session.commit()
+        db.engine.dispose()
+    return plan
+
+
+def run(label: str, env: dict, seconds: float, learners: int) -> dict:
+    t0 = time.perf_counter()
+    plan = prepare(env, learners)
+    print(f"[{label}] prepared {len(plan)} learners with open attempts in {time.perf_counter() - t0:.1f}s", flush=True)
+    results = {}
+    with Gunicorn(env) as server:
+        results["bare"] = load("bare endpoint", server.port, lambda i: ("GET", "/_bare", None, {}, (200,)),
+                               seconds=seconds)
+
+        def autosave(i):
+            attempt_id, versions, cookie, token = plan[i % len(plan)]
+            body = json.dumps({"v": versions[i % len(versions)], "values": [str(i % 4)]})
+            return ("POST", f"/quizzes/attempts/{attempt_id}/answer", body,
+                    {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}, (200,))
+
+        results["autosave"] = load("answer autosave", server.port, autosave, seconds=seconds)
+
+        def submit(i):
+            if i >= len(plan):
+                return ("GET", None, None, {}, ())
+            attempt_id, versions, cookie, token = plan[i]
+            body = f"csrf_token={token}&action=submit"
+            return ("POST", f"/quizzes/attempts/{attempt_id}", body,
+                    {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, (302,))
+
+        results["submit"] = load("submit (one per attempt)", server.port, submit, seconds=seconds, max_requests=len(plan))
+    print(f"[{label}]")
+    for r in results.values():
+        print("  " + r.line())
+    bare = results["bare"].rps
+    print(f"  ratio autosave_rps / bare_rps = {results['autosave'].rps / bare:.2f}")
+    print(f"  ratio submit_rps / bare_rps   = {results['submit'].rps / bare:.2f}   (target >= 0.5)")
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--learners", type=int, default=3000)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
+                        help="server to create a throw-away database on; 'none' to skip")
+    args = parser.parse_args()
+    base = {"LMS_CONFIG": "production", "LMS_SECRET_KEY": uuid.uuid4().hex, "LMS_SESSION_COOKIE_SECURE": "false",
+            "LMS_RATELIMIT_ENABLED": "false"}
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
+        run("SQLite", env, args.seconds, args.learners)
+    if args.postgres != "none":
+        import psycopg
+
+        name = f"lms_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            with psycopg.connect(args.postgres, autocommit=True, connect_timeout=3) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as err:
+            print(f"[PostgreSQL] skipped: {err}")
+            return
+        url = args.postgres.rsplit("/", 1)[0] + "/" + name
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                run("PostgreSQL", {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": url}, args.seconds, args.learners)
+        finally:
+            with psycopg.connect(args.postgres, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
