@@ -26,6 +26,7 @@ BLUEPRINT_MODULES = (
     "lms.courses.views",
     "lms.quizzes.views",
     "lms.quizzes.admin_views",
+    "lms.certificates.views",
 )
 CLI_MODULES = (
     "lms.core.cli",
@@ -34,6 +35,7 @@ CLI_MODULES = (
     "lms.roster.cli",
     "lms.courses.cli",
     "lms.quizzes.cli",
+    "lms.certificates.cli",
 )
 
 

@@ -1,0 +1,225 @@
+"""Issuing, revoking and reissuing certificates; building the documents."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import yaml
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from lms.audit.services import record_audit
+from lms.certificates.models import Certificate, CertificateCounter
+from lms.certificates.render import CertificateData, Template, render_certificate
+from lms.certificates.signing import load_or_create_key, public_jwk, sign
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import nfc
+from lms.core.timeutil import utcnow
+from lms.courses import services as course_services
+from lms.extensions import db
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SERIAL_PREFIX = "DVC"
+
+
+def signing_key():
+    app = current_app._get_current_object()
+    key = app.extensions.get("lms.certificate_key")
+    if key is None:
+        key = load_or_create_key(app.instance_path)
+        app.extensions["lms.certificate_key"] = key
+    return key
+
+
+def key_id() -> str:
+    import hashlib
+
+    from lms.certificates.signing import public_pem
+
+    return hashlib.sha256(public_pem(signing_key()).encode()).hexdigest()[:16]
+
+
+def jwks() -> dict:
+    return {"keys": [public_jwk(signing_key(), key_id())]}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+
+
+def next_serial(year: int) -> str:
+    """DVC-<year>-<6 digits>. The counter row is updated under a lock (PostgreSQL row lock,
+    SQLite's single writer), so concurrent completions never share a serial."""
+    counter = db.session.execute(
+        select(CertificateCounter).where(CertificateCounter.year == year).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with db.session.begin_nested():
+                db.session.add(CertificateCounter(year=year, last=0))
+        except IntegrityError:
+            pass
+    db.session.execute(update(CertificateCounter).where(CertificateCounter.year == year)
+                       .values(last=CertificateCounter.last + 1))
+    number = db.session.scalar(select(CertificateCounter.last).where(CertificateCounter.year == year))
+    return f"{SERIAL_PREFIX}-{year}-{number:06d}"
+
+
+def load_template(course=None, org=None) -> Template:
+    """The most specific template: the course's, then the organisation's (or an ancestor's),
+    then the default. Templates live in instance/certificate-templates/<key>/template.yaml."""
+    root = Path(current_app.instance_path) / "certificate-templates"
+    keys = []
+    if course is not None:
+        keys.append(f"course-{course.slug}")
+    if org is not None:
+        from lms.orgs.models import Organization
+
+        chain = [org.id] + list(reversed(org.ancestor_ids))
+        codes = dict(db.session.execute(select(Organization.id, Organization.code).where(Organization.id.in_(chain))).all())
+        keys += [f"org-{codes[i]}" for i in chain if i in codes]
+    keys.append("default")
+    for key in keys:
+        path = root / key / "template.yaml"
+        if path.is_file():
+            return _template_from_file(key, path)
+    return Template()
+
+
+def _template_from_file(key: str, path: Path) -> Template:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    template = Template(key=key)
+    for field_name in ("title", "subtitle", "intro", "body", "issuer_name", "signer_name", "signer_title", "place"):
+        if data.get(field_name):
+            setattr(template, field_name, nfc(str(data[field_name])))
+    if isinstance(data.get("accent"), str) and len(data["accent"].lstrip("#")) == 6:
+        hex_value = data["accent"].lstrip("#")
+        template.accent = tuple(int(hex_value[i:i + 2], 16) for i in (0, 2, 4))
+    for image in ("background", "logo", "signature"):
+        if data.get(image):
+            candidate = (path.parent / str(data[image])).resolve()
+            if candidate.is_relative_to(path.parent.resolve()) and candidate.is_file():
+                setattr(template, image, candidate)
+    return template
+
+
+def _verify_url(code: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    return f"{base.rstrip('/')}/verify/{code}"
+
+
+def document_data(cert: Certificate) -> CertificateData:
+    return CertificateData(
+        serial=cert.serial, version=cert.version, code=cert.code, full_name=cert.full_name,
+        course_title=cert.course_title, completed_on=cert.completed_on.isoformat(), score=cert.score,
+        issuer_name=cert.issuer_name, signer_name=cert.signer_name, signer_title=cert.signer_title,
+        issued_on=cert.issued_at.date().isoformat(), verify_url=_verify_url(cert.code),
+    )
+
+
+def _sign(cert: Certificate) -> None:
+    cert.signature = sign(signing_key(), document_data(cert).payload())
+
+
+def issue_certificate(user, course, enrollment) -> Certificate | None:
+    """Issue once per learner and course, at completion, if the course gives one."""
+    if not course.certificate:
+        return None
+    existing = db.session.scalar(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.course_id == course.id))
+    if existing is not None:
+        return existing
+    template = load_template(course, user.org)
+    completed = enrollment.completed_at or utcnow()
+    cert = Certificate(
+        serial=next_serial(completed.year), version=1, code=new_code(), user_id=user.id, course_id=course.id,
+        org_id=user.org_id, full_name=nfc(user.full_name), course_title=course.title,
+        completed_on=completed.date(), score=enrollment.score, issuer_name=template.issuer_name,
+        signer_name=template.signer_name, signer_title=template.signer_title, template=template.key,
+        issued_at=utcnow(), signature="",
+    )
+    db.session.add(cert)
+    db.session.flush()
+    _sign(cert)
+    record_audit(None, "certificate.issue", target=cert, org=user.org, serial=cert.serial, course=course.slug)
+    db.session.flush()
+    return cert
+
+
+course_services.COMPLETION_HOOKS.append(issue_certificate)
+
+
+def get_by_code(code: str) -> Certificate | None:
+    code = (code or "").strip().upper()
+    if not code or len(code) > 32:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def pdf_for(cert: Certificate) -> bytes:
+    template = load_template(cert.course, None)
+    if template.key != cert.template:
+        template = _template_by_key(cert.template) or template
+    return render_certificate(document_data(cert), template, lambda payload: sign(signing_key(), payload))
+
+
+def _template_by_key(key: str) -> Template | None:
+    path = Path(current_app.instance_path) / "certificate-templates" / key / "template.yaml"
+    return _template_from_file(key, path) if path.is_file() else (Template() if key == "default" else None)
+
+
+def revoke_certificate(actor, cert: Certificate, reason: str) -> Certificate:
+    reason = nfc(reason or "")
+    if not reason:
+        raise ServiceError(_l("Give the reason for revoking: it is shown on the verification page."), field="reason")
+    if cert.revoked_at is not None:
+        raise ServiceError(_l("This certificate is already revoked."))
+    cert.revoked_at = utcnow()
+    cert.revoked_reason = reason[:500]
+    cert.revoked_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    record_audit(actor, "certificate.revoke", target=cert, serial=cert.serial, reason=reason)
+    return cert
+
+
+def reissue_certificate(actor, cert: Certificate, full_name: str | None = None) -> Certificate:
+    """A corrected certificate: same serial, next version, new code; the old one is superseded."""
+    if cert.superseded_at is not None:
+        raise ServiceError(_l("A newer version of this certificate exists; reissue that one."))
+    name = nfc(full_name) if full_name else cert.full_name
+    if not name:
+        raise ServiceError(_l("Full name is required."), field="full_name")
+    now = utcnow()
+    cert.superseded_at = now
+    new = Certificate(
+        serial=cert.serial, version=cert.version + 1, code=new_code(), user_id=cert.user_id,
+        course_id=cert.course_id, org_id=cert.org_id, full_name=name, course_title=cert.course_title,
+        completed_on=cert.completed_on, score=cert.score, issuer_name=cert.issuer_name,
+        signer_name=cert.signer_name, signer_title=cert.signer_title, template=cert.template,
+        issued_at=now, signature="",
+    )
+    db.session.add(new)
+    db.session.flush()
+    _sign(new)
+    record_audit(actor, "certificate.reissue", target=new, serial=new.serial, version=new.version,
+                 name_changed=name != cert.full_name)
+    db.session.flush()
+    return new
+
+
+def certificates_of(user) -> list[Certificate]:
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.superseded_at.is_(None)).order_by(Certificate.issued_at.desc())))
+
+
+def get_certificate(cert_id: int) -> Certificate:
+    cert = db.session.get(Certificate, cert_id)
+    if cert is None:
+        raise NotFound(_l("No such certificate."))
+    return cert
+
+

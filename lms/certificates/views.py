@@ -1,0 +1,229 @@
+"""Public verification, learners' downloads, and revoking or reissuing by admins."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from lms.auth.permissions import can_manage_org, is_admin
+from lms.certificates import services
+from lms.certificates.badges import build_credential, sign_credential
+from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyFileForm
+from lms.certificates.models import Certificate
+from lms.certificates.signing import public_pem
+from lms.certificates.verify import verify_pdf
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import fold
+from lms.extensions import db, limiter
+
+bp = Blueprint("certificates", __name__)
+
+
+def base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root.rstrip("/")
+
+
+# --- public ---------------------------------------------------------------------------
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def verify_home():
+    code_form = VerifyCodeForm(prefix="c")
+    file_form = VerifyFileForm(prefix="f")
+    verdict = None
+    if request.method == "POST" and "c-code" in request.form and code_form.validate():
+        return redirect(url_for("certificates.verify", code=code_form.code.data.strip().upper()))
+    if request.method == "POST" and "c-code" not in request.form and file_form.validate():
+        data = file_form.file.data.read(5 * 1024 * 1024 + 1)
+        if len(data) > 5 * 1024 * 1024:
+            file_form.file.errors.append(_("The file is larger than 5 MB: it is not one of our certificates."))
+        else:
+            verdict = verify_pdf(data, services.signing_key().public_key())
+            if verdict.ok:
+                cert = services.get_by_code(verdict.payload.get("code", ""))
+                verdict.status = cert.status if cert is not None else None
+    return render_template("certificates/verify_home.html", code_form=code_form, file_form=file_form, verdict=verdict)
+
+
+@bp.get("/verify/<code>")
+@limiter.limit("60 per minute")
+def verify(code):
+    cert = services.get_by_code(code)
+    if cert is None:
+        # The same answer for every wrong code: nothing hints at valid ones.
+        return render_template("certificates/verify_unknown.html"), 404
+    return render_template("certificates/verify.html", cert=cert)
+
+
+@bp.get("/verify/<code>.json")
+@limiter.limit("60 per minute")
+def verify_json(code):
+    cert = services.get_by_code(code)
+    if cert is None:
+        return jsonify({"error": "not found"}), 404
+    return jsonify({
+        "serial": cert.serial, "version": cert.version, "status": cert.status, "name": cert.full_name,
+        "course": cert.course_title, "completed_on": cert.completed_on.isoformat(),
+        "issuer": cert.issuer_name, "revoked_reason": cert.revoked_reason,
+    })
+
+
+@bp.get("/.well-known/lms-certificate-key.pem")
+def public_key():
+    return Response(public_pem(services.signing_key()), mimetype="application/x-pem-file")
+
+
+@bp.get("/.well-known/jwks.json")
+def jwks():
+    return jsonify(services.jwks())
+
+
+@bp.get("/issuer")
+def issuer_profile():
+    base = base_url()
+    return jsonify({"@context": ["https://www.w3.org/2018/credentials/v1",
+                                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+                    "id": f"{base}/issuer", "type": ["Profile"],
+                    "name": current_app.config.get("CERTIFICATE_ISSUER_NAME") or "Nền tảng học dịch vụ công trực tuyến",
+                    "url": base})
+
+
+# --- learners -------------------------------------------------------------------------
+
+
+def _viewable(cert_id: int) -> Certificate:
+    try:
+        cert = services.get_certificate(cert_id)
+    except NotFound:
+        abort(404)
+    if cert.user_id == current_user.id or is_admin(current_user):
+        return cert
+    from lms.orgs.models import Organization
+
+    org = db.session.get(Organization, cert.org_id) if cert.org_id else None
+    if org is not None and can_manage_org(current_user, org):
+        return cert
+    abort(404)
+
+
+@bp.get("/certificates/mine")
+@login_required
+def mine():
+    return render_template("certificates/mine.html", certificates=services.certificates_of(current_user))
+
+
+@bp.get("/certificates/<int:cert_id>.pdf")
+@login_required
+def pdf(cert_id):
+    cert = _viewable(cert_id)
+    data = services.pdf_for(cert)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{cert.serial}-v{cert.version}.pdf"'})
+
+
+def _credential(cert):
+    course = cert.course
+    return build_credential(cert, base_url=base_url(), course_summary=course.summary, course_slug=course.slug)
+
+
+@bp.get("/certificates/<int:cert_id>/badge.json")
+@login_required
+def badge_json(cert_id):
+    cert = _viewable(cert_id)
+    response = jsonify(_credential(cert))
+    response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-openbadge.json"'
+    return response
+
+
+@bp.get("/certificates/<int:cert_id>/badge.jwt")
+@login_required
+def badge_jwt(cert_id):
+    cert = _viewable(cert_id)
+    token = sign_credential(_credential(cert), services.signing_key(), services.key_id(), base_url())
+    return Response(token, mimetype="application/vc+jwt",
+                    headers={"Content-Disposition": f'attachment; filename="{cert.serial}-openbadge.jwt"'})
+
+
+# --- administration ---------------------------------------------------------------------
+
+
+@bp.get("/certificates/admin")
+@login_required
+def admin_list():
+    from lms.auth.permissions import has_any_people_scope, org_scope_filter
+    from lms.orgs.models import Organization
+
+    if not has_any_people_scope(current_user):
+        abort(404)
+    q = (request.args.get("q") or "").strip()
+    stmt = select(Certificate).outerjoin(Organization, Organization.id == Certificate.org_id)
+    if not is_admin(current_user):
+        stmt = stmt.where(org_scope_filter(current_user, Organization.path))
+    if q:
+        stmt = stmt.where(or_(Certificate.serial == q.upper(), Certificate.code == q.upper(),
+                              Certificate.full_name.ilike(f"%{q}%")))
+    rows = list(db.session.scalars(stmt.order_by(Certificate.issued_at.desc()).limit(200)))
+    if q and not rows and not q.isascii():
+        rows = [c for c in db.session.scalars(stmt.order_by(Certificate.issued_at.desc()).limit(2000))
+                if fold(q) in fold(c.full_name)][:200]
+    return render_template("certificates/admin_list.html", certificates=rows, q=q,
+                           revoke_form=RevokeForm(), reissue_form=ReissueForm())
+
+
+def _manageable(cert_id: int) -> Certificate:
+    cert = _viewable(cert_id)
+    if cert.user_id == current_user.id and not is_admin(current_user):
+        abort(404)  # learners do not revoke or reissue their own certificates
+    return cert
+
+
+@bp.post("/certificates/<int:cert_id>/revoke")
+@login_required
+def revoke(cert_id):
+    cert = _manageable(cert_id)
+    form = RevokeForm()
+    if not form.validate():
+        flash(_("Give the reason for revoking: it is shown on the verification page."), "error")
+        return redirect(url_for("certificates.admin_list", q=cert.serial))
+    try:
+        services.revoke_certificate(current_user, cert, form.reason.data)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Certificate %(serial)s is revoked.", serial=cert.serial), "success")
+    return redirect(url_for("certificates.admin_list", q=cert.serial))
+
+
+@bp.post("/certificates/<int:cert_id>/reissue")
+@login_required
+def reissue(cert_id):
+    cert = _manageable(cert_id)
+    form = ReissueForm()
+    if not form.validate():
+        flash(_("Full name is required."), "error")
+        return redirect(url_for("certificates.admin_list", q=cert.serial))
+    try:
+        new = services.reissue_certificate(current_user, cert, form.full_name.data)
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return redirect(url_for("certificates.admin_list", q=cert.serial))
+    db.session.commit()
+    flash(_("Certificate %(serial)s was reissued as version %(v)d.", serial=new.serial, v=new.version), "success")
+    return redirect(url_for("certificates.admin_list", q=new.serial))

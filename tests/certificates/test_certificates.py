@@ -1,0 +1,201 @@
+"""Certificates: issued once at completion, verifiable online and offline, revocable."""
+
+import io
+
+import jwt
+import pypdfium2
+import pytest
+import zxingcpp
+from jsonschema import Draft202012Validator
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import func, select
+
+from lms.certificates import services
+from lms.certificates.models import Certificate
+from lms.certificates.verify import verify_pdf
+from lms.courses.models import Course
+from lms.courses.services import mark_lesson_read, record_quiz_result
+from lms.courses.sync import sync_content
+from lms.extensions import db
+from tests.certificates.ob3_schema import OB3_ACHIEVEMENT_CREDENTIAL
+from tests.conftest import csrf_token, login
+
+NAME = "Nguyễn Thị Hoà"
+
+
+@pytest.fixture
+def completed(app, content_dirs, make_user, sample_tree):
+    sync_content(*content_dirs)
+    db.session.commit()
+    course = db.session.scalar(select(Course))
+    learner = make_user("hs.hoa", org=sample_tree["class_a1"], full_name=NAME, kind="student")
+    for lesson in course.lessons:
+        mark_lesson_read(learner, lesson)
+    record_quiz_result(learner, course, 90.0, passed=True)
+    db.session.commit()
+    return learner, course
+
+
+def current(learner):
+    return db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id,
+                                                       Certificate.superseded_at.is_(None)))
+
+
+def test_issued_once_with_serial_and_code(completed):
+    learner, course = completed
+    cert = current(learner)
+    assert cert.serial.startswith("DVC-") and cert.serial.endswith("-000001")
+    assert len(cert.code) == 12 and cert.full_name == NAME and cert.score == 90.0
+    record_quiz_result(learner, course, 95.0, passed=True)  # completion is recorded once
+    assert db.session.scalar(select(func.count(Certificate.id))) == 1
+
+
+def test_pdf_has_the_name_with_diacritics_and_a_qr_to_the_verify_page(completed):
+    learner, _ = completed
+    cert = current(learner)
+    data = services.pdf_for(cert)
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert NAME in text and cert.serial in text
+    page = pypdfium2.PdfDocument(data)[0]
+    assert round(page.get_width()) == 842 and round(page.get_height()) == 595  # A4 landscape
+    codes = [r.text for r in zxingcpp.read_barcodes(page.render(scale=3).to_pil())]
+    assert codes == [f"http://127.0.0.1:5000/verify/{cert.code}"]
+    fonts = {str(f["/BaseFont"]) for f in _fonts(data)}
+    assert all("+" in f for f in fonts if "Helvetica" not in f)  # embedded subsets
+
+
+def _fonts(data):
+    reader = PdfReader(io.BytesIO(data))
+    return [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
+
+
+def test_offline_verification_accepts_the_original_and_rejects_tampering(completed, app):
+    learner, _ = completed
+    cert = current(learner)
+    data = services.pdf_for(cert)
+    key = services.signing_key().public_key()
+    assert verify_pdf(data, key).ok
+    # 1. The statement in the metadata changed (another name): the signature fails.
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(clone_from=reader)
+    keywords = reader.metadata["/Keywords"]
+    import base64
+    import json
+
+    body, sig = keywords[len("lms-certificate:"):].rsplit(".", 1)
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload["name"] = "Kẻ Giả Mạo"
+    forged = base64.urlsafe_b64encode(json.dumps(payload, ensure_ascii=False).encode()).rstrip(b"=").decode()
+    writer.add_metadata({"/Keywords": f"lms-certificate:{forged}.{sig}"})
+    out = io.BytesIO()
+    writer.write(out)
+    verdict = verify_pdf(out.getvalue(), key)
+    assert not verdict.ok and "signature" in verdict.reason
+    # 2. The printed name covered and rewritten, the statement kept: the drawing no longer matches.
+    verdict = verify_pdf(_edit_page_text(data), key)
+    assert not verdict.ok and "edited or covered" in verdict.reason
+    # 3. Any PDF from elsewhere.
+    blank = PdfWriter()
+    blank.add_blank_page(100, 100)
+    other = io.BytesIO()
+    blank.write(other)
+    assert "not issued by this platform" in verify_pdf(other.getvalue(), key).reason
+    assert not verify_pdf(b"not a pdf", key).ok
+
+
+def _edit_page_text(data):
+    """What a forger does: cover the printed name with a white box and write another name."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen import canvas
+
+    overlay = io.BytesIO()
+    c = canvas.Canvas(overlay, pagesize=landscape(A4))
+    c.setFillColorRGB(1, 1, 1)
+    c.rect(200, 300, 440, 40, stroke=0, fill=1)
+    c.setFillColorRGB(0, 0, 0)
+    c.setFont("Helvetica-Bold", 26)
+    c.drawCentredString(421, 312, "Tran Van Gia")
+    c.save()
+    reader = PdfReader(io.BytesIO(data))
+    writer = PdfWriter(clone_from=reader)
+    writer.pages[0].merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_cli_verifies_a_file_and_explains_failures(completed, app, tmp_path):
+    learner, _ = completed
+    cert = current(learner)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(services.pdf_for(cert))
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["verify-certificate", str(good)])
+    assert ok.exit_code == 0 and "VALID" in ok.output and NAME in ok.output
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(_edit_page_text(good.read_bytes()))
+    failed = runner.invoke(args=["verify-certificate", str(bad)])
+    assert failed.exit_code == 1 and "NOT VALID" in failed.output and "edited or covered" in failed.output
+
+
+def test_public_page_shows_status_and_nothing_private(completed, client):
+    learner, _ = completed
+    cert = current(learner)
+    page = client.get(f"/verify/{cert.code}").get_data(as_text=True)
+    assert NAME in page and cert.course_title in page and "hs.hoa" not in page and "90" not in page
+    unknown = client.get("/verify/AAAAAAAAAAAA")
+    assert unknown.status_code == 404
+    near_miss = client.get("/verify/" + cert.code[:-1] + ("Z" if cert.code[-1] != "Z" else "Y"))
+    main = lambda r: r.get_data(as_text=True).split("<main", 1)[1]  # noqa: E731
+    assert near_miss.status_code == 404 and main(near_miss) == main(unknown)
+
+
+def test_revoke_and_reissue_show_on_verify_immediately(completed, client, make_user):
+    learner, _ = completed
+    make_user("admin", roles=[("admin", None)])
+    cert = current(learner)
+    login(client, "admin")
+    token = csrf_token(client, "/certificates/admin")
+    client.post(f"/certificates/{cert.id}/reissue", data={"csrf_token": token, "full_name": "Nguyễn Thị Hòa Bình"})
+    db.session.expire_all()
+    newer = current(learner)
+    assert newer.serial == cert.serial and newer.version == 2 and newer.code != cert.code
+    assert "Replaced by a newer version" in client.get(f"/verify/{cert.code}").get_data(as_text=True) or \
+        "phiên bản mới" in client.get(f"/verify/{cert.code}").get_data(as_text=True)
+    client.post(f"/certificates/{newer.id}/revoke", data={"csrf_token": token, "reason": "Cấp nhầm"})
+    page = client.get(f"/verify/{newer.code}").get_data(as_text=True)
+    assert "Cấp nhầm" in page
+    assert client.get(f"/verify/{newer.code}.json").json["status"] == "revoked"
+
+
+def test_learner_downloads_only_their_own(completed, client, make_user, sample_tree):
+    learner, _ = completed
+    cert = current(learner)
+    make_user("hs.khac", org=sample_tree["class_b1"])
+    login(client, "hs.khac")
+    assert client.get(f"/certificates/{cert.id}.pdf").status_code == 404
+    assert client.get(f"/certificates/{cert.id}/badge.jwt").status_code == 404
+
+
+def test_open_badge_credential_validates_and_its_signature_verifies(completed, client):
+    learner, _ = completed
+    cert = current(learner)
+    login(client, "hs.hoa")
+    credential = client.get(f"/certificates/{cert.id}/badge.json").json
+    errors = sorted(Draft202012Validator(OB3_ACHIEVEMENT_CREDENTIAL).iter_errors(credential), key=str)
+    assert errors == []
+    token = client.get(f"/certificates/{cert.id}/badge.jwt").get_data(as_text=True)
+    jwks = client.get("/.well-known/jwks.json").json
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "EdDSA" and header["kid"].endswith("#" + jwks["keys"][0]["kid"])
+    key = jwt.PyJWK(jwks["keys"][0])
+    claims = jwt.decode(token, key.key, algorithms=["EdDSA"])
+    assert claims["vc"] == credential and claims["jti"] == credential["id"]
+    assert claims["vc"]["credentialSubject"]["identifier"][0]["identityHash"] == NAME
+
+
+def test_serials_count_up_per_year(app):
+    first = services.next_serial(2026)
+    second = services.next_serial(2026)
+    other_year = services.next_serial(2027)
+    assert (first, second, other_year) == ("DVC-2026-000001", "DVC-2026-000002", "DVC-2027-000001")
