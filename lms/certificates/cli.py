@@ -87,6 +87,9 @@ def render_command(course_slug, org_code, out_dir, workers):
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(todo) > 20:
+        from lms.certificates.services import signing_key
+
+        signing_key()  # created here, before the workers start
         app = current_app._get_current_object()
         db.engine.dispose()  # each process opens its own connections
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(app.import_name, dict(app.config),

@@ -24,16 +24,22 @@ def _unb64(text: str) -> bytes:
 
 
 def load_or_create_key(instance_path: str) -> Ed25519PrivateKey:
+    """Create the key once; several processes may race here, so the file appears atomically
+    (written aside, then hard-linked into place: only one link can win)."""
     path = Path(instance_path) / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
+    if not path.exists():
         key = Ed25519PrivateKey.generate()
+        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 

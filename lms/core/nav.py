@@ -5,13 +5,24 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-from lms.auth.permissions import has_any_people_scope, is_admin
+from lms.auth.permissions import grants_of, has_any_people_scope, is_admin
+
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _author(user) -> bool:
+    return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
 
 # (endpoint, label, who sees it)
 NAV_ENTRIES = [
+    ("certificates.mine", _l("My certificates"), _signed_in),
     ("orgs.index", _l("Organisations"), has_any_people_scope),
     ("users.index", _l("People"), has_any_people_scope),
     ("roster.index", _l("Import roster"), has_any_people_scope),
+    ("certificates.admin_list", _l("Certificates"), has_any_people_scope),
+    ("quiz_admin.banks", _l("Question banks"), _author),
     ("audit.index", _l("Audit log"), is_admin),
 ]
 
