@@ -1,1 +1,64 @@
-commands = []
+"""`lms import-users FILE [--dry-run] [--only-valid] [--org CODE] [--as USERNAME]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.command("import-users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report; write nothing.")
+@click.option("--only-valid", is_flag=True, help="Import the valid rows even if others have problems.")
+@click.option("--org", "org_code", help="Unit for rows without a unit code.")
+@click.option("--as", "as_username", help="Apply this account's scope (a manager may import only into their units).")
+@with_appcontext
+def import_users_command(file, dry_run, only_valid, org_code, as_username):
+    """Import learners from a CSV or XLSX roster (columns: docs/roster-format.md)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.orgs.models import Organization
+    from lms.roster.parsing import parse_roster
+    from lms.roster.services import apply_plan, plan_import
+
+    actor = None
+    if as_username:
+        actor = db.session.scalar(select(User).where(User.username == as_username.lower()))
+        if actor is None:
+            click.echo(f"No account {as_username}.", err=True)
+            sys.exit(2)
+    default_org = None
+    if org_code:
+        default_org = db.session.scalar(select(Organization).where(Organization.code == org_code))
+        if default_org is None:
+            click.echo(f"No unit has the code {org_code}.", err=True)
+            sys.exit(2)
+    parsed = parse_roster(file.name, file.read_bytes(), current_app.config["ROSTER_MAX_ROWS"])
+    plan = plan_import(parsed, actor, default_org)
+    for issue in plan.issues:
+        click.echo(f"{file}: {issue}", err=True)
+    summary = (f"{len(parsed.rows)} row(s): {plan.count('create')} to create, {plan.count('update')} to update, "
+               f"{plan.count('unchanged')} unchanged, {plan.invalid_rows} with problems.")
+    if plan.issues and not only_valid:
+        click.echo(summary, err=True)
+        click.echo("Nothing was imported. Fix the rows above, or use --only-valid to import the valid rows.", err=True)
+        db.session.rollback()
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: " + summary)
+        db.session.rollback()
+        return
+    result = apply_plan(plan, actor, only_valid=only_valid, filename=file.name)
+    db.session.commit()
+    click.echo(f"Imported: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+               + (f", {result.skipped_rows} row(s) skipped." if result.skipped_rows else "."))
+    click.echo("New accounts have no password yet: print login slips for their class to hand out one-time codes.")
+
+
+commands = [import_users_command]

@@ -1,3 +1,133 @@
-from flask import Blueprint
+"""Roster import page: check first, show every problem with its row, then import."""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.permissions import has_any_people_scope, org_scope_filter
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.roster.forms import RosterUploadForm
+from lms.roster.parsing import parse_roster
+from lms.roster.services import apply_plan, plan_import
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
+
+TEMPLATE_HEADERS = ["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Đối tượng", "Ngày sinh", "Số điện thoại", "Email"]
+TEMPLATE_EXAMPLE = ["", "Nguyễn Thị Hoà", "HN-THPT-CVA-11A1", "học sinh", "01/05/2009", "0912345678", ""]
+
+
+@bp.before_request
+@login_required
+def _managers_only():
+    if not has_any_people_scope(current_user):
+        abort(404)
+
+
+def _units():
+    return list(db.session.scalars(select(Organization).where(
+        Organization.active.is_(True), org_scope_filter(current_user, Organization.path)).order_by(Organization.path)))
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads" / "roster"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = RosterUploadForm()
+    units = _units()
+    form.org_id.choices = [(0, _("— use the unit code column —"))] + [(u.id, f"{u.code} · {u.name}") for u in units]
+    plan = result = None
+    token = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        default_org = next((u for u in units if u.id == form.org_id.data), None)
+        parsed = parse_roster(upload.filename, data, current_app.config["ROSTER_MAX_ROWS"])
+        plan = plan_import(parsed, current_user, default_org)
+        if plan.issues:
+            db.session.rollback()
+            if plan.rows:  # keep the file so the user can choose to import the valid rows
+                token = secrets.token_urlsafe(16)
+                (_upload_dir() / f"{token}.bin").write_bytes(data)
+                (_upload_dir() / f"{token}.json").write_text(json.dumps({
+                    "user_id": current_user.id, "filename": upload.filename,
+                    "org_id": default_org.id if default_org else None}))
+        elif form.dry_run.data:
+            db.session.rollback()
+        else:
+            result = apply_plan(plan, current_user, filename=upload.filename)
+            db.session.commit()
+            flash(_("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.",
+                    c=result.created, u=result.updated, n=result.unchanged), "success")
+    return render_template("roster/index.html", form=form, plan=plan, result=result, token=token)
+
+
+@bp.post("/confirm/<token>")
+def confirm(token):
+    """Second step: import only the valid rows of a file that had problems."""
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    meta_path, data_path = _upload_dir() / f"{token}.json", _upload_dir() / f"{token}.bin"
+    if not meta_path.is_file():
+        abort(404)
+    meta = json.loads(meta_path.read_text())
+    if meta["user_id"] != current_user.id:
+        abort(404)
+    default_org = db.session.get(Organization, meta["org_id"]) if meta["org_id"] else None
+    parsed = parse_roster(meta["filename"], data_path.read_bytes(), current_app.config["ROSTER_MAX_ROWS"])
+    plan = plan_import(parsed, current_user, default_org)
+    result = apply_plan(plan, current_user, only_valid=True, filename=meta["filename"])
+    db.session.commit()
+    meta_path.unlink(missing_ok=True)
+    data_path.unlink(missing_ok=True)
+    flash(_("Imported the valid rows: %(c)d created, %(u)d updated, %(n)d unchanged; %(s)d row(s) skipped.",
+            c=result.created, u=result.updated, n=result.unchanged, s=result.skipped_rows), "success")
+    return redirect(url_for("roster.index"))
+
+
+@bp.get("/template.<fmt>")
+def template(fmt):
+    if fmt == "csv":
+        text = ",".join(TEMPLATE_HEADERS) + "\r\n" + ",".join(TEMPLATE_EXAMPLE) + "\r\n"
+        return Response("\ufeff" + text, mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=mau-danh-sach.csv"})
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Danh sách"
+        sheet.append(TEMPLATE_HEADERS)
+        sheet.append(TEMPLATE_EXAMPLE)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for letter, width in zip("ABCDEFG", (18, 28, 22, 16, 14, 16, 28), strict=True):
+            sheet.column_dimensions[letter].width = width
+        sheet.freeze_panes = "A2"
+        out = io.BytesIO()
+        workbook.save(out)
+        return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=mau-danh-sach.xlsx"})
+    abort(404)

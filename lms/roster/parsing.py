@@ -1,0 +1,164 @@
+"""Reading roster files (CSV or XLSX) into plain rows. No database here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zipfile import BadZipFile
+
+from lms.core.text import fold
+
+COLUMNS = {
+    "username": ("username", "user name", "ten dang nhap", "tai khoan", "login"),
+    "full_name": ("full_name", "full name", "name", "ho va ten", "ho ten", "ho va ten hoc sinh"),
+    "org_code": ("org_code", "org code", "unit code", "ma don vi", "ma lop", "ma truong"),
+    "kind": ("kind", "doi tuong", "loai", "loai nguoi hoc"),
+    "email": ("email", "e-mail", "thu dien tu"),
+    "phone": ("phone", "so dien thoai", "dien thoai", "sdt"),
+    "date_of_birth": ("date_of_birth", "date of birth", "birth date", "ngay sinh", "ngay thang nam sinh"),
+}
+KIND_VALUES = {
+    "civil_servant": "civil_servant", "civil servant": "civil_servant", "can bo": "civil_servant",
+    "cong chuc": "civil_servant", "vien chuc": "civil_servant", "can bo, cong chuc, vien chuc": "civil_servant",
+    "cbccvc": "civil_servant", "student": "student", "hoc sinh": "student", "sinh vien": "student",
+    "citizen": "citizen", "nguoi dan": "citizen", "cong dan": "citizen",
+}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+
+
+@dataclass
+class RowIssue:
+    row: int
+    message: str
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class RosterRow:
+    row: int  # as the spreadsheet shows it: the header is row 1
+    values: dict = field(default_factory=dict)  # raw text per known column
+
+
+@dataclass
+class ParsedRoster:
+    rows: list[RosterRow] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def map_header(cells: list[str], issues: list[RowIssue]) -> dict[int, str]:
+    mapping: dict[int, str] = {}
+    for index, title in enumerate(cells):
+        key = fold(title).replace("_", " ").strip(" :*") if title else ""
+        key_underscore = fold(title).strip(" :*") if title else ""
+        if not key:
+            continue
+        column = next((name for name, aliases in COLUMNS.items() if key in aliases or key_underscore in aliases), None)
+        if column is None:
+            issues.append(RowIssue(1, f"unknown column '{title}' (see docs/roster-format.md)", title))
+        elif column in mapping.values():
+            issues.append(RowIssue(1, f"column '{title}' appears twice", title))
+        else:
+            mapping[index] = column
+    if "full_name" not in mapping.values():
+        issues.append(RowIssue(1, "the header row needs a 'Họ và tên' (full_name) column"))
+    return mapping
+
+
+def parse_roster(filename: str, data: bytes, max_rows: int = 200_000) -> ParsedRoster:
+    parsed = ParsedRoster()
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        rows = _xlsx_rows(data, parsed)
+    else:
+        rows = _csv_rows(data, parsed)
+    if rows is None:
+        return parsed
+    header = next(rows, None)
+    if header is None:
+        parsed.issues.append(RowIssue(1, "the file is empty"))
+        return parsed
+    mapping = map_header([_cell(c) for c in header], parsed.issues)
+    parsed.columns = list(mapping.values())
+    if parsed.issues:
+        return parsed
+    for number, cells in enumerate(rows, 2):
+        values = {mapping[i]: _cell(c) for i, c in enumerate(cells) if i in mapping}
+        if not any(values.values()):
+            continue
+        if len(parsed.rows) >= max_rows:
+            parsed.issues.append(RowIssue(number, f"too many rows: at most {max_rows} per file"))
+            break
+        parsed.rows.append(RosterRow(number, values))
+    if not parsed.rows and not parsed.issues:
+        parsed.issues.append(RowIssue(2, "no rows below the header"))
+    return parsed
+
+
+def _csv_rows(data: bytes, parsed: ParsedRoster):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        parsed.issues.append(RowIssue(1, f"the file is not UTF-8 text (byte {err.start}); save it as 'CSV UTF-8'"))
+        return None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    return iter(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_rows(data: bytes, parsed: ParsedRoster):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
+        parsed.issues.append(RowIssue(1, f"not a readable .xlsx file ({err.__class__.__name__})"))
+        return None
+    return workbook.worksheets[0].iter_rows(values_only=True)
+
+
+def parse_date(text: str) -> date | None:
+    text = text.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse_kind(text: str) -> str | None:
+    return KIND_VALUES.get(fold(text)) if text else None
+
+
+def suggest_username(full_name: str, birth: date | None) -> str:
+    """"Nguyễn Thị Hoà", 2009-05-01 -> "hoant010509": given name, then the initials of the
+    other names, then the birth date; easy to read out to a class."""
+    words = [re.sub(r"[^a-z0-9]", "", fold(w)) for w in full_name.split()]
+    words = [w for w in words if w]
+    if not words:
+        return "user"
+    base = words[-1] + "".join(w[0] for w in words[:-1])
+    if birth is not None:
+        base += birth.strftime("%d%m%y")
+    return base[:56] if len(base) >= 3 else (base + "hv")[:56]

@@ -1,0 +1,209 @@
+"""Roster import: check every row first, then write all of them (or only the valid ones,
+when the user asks) in one transaction, in a handful of bulk statements.
+
+Re-importing the same file changes nothing: rows are matched to existing accounts by
+username, or, for rows without one, by unit + name + date of birth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import bindparam, insert, or_, select, update
+
+from lms.audit.services import record_audit
+from lms.auth.models import User
+from lms.auth.permissions import grants_of, is_admin_grants, path_in_scope
+from lms.auth.services import (
+    EMAIL_RE,
+    PHONE_RE,
+    default_kind_for,
+    normalise_phone,
+    normalise_username,
+    validate_username,
+)
+from lms.core.text import fold, nfc
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.roster.parsing import ParsedRoster, RowIssue, parse_date, parse_kind, suggest_username
+
+FIELDS = ("full_name", "org_id", "kind", "email", "phone", "date_of_birth")
+CHUNK = 500
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    action: str  # create | update | unchanged
+    values: dict
+    user_id: int | None = None
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RosterPlan:
+    rows: list[PlannedRow] = field(default_factory=list)
+    issues: list[RowIssue] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({i.row for i in self.issues})
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | None = None) -> RosterPlan:
+    """Validate every row against the database (a few IN queries, none per row)."""
+    plan = RosterPlan(issues=list(parsed.issues))
+    if parsed.issues:
+        return plan
+    grants = grants_of(actor) if actor is not None else None
+    codes = {r.values.get("org_code", "").strip() for r in parsed.rows} - {""}
+    orgs: dict[str, Organization] = {}
+    for chunk in _chunks(sorted(codes)):
+        for org in db.session.scalars(select(Organization).where(Organization.code.in_(chunk))):
+            orgs[org.code] = org
+    usernames = {normalise_username(r.values.get("username")) for r in parsed.rows} - {""}
+    by_username: dict[str, User] = {}
+    for chunk in _chunks(sorted(usernames)):
+        for user in db.session.scalars(select(User).where(User.username.in_(chunk))):
+            by_username[user.username] = user
+    org_ids = {o.id for o in orgs.values()} | ({default_org.id} if default_org else set())
+    by_identity: dict[tuple, User] = {}
+    for chunk in _chunks(sorted(org_ids)):
+        for user in db.session.scalars(select(User).where(User.org_id.in_(chunk), User.deleted_at.is_(None))):
+            by_identity.setdefault((user.org_id, fold(user.full_name), user.date_of_birth), user)
+
+    seen_usernames: dict[str, int] = {}
+    generated: set[str] = set()
+    pending_generation: list[tuple[PlannedRow, str]] = []
+    for raw in parsed.rows:
+        v = raw.values
+        problems: list[tuple[str, str | None]] = []
+        full_name = nfc(v.get("full_name", ""))
+        if not full_name:
+            problems.append(("the full name is empty", "full_name"))
+        org = default_org
+        code = v.get("org_code", "").strip()
+        if code:
+            org = orgs.get(code)
+            if org is None:
+                problems.append((f"no unit has the code '{code}'", "org_code"))
+            elif not org.active:
+                problems.append((f"unit '{code}' was merged or closed", "org_code"))
+        elif org is None:
+            problems.append(("the unit code is empty (or choose a unit for the whole file)", "org_code"))
+        if org is not None and grants is not None and not is_admin_grants(grants) and not path_in_scope(grants, org.path):
+            problems.append((f"unit '{org.code}' is outside the units you manage", "org_code"))
+            org = None
+        kind = parse_kind(v.get("kind", ""))
+        if v.get("kind") and kind is None:
+            problems.append((f"unknown kind '{v['kind']}' (cán bộ / học sinh / người dân)", "kind"))
+        birth: date | None = None
+        if v.get("date_of_birth"):
+            try:
+                birth = parse_date(v["date_of_birth"])
+                if not date(1900, 1, 1) <= birth <= date.today():
+                    problems.append((f"date of birth {v['date_of_birth']} is out of range", "date_of_birth"))
+            except ValueError:
+                problems.append((f"'{v['date_of_birth']}' is not a date (use DD/MM/YYYY)", "date_of_birth"))
+        email = nfc(v.get("email", "")) or None
+        if email and not EMAIL_RE.match(email):
+            problems.append((f"'{email}' is not an email address", "email"))
+        phone = normalise_phone(v.get("phone"))
+        if phone and not PHONE_RE.match(phone):
+            problems.append((f"'{v['phone']}' is not a phone number", "phone"))
+        username = normalise_username(v.get("username"))
+        existing = None
+        if username:
+            problem = validate_username(username)
+            if problem:
+                problems.append((str(problem), "username"))
+            elif username in seen_usernames:
+                problems.append((f"username '{username}' is also on row {seen_usernames[username]}", "username"))
+            else:
+                seen_usernames[username] = raw.row
+                existing = by_username.get(username)
+                if existing is not None and org is not None and grants is not None and not is_admin_grants(grants) \
+                        and not (existing.org is not None and path_in_scope(grants, existing.org.path)):
+                    problems.append((f"username '{username}' belongs to someone outside your units", "username"))
+        elif org is not None and full_name:
+            existing = by_identity.get((org.id, fold(full_name), birth))
+        if problems:
+            plan.issues.extend(RowIssue(raw.row, message, column) for message, column in problems)
+            continue
+        values = {"full_name": full_name, "org_id": org.id, "kind": kind or (existing.kind if existing else default_kind_for(org)),
+                  "email": email, "phone": phone, "date_of_birth": birth}
+        if existing is not None:
+            changed = [f for f in FIELDS if values[f] is not None and getattr(existing, f) != values[f]]
+            values = {f: values[f] for f in changed}
+            plan.rows.append(PlannedRow(raw.row, "update" if changed else "unchanged", values, existing.id, changed))
+        else:
+            planned = PlannedRow(raw.row, "create", values)
+            if username:
+                values["username"] = username
+            else:
+                pending_generation.append((planned, suggest_username(full_name, birth)))
+            plan.rows.append(planned)
+    _generate_usernames(pending_generation, set(seen_usernames), generated)
+    return plan
+
+
+def _generate_usernames(pending, taken_in_file: set[str], generated: set[str]) -> None:
+    if not pending:
+        return
+    bases = sorted({base for _, base in pending})
+    existing: set[str] = set()
+    for chunk in _chunks(bases, 200):
+        existing.update(db.session.scalars(select(User.username).where(or_(*(User.username.like(f"{b}%") for b in chunk)))))
+    used = existing | taken_in_file
+    for planned, base in pending:
+        candidate, n = base, 1
+        while candidate in used or candidate in generated:
+            n += 1
+            candidate = f"{base}{n}"
+        generated.add(candidate)
+        planned.values["username"] = candidate
+
+
+@dataclass
+class RosterResult:
+    created: int
+    updated: int
+    unchanged: int
+    skipped_rows: int
+    usernames: list[tuple[int, str, str]]  # (row, username, full name) of the new accounts
+
+
+def apply_plan(plan: RosterPlan, actor=None, *, only_valid: bool = False, filename: str = "") -> RosterResult:
+    """Write the plan; refuses a plan with problems unless ``only_valid``. Caller commits."""
+    if plan.issues and not only_valid:
+        raise ValueError("the roster has problems; nothing was written")
+    now = utcnow()
+    creates = [r for r in plan.rows if r.action == "create"]
+    updates = [r for r in plan.rows if r.action == "update"]
+    if creates:
+        db.session.execute(insert(User), [
+            {**r.values, "created_at": now, "active": True, "must_change_password": False} for r in creates])
+    for changed_fields in {tuple(r.changed) for r in updates}:
+        group = [r for r in updates if tuple(r.changed) == changed_fields]
+        stmt = (update(User.__table__).where(User.__table__.c.id == bindparam("uid"))
+                .values({f: bindparam(f"v_{f}") for f in changed_fields}))
+        db.session.connection().execute(stmt, [
+            {"uid": r.user_id, **{f"v_{f}": r.values[f] for f in changed_fields}} for r in group])
+    result = RosterResult(len(creates), len(updates), plan.count("unchanged"), plan.invalid_rows,
+                          [(r.row, r.values["username"], r.values["full_name"]) for r in creates])
+    record_audit(actor, "roster.import", file=filename, created=result.created, updated=result.updated,
+                 unchanged=result.unchanged, skipped_rows=result.skipped_rows, only_valid=only_valid)
+    db.session.flush()
+    return result
+
+
