@@ -45,7 +45,7 @@ def prepare(instance: str, count: int) -> str:
         db.session.flush()
         db.session.execute(insert(User), [
             {"username": f"hv{i:05d}", "full_name": f"{FIRST[i % 12]} {MIDDLE[i % 10]} {LAST[i % 13]}",
-             "kind": "citizen", "org_id": org.id} for i in range(count)])
+             "name_search": "", "kind": "citizen", "org_id": org.id} for i in range(count)])
         users = db.session.execute(select(User.id, User.full_name).order_by(User.id)).all()
         rows = [{"serial": next_serial(2026), "version": 1, "code": new_code(), "user_id": uid, "course_id": course.id,
                  "org_id": org.id, "full_name": name, "course_title": course.title, "completed_on": date(2026, 11, 24),

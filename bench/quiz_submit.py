@@ -46,7 +46,8 @@ def prepare(env: dict, learners: int):
         upgrade()
         bank, _ = load_bank("bench", parse_markdown_bank(BANK))
         db.session.execute(insert(User), [
-            {"username": f"bench{i:05d}", "full_name": f"Người học {i}", "kind": "student"} for i in range(learners)])
+            {"username": f"bench{i:05d}", "full_name": f"Người học {i}", "name_search": f"nguoi hoc {i}",
+             "kind": "student"} for i in range(learners)])
         db.session.commit()
         users = db.session.query(User).order_by(User.id).all()
         plan = []

@@ -1,3 +1,232 @@
-from flask import Blueprint
+"""People and roles: lists, details, edits, one-time codes, login slips. Every query is
+limited to the viewer's scope; anything outside answers 404."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.audit.services import record_audit
+from lms.auth import services
+from lms.auth.admin_forms import (
+    ROLE_LABELS,
+    GrantRoleForm,
+    LoginSlipsForm,
+    NewPersonForm,
+    PersonForm,
+)
+from lms.auth.models import ROLES, RoleAssignment, User
+from lms.auth.permissions import (
+    can_grant_role,
+    can_manage_org,
+    can_manage_user,
+    grants_of,
+    has_any_people_scope,
+    is_admin,
+    org_scope_filter,
+)
+from lms.core.errors import NotFound, ServiceError
+from lms.core.text import fold
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import get_org_by_code, subtree_clause
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+
+@bp.before_request
+@login_required
+def _people_scope_only():
+    if not has_any_people_scope(current_user):
+        abort(404)
+
+
+def _person(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None or not can_manage_user(current_user, user):
+        abort(404)
+    return user
+
+
+def _org_in_scope(code: str) -> Organization:
+    try:
+        org = get_org_by_code(code)
+    except NotFound as err:
+        raise ServiceError(err.message, field="org_code") from None
+    if not can_manage_org(current_user, org):
+        raise ServiceError(_("Unit %(code)s is outside the units you manage.", code=code), field="org_code")
+    return org
+
+
+@bp.get("/")
+def index():
+    q = (request.args.get("q") or "").strip()
+    kind = request.args.get("kind") or ""
+    org_code = (request.args.get("org") or "").strip()
+    stmt = (select(User).outerjoin(Organization, Organization.id == User.org_id)
+            .where(User.deleted_at.is_(None))
+            .options(joinedload(User.org), selectinload(User.roles)))
+    if not is_admin(current_user):
+        stmt = stmt.where(org_scope_filter(current_user, Organization.path))
+    scope_org = None
+    if org_code:
+        scope_org = db.session.scalar(select(Organization).where(Organization.code == org_code))
+        if scope_org is None or not can_manage_org(current_user, scope_org):
+            abort(404)
+        stmt = stmt.where(subtree_clause(scope_org.path))
+    if kind in ("civil_servant", "student", "citizen"):
+        stmt = stmt.where(User.kind == kind)
+    if q:
+        needle = fold(q)
+        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(or_(User.name_search.like(f"%{escaped}%", escape="\\"),
+                              User.username.like(f"%{escaped}%", escape="\\"),
+                              User.email.ilike(f"%{q}%")))
+    page = db.paginate(stmt.order_by(User.name_search, User.id), per_page=50, error_out=False)
+    return render_template("users/index.html", page=page, q=q, kind=kind, org_code=org_code, scope_org=scope_org)
+
+
+@bp.get("/<int:user_id>")
+def detail(user_id):
+    user = _person(user_id)
+    form = PersonForm(obj=user, org_code=user.org.code if user.org else "")
+    grant_form = GrantRoleForm()
+    grant_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES if _may_offer(r)]
+    return render_template("users/detail.html", user=user, form=form, grant_form=grant_form, role_labels=ROLE_LABELS,
+                           can_revoke=lambda a: can_grant_role(grants_of(current_user), a.role, a.org.path if a.org else None))
+
+
+def _may_offer(role: str) -> bool:
+    grants = grants_of(current_user)
+    if role in ("organizer", "judge"):
+        return False  # granted from the contest's own page
+    return is_admin(current_user) or any(
+        can_grant_role(grants, role, path) for held, path in grants if path is not None)
+
+
+def _back(user_id, message=None, category="error"):
+    if message:
+        flash(message, category)
+    return redirect(url_for("users.detail", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/edit")
+def edit(user_id):
+    user = _person(user_id)
+    form = PersonForm()
+    if not form.validate():
+        return _back(user.id, " ".join(e for errs in form.errors.values() for e in errs))
+    try:
+        org = _org_in_scope(form.org_code.data)
+        if org.id != user.org_id:
+            record_audit(current_user, "user.move", target=user, org=org,
+                         from_org=user.org.code if user.org else None, to_org=org.code)
+            user.org = org
+        user.kind = form.kind.data
+        services.update_profile(user, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
+                                date_of_birth=form.date_of_birth.data, locale=None, actor=current_user)
+    except ServiceError as err:
+        db.session.rollback()
+        return _back(user.id, str(err))
+    db.session.commit()
+    return _back(user.id, _("Saved."), "success")
+
+
+@bp.post("/<int:user_id>/active")
+def toggle_active(user_id):
+    user = _person(user_id)
+    if user.id == current_user.id:
+        return _back(user.id, _("You cannot deactivate your own account."))
+    user.active = not user.active
+    record_audit(current_user, "user.activate" if user.active else "user.deactivate", target=user, org=user.org)
+    db.session.commit()
+    return _back(user.id, _("Account reactivated.") if user.active else _("Account deactivated: it can no longer sign in."),
+                 "success")
+
+
+@bp.post("/<int:user_id>/one-time-code")
+def reset_password(user_id):
+    user = _person(user_id)
+    code = services.issue_one_time_code(user, actor=current_user)
+    db.session.commit()
+    return render_template("users/one_time_code.html", user=user, code=code)
+
+
+@bp.post("/<int:user_id>/roles")
+def grant(user_id):
+    user = _person(user_id)
+    form = GrantRoleForm()
+    form.role.choices = [(r, r) for r in ROLES]
+    if not form.validate():
+        return _back(user.id, _("Choose a role."))
+    try:
+        org = _org_in_scope(form.org_code.data) if form.org_code.data else None
+        services.grant_role(current_user, user, form.role.data, org)
+    except ServiceError as err:
+        db.session.rollback()
+        return _back(user.id, str(err))
+    db.session.commit()
+    return _back(user.id, _("Role granted."), "success")
+
+
+@bp.post("/<int:user_id>/roles/<int:assignment_id>/revoke")
+def revoke(user_id, assignment_id):
+    user = _person(user_id)
+    assignment = db.session.get(RoleAssignment, assignment_id)
+    if assignment is None or assignment.user_id != user.id:
+        abort(404)
+    try:
+        services.revoke_role(current_user, assignment)
+    except ServiceError as err:
+        db.session.rollback()
+        return _back(user.id, str(err))
+    db.session.commit()
+    return _back(user.id, _("Role removed."), "success")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    form = NewPersonForm(org_code=request.args.get("org", ""))
+    if form.validate_on_submit():
+        try:
+            org = _org_in_scope(form.org_code.data)
+            user = services.create_user(services.NewUser(
+                username=form.username.data, full_name=form.full_name.data, kind=form.kind.data, org=org,
+                email=form.email.data or None, phone=form.phone.data or None, date_of_birth=form.date_of_birth.data),
+                actor=current_user)
+        except ServiceError as err:
+            db.session.rollback()
+            getattr(form, err.field or "username", form.username).errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Account %(u)s created. Give the person a one-time code to sign in.", u=user.username), "success")
+            return redirect(url_for("users.detail", user_id=user.id))
+    return render_template("users/new.html", form=form)
+
+
+@bp.route("/login-slips", methods=["GET", "POST"])
+def login_slips():
+    """One-time codes for everyone in a class who has not signed in yet, printed to cut out."""
+    form = LoginSlipsForm(org_code=request.args.get("org", ""))
+    if form.validate_on_submit():
+        try:
+            org = _org_in_scope(form.org_code.data)
+        except ServiceError as err:
+            form.org_code.errors.append(str(err))
+        else:
+            stmt = (select(User).join(Organization, Organization.id == User.org_id)
+                    .where(subtree_clause(org.path), User.deleted_at.is_(None), User.active.is_(True))
+                    .options(joinedload(User.org)).order_by(Organization.path, User.name_search))
+            if not form.include_all.data:
+                stmt = stmt.where(User.last_login_at.is_(None))
+            people = [u for u in db.session.scalars(stmt).unique() if can_manage_user(current_user, u)]
+            slips = [(u, services.issue_one_time_code(u)) for u in people]
+            record_audit(current_user, "user.login_slips", org=org, count=len(slips), include_all=form.include_all.data)
+            db.session.commit()
+            return render_template("users/login_slips.html", org=org, slips=slips,
+                                   site=request.url_root.rstrip("/"), issued_at=utcnow())
+    return render_template("users/login_slips_form.html", form=form)

@@ -1,1 +1,138 @@
-commands = []
+"""`lms create-user`, `lms grant-role`, `lms revoke-role`, `lms reset-password`.
+
+Commands run as the operator (no scope limits); every change is audit-logged with via=cli.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+
+def _fail(message: str, code: int = 1):
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def _user(username: str):
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+    from lms.extensions import db
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        _fail(f"No account {username}.", 2)
+    return user
+
+
+def _org(code):
+    from lms.core.errors import NotFound
+    from lms.orgs.services import get_org_by_code
+
+    try:
+        return get_org_by_code(code) if code else None
+    except NotFound as err:
+        _fail(str(err), 2)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name with diacritics.")
+@click.option("--org", "org_code")
+@click.option("--kind", type=click.Choice(["civil_servant", "student", "citizen"]), default="civil_servant")
+@click.option("--admin", is_flag=True, help="Grant the admin role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@with_appcontext
+def create_user_command(username, full_name, org_code, kind, admin, password_stdin):
+    """Create an account (asks for its password)."""
+    from lms.audit.services import record_audit
+    from lms.auth.models import RoleAssignment
+    from lms.auth.services import NewUser, create_user
+    from lms.core.errors import ServiceError
+    from lms.extensions import db
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else \
+        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(NewUser(username=username, full_name=full_name, kind=kind, org=_org(org_code),
+                                   password=password))
+    except ServiceError as err:
+        db.session.rollback()
+        _fail(f"{err.field or 'error'}: {err}")
+    record_audit(None, "user.create", target=user, org=user.org, username=user.username, via="cli")
+    if admin:
+        db.session.add(RoleAssignment(user=user, role="admin"))
+        record_audit(None, "role.grant", target=user, role="admin", via="cli")
+    db.session.commit()
+    click.echo(f"Created {user.username}" + (" (admin)." if admin else "."))
+
+
+def _grant_or_revoke(username, role, org_code, grant: bool):
+    from sqlalchemy import select
+
+    from lms.audit.services import record_audit
+    from lms.auth.models import ROLES, RoleAssignment
+    from lms.extensions import db
+
+    if role not in ROLES:
+        _fail(f"Unknown role {role} (one of {', '.join(ROLES)}).", 2)
+    user, org = _user(username), _org(org_code)
+    if role in ("manager", "teacher") and org is None:
+        _fail(f"The role {role} needs --org.", 2)
+    org_match = RoleAssignment.org_id == org.id if org else RoleAssignment.org_id.is_(None)
+    existing = db.session.scalar(select(RoleAssignment).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role == role, org_match))
+    if grant:
+        if existing is None:
+            db.session.add(RoleAssignment(user=user, role=role, org=org))
+        record_audit(None, "role.grant", target=user, org=org, role=role, org_code=org_code, via="cli")
+    else:
+        if existing is None:
+            _fail(f"{username} does not have the role {role}" + (f" on {org_code}." if org_code else "."))
+        db.session.delete(existing)
+        record_audit(None, "role.revoke", target=user, org=org, role=role, org_code=org_code, via="cli")
+    db.session.commit()
+
+
+@click.command("grant-role")
+@click.argument("username")
+@click.argument("role")
+@click.option("--org", "org_code")
+@with_appcontext
+def grant_role_command(username, role, org_code):
+    """Give USERNAME a ROLE (admin, manager, teacher, author), scoped to --org where needed."""
+    _grant_or_revoke(username, role, org_code, True)
+    click.echo(f"{username} is now {role}" + (f" of {org_code}." if org_code else "."))
+
+
+@click.command("revoke-role")
+@click.argument("username")
+@click.argument("role")
+@click.option("--org", "org_code")
+@with_appcontext
+def revoke_role_command(username, role, org_code):
+    """Remove a role."""
+    _grant_or_revoke(username, role, org_code, False)
+    click.echo(f"Removed {role} from {username}.")
+
+
+@click.command("reset-password")
+@click.argument("username")
+@with_appcontext
+def reset_password_command(username):
+    """Replace the password by a one-time code (printed) that must be changed at sign-in."""
+    from lms.audit.services import record_audit
+    from lms.auth.services import issue_one_time_code
+    from lms.extensions import db
+
+    user = _user(username)
+    code = issue_one_time_code(user)
+    record_audit(None, "user.one_time_code", target=user, org=user.org, via="cli")
+    db.session.commit()
+    click.echo(f"One-time code for {user.username}: {code}")
+
+
+commands = [create_user_command, grant_role_command, revoke_role_command, reset_password_command]

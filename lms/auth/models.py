@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -28,6 +28,8 @@ class User(UserMixin, db.Model):
     # Stored lower-case: students often have no email, so the username is the key.
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
+    # Lower-case, accents removed: lets "nguyen thi hoa" find "Nguyễn Thị Hoà" on any database.
+    name_search: Mapped[str] = mapped_column(String(255), default="", server_default="", index=True)
     email: Mapped[str | None] = mapped_column(String(255), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     date_of_birth: Mapped[date | None] = mapped_column()
@@ -48,6 +50,13 @@ class User(UserMixin, db.Model):
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id", cascade="all, delete-orphan"
     )
+
+    @validates("full_name")
+    def _keep_name_search(self, key, value):
+        from lms.core.text import fold
+
+        self.name_search = fold(value or "")
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

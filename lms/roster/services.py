@@ -192,13 +192,17 @@ def apply_plan(plan: RosterPlan, actor=None, *, only_valid: bool = False, filena
     updates = [r for r in plan.rows if r.action == "update"]
     if creates:
         db.session.execute(insert(User), [
-            {**r.values, "created_at": now, "active": True, "must_change_password": False} for r in creates])
+            {**r.values, "name_search": fold(r.values["full_name"]), "created_at": now, "active": True,
+             "must_change_password": False} for r in creates])
     for changed_fields in {tuple(r.changed) for r in updates}:
         group = [r for r in updates if tuple(r.changed) == changed_fields]
+        columns = list(changed_fields) + (["name_search"] if "full_name" in changed_fields else [])
         stmt = (update(User.__table__).where(User.__table__.c.id == bindparam("uid"))
-                .values({f: bindparam(f"v_{f}") for f in changed_fields}))
+                .values({f: bindparam(f"v_{f}") for f in columns}))
         db.session.connection().execute(stmt, [
-            {"uid": r.user_id, **{f"v_{f}": r.values[f] for f in changed_fields}} for r in group])
+            {"uid": r.user_id, **{f"v_{f}": r.values[f] for f in changed_fields},
+             **({"v_name_search": fold(r.values["full_name"])} if "full_name" in changed_fields else {})}
+            for r in group])
     result = RosterResult(len(creates), len(updates), plan.count("unchanged"), plan.invalid_rows,
                           [(r.row, r.values["username"], r.values["full_name"]) for r in creates])
     record_audit(actor, "roster.import", file=filename, created=result.created, updated=result.updated,

@@ -1,0 +1,40 @@
+"""Forms for managing people and roles."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Length, Optional
+
+from lms.auth.forms import kind_choices
+
+ROLE_LABELS = {
+    "admin": _l("Admin (whole platform)"), "manager": _l("Unit manager"), "teacher": _l("Teacher"),
+    "author": _l("Content author"), "organizer": _l("Contest organiser"), "judge": _l("Judge"),
+}
+
+
+class PersonForm(FlaskForm):
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
+    org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    kind = SelectField(_l("Kind"), choices=kind_choices)
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)])
+    phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+
+
+class NewPersonForm(PersonForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
+                           description=_l("Lower-case letters without accents, digits, dot or dash."))
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[])
+    org_code = StringField(_l("Unit code"), validators=[Optional(), Length(max=64)],
+                           description=_l("Empty for a platform-wide role."))
+
+
+class LoginSlipsForm(FlaskForm):
+    org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    include_all = BooleanField(_l("Also people who have signed in before (their password is replaced)"))
