@@ -36,6 +36,7 @@ CLI_MODULES = (
     "lms.courses.cli",
     "lms.quizzes.cli",
     "lms.certificates.cli",
+    "lms.privacy.cli",
 )
 
 

@@ -1,3 +1,95 @@
-from flask import Blueprint
+"""The audit log, for admins: who changed roles, imported rosters, exported or deleted data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.audit.models import AuditEvent
+from lms.audit.services import record_audit
+from lms.auth.models import User
+from lms.auth.permissions import is_admin
+from lms.extensions import db
+from lms.orgs.models import Organization
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+ACTION_LABELS = {
+    "role.grant": _l("Role granted"), "role.revoke": _l("Role removed"),
+    "roster.import": _l("Roster imported"), "user.create": _l("Account created"), "user.update": _l("Account edited"),
+    "user.move": _l("Person moved to another unit"), "user.register": _l("Registered with a join code"),
+    "user.one_time_code": _l("One-time code given"), "user.login_slips": _l("Login slips printed"),
+    "user.password_changed": _l("Password changed"), "user.activate": _l("Account reactivated"),
+    "user.deactivate": _l("Account deactivated"), "org.create": _l("Unit created"), "org.update": _l("Unit edited"),
+    "org.move": _l("Unit moved"), "org.merge": _l("Units merged"), "org.join_code": _l("Join code renewed"),
+    "org.join_code_disabled": _l("Join code disabled"), "privacy.export": _l("Personal data downloaded"),
+    "privacy.delete_request": _l("Deletion requested"), "privacy.delete_cancel": _l("Deletion request cancelled"),
+    "privacy.delete": _l("Account deleted"), "audit.export": _l("Audit log exported"),
+    "course.assign": _l("Course assigned"), "course.unassign": _l("Assignment removed"),
+    "feedback.publish": _l("Feedback published"), "feedback.unpublish": _l("Feedback unpublished"),
+    "quiz.import": _l("Questions imported"), "quiz.export": _l("Questions exported"), "quiz.regrade": _l("Question regraded"),
+    "certificate.issue": _l("Certificate issued"), "certificate.revoke": _l("Certificate revoked"),
+    "certificate.reissue": _l("Certificate reissued"),
+}
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not is_admin(current_user):
+        abort(404)
+
+
+def _filtered():
+    args = request.args
+    stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
+    if args.get("action"):
+        stmt = stmt.where(AuditEvent.action == args["action"])
+    if args.get("actor"):
+        actor_id = db.session.scalar(select(User.id).where(User.username == args["actor"].strip().lower()))
+        stmt = stmt.where(AuditEvent.actor_id == (actor_id or -1))
+    if args.get("org"):
+        org_id = db.session.scalar(select(Organization.id).where(Organization.code == args["org"].strip()))
+        stmt = stmt.where(AuditEvent.org_id == (org_id or -1))
+    for key, op in (("since", "ge"), ("until", "lt")):
+        if args.get(key):
+            try:
+                day = datetime.strptime(args[key], "%Y-%m-%d")
+            except ValueError:
+                continue
+            # Dates are chosen in Vietnam time (UTC+7); stored times are UTC.
+            moment = day - timedelta(hours=7) + (timedelta(days=1) if key == "until" else timedelta())
+            stmt = stmt.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+
+
+@bp.get("/")
+def index():
+    page = db.paginate(_filtered(), per_page=50, error_out=False)
+    actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()))
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("audit/index.html", page=page, actions=actions, labels=ACTION_LABELS, args=filters)
+
+
+@bp.get("/export.csv")
+def export():
+    rows = db.session.scalars(_filtered().limit(100_000))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["time (Vietnam)", "actor", "action", "target", "unit id", "detail", "ip"])
+    for e in rows:
+        writer.writerow([format_datetime(e.at, "yyyy-MM-dd HH:mm:ss"), e.actor.username if e.actor else "system",
+                         str(ACTION_LABELS.get(e.action, e.action)), f"{e.target_type or ''} {e.target_id or ''}".strip(),
+                         e.org_id or "", "; ".join(f"{k}={v}" for k, v in (e.detail or {}).items()), e.ip or ""])
+    record_audit(current_user, "audit.export", filters={k: v for k, v in request.args.items() if v})
+    db.session.commit()
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=nhat-ky.csv"})

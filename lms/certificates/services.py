@@ -223,3 +223,27 @@ def get_certificate(cert_id: int) -> Certificate:
     return cert
 
 
+
+
+def _personal_data(user) -> list[dict]:
+    return [{"serial": c.serial, "version": c.version, "course": c.course_title, "name": c.full_name,
+             "completed_on": c.completed_on.isoformat(), "score": c.score, "status": c.status,
+             "verify_code": c.code} for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))]
+
+
+def _erase_personal_data(user) -> None:
+    """Issued certificates stay verifiable as issued, without the name."""
+    from lms.privacy.services import DELETED_NAME
+
+    for cert in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
+        cert.full_name = DELETED_NAME
+
+
+def _register_privacy() -> None:
+    from lms.privacy.services import register_personal_data, register_personal_data_eraser
+
+    register_personal_data("certificates", _personal_data)
+    register_personal_data_eraser(_erase_personal_data)
+
+
+_register_privacy()

@@ -302,3 +302,45 @@ def published_feedback(lesson: Lesson) -> list[LessonFeedback]:
     ))
 
 
+
+
+# --- personal data --------------------------------------------------------------------
+
+
+def _personal_data(user) -> dict:
+    enrollments = db.session.execute(
+        select(Course.slug, Course.title, Enrollment.started_at, Enrollment.completed_at, Enrollment.score)
+        .join(Course, Course.id == Enrollment.course_id).where(Enrollment.user_id == user.id)).all()
+    lessons = db.session.execute(
+        select(Course.slug, Lesson.slug, LessonProgress.first_opened_at, LessonProgress.read_at, LessonProgress.seconds_spent)
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id).join(Course, Course.id == Lesson.course_id)
+        .where(LessonProgress.user_id == user.id)).all()
+    feedback = db.session.execute(
+        select(Lesson.slug, LessonFeedback.rating, LessonFeedback.comment, LessonFeedback.created_at)
+        .join(Lesson, Lesson.id == LessonFeedback.lesson_id).where(LessonFeedback.user_id == user.id)).all()
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "enrollments": [{"course": s, "title": t, "started_at": iso(a), "completed_at": iso(c), "score": sc}
+                        for s, t, a, c, sc in enrollments],
+        "lessons": [{"course": c, "lesson": lesson, "first_opened_at": iso(o), "read_at": iso(r), "seconds": sec}
+                    for c, lesson, o, r, sec in lessons],
+        "feedback": [{"lesson": lesson, "rating": r, "comment": c, "at": iso(a)} for lesson, r, c, a in feedback],
+    }
+
+
+def _erase_personal_data(user) -> None:
+    """Comments may name people; ratings stay as anonymous statistics."""
+    from sqlalchemy import update
+
+    db.session.execute(update(LessonFeedback).where(LessonFeedback.user_id == user.id)
+                       .values(comment=None, published=False))
+
+
+def _register_privacy() -> None:
+    from lms.privacy.services import register_personal_data, register_personal_data_eraser
+
+    register_personal_data("courses", _personal_data)
+    register_personal_data_eraser(_erase_personal_data)
+
+
+_register_privacy()

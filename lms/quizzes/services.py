@@ -651,3 +651,30 @@ def export_bank(slug: str, fmt: str) -> bytes:
     if fmt == "xlsx":
         return write_xlsx(questions)
     return write_markdown_bank(_settings(bank), questions).encode("utf-8")
+
+
+def _personal_data(user) -> list[dict]:
+    attempts = db.session.execute(
+        select(QuestionBank.slug, Attempt.id, Attempt.started_at, Attempt.submitted_at, Attempt.percent, Attempt.passed)
+        .join(QuestionBank, QuestionBank.id == Attempt.bank_id).where(Attempt.user_id == user.id)
+        .order_by(Attempt.started_at)).all()
+    answers: dict[int, list] = {}
+    ids = [a[1] for a in attempts]
+    if ids:
+        for attempt_id, text, response, fraction in db.session.execute(
+                select(AttemptAnswer.attempt_id, QuestionVersion.text, AttemptAnswer.response, AttemptAnswer.fraction)
+                .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+                .where(AttemptAnswer.attempt_id.in_(ids))):
+            answers.setdefault(attempt_id, []).append({"question": text, "answer": response, "score": fraction})
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return [{"bank": slug, "started_at": iso(start), "submitted_at": iso(end), "percent": pct, "passed": ok,
+             "answers": answers.get(aid, [])} for slug, aid, start, end, pct, ok in attempts]
+
+
+def _register_privacy() -> None:
+    from lms.privacy.services import register_personal_data
+
+    register_personal_data("quizzes", _personal_data)
+
+
+_register_privacy()
