@@ -49,6 +49,11 @@ class Config:
     COURSES_DIR = str(_ROOT / "courses")
     QUIZZES_DIR = str(_ROOT / "quizzes")
 
+    # Number of reverse proxies in front of the app (0: none); see docs/operator-guide.md.
+    PROXY_COUNT = 0
+    # Public address used in certificate QR codes, e.g. https://hoc.dichvucong.example.vn
+    PUBLIC_BASE_URL: str | None = None
+
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     ROSTER_MAX_ROWS = 200_000
     PAGE_SIZE = 50

@@ -23,6 +23,13 @@ def configure(app: Flask) -> None:
     _configure_database_url(app)
     _configure_stores(app)
 
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx or a load balancer: trust that many X-Forwarded-* hops, so rate limits
+        # and the audit log see the client's address and HTTPS is recognised.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
