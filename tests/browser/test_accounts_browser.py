@@ -50,12 +50,14 @@ def test_register_with_join_code_sign_out_and_in(page, school):
 
 
 def test_keyboard_skip_link_and_error_tied_to_the_field(page, school):
-    page.goto(f"{school}/login")
+    page.goto(f"{school}/")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
     assert focused == "Bỏ qua, đến nội dung chính"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+    page.goto(f"{school}/login")  # the username field has autofocus
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'", timeout=5000)
     page.get_by_label("Tên đăng nhập").fill("khong.co")
     page.keyboard.press("Tab")
     page.keyboard.type("sai mat khau")
