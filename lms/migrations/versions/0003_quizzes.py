@@ -38,7 +38,6 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['bank_id'], ['question_bank.id'], name=op.f('fk_question_bank_id_question_bank')),
-    sa.ForeignKeyConstraint(['current_version_id'], ['question_version.id'], name='fk_question_current_version_id_question_version', use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
     sa.UniqueConstraint('bank_id', 'key', name='uq_question_bank_key')
     )
@@ -92,6 +91,10 @@ def upgrade():
     )
     with op.batch_alter_table('question_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_version_question_id'), ['question_id'], unique=False)
+    # question and question_version point at each other: the second key comes once both exist.
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.create_foreign_key('fk_question_current_version_id_question_version', 'question_version',
+                                    ['current_version_id'], ['id'])
 
     op.create_table('attempt_answer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -130,6 +133,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_question_current_version_id_question_version', type_='foreignkey')
 
     with op.batch_alter_table('regrade', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_regrade_question_id'))
