@@ -16,11 +16,17 @@ def _author(user) -> bool:
     return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
 
 # (endpoint, label, who sees it)
+def _everyone(user) -> bool:
+    return True
+
+
 NAV_ENTRIES = [
+    ("courses.catalogue", _l("Courses"), _everyone),
     ("certificates.mine", _l("My certificates"), _signed_in),
     ("orgs.index", _l("Organisations"), has_any_people_scope),
     ("users.index", _l("People"), has_any_people_scope),
     ("roster.index", _l("Import roster"), has_any_people_scope),
+    ("courses.assignments", _l("Assignments"), has_any_people_scope),
     ("certificates.admin_list", _l("Certificates"), has_any_people_scope),
     ("quiz_admin.banks", _l("Question banks"), _author),
     ("audit.index", _l("Audit log"), is_admin),

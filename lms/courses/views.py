@@ -1,3 +1,258 @@
-from flask import Blueprint
+"""Catalogue, course and lesson pages, print view, feedback, and assignments."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.permissions import grants_of, has_any_people_scope, is_admin, org_scope_filter
+from lms.core.errors import NotFound, ServiceError
+from lms.courses import services
+from lms.courses.content import IMAGE_SUFFIXES
+from lms.courses.forms import AssignForm, FeedbackForm
+from lms.courses.models import Assignment, Course, Lesson, LessonFeedback
+from lms.courses.rules import is_overdue, progress_percent
+from lms.extensions import db
+from lms.orgs.models import Organization
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+AUDIENCES = ("civil_servant", "student", "citizen")
+
+
+def _course(slug: str) -> Course:
+    try:
+        return services.get_course(slug)
+    except NotFound:
+        abort(404)
+
+
+def _lang() -> str:
+    return str(get_locale())
+
+
+@bp.get("/")
+def catalogue():
+    q = (request.args.get("q") or "").strip()
+    audience = request.args.get("audience") if request.args.get("audience") in AUDIENCES else None
+    courses = services.catalogue(q, audience)
+    assigned, in_progress, progress = [], [], {}
+    if current_user.is_authenticated:
+        progress = services.progress_by_course(current_user, courses)
+        by_course = {c.id: c for c in courses}
+        today = date.today()
+        for a in services.assignments_for(current_user):
+            if a.course_id in by_course:
+                enrollment = progress.get(a.course_id, (0, None))[1]
+                completed = enrollment.completed_at if enrollment else None
+                assigned.append((a, by_course[a.course_id], is_overdue(a.due_on, completed, today)))
+        assigned_ids = {a.course_id for a, _, _ in assigned}
+        in_progress = [c for c in courses if c.id not in assigned_ids and progress.get(c.id, (0, None))[1] is not None]
+    shown = {a.course_id for a, _, _ in assigned} | {c.id for c in in_progress}
+    others = [c for c in courses if c.id not in shown]
+
+    def percent(course):
+        read, enrollment = progress.get(course.id, (0, None))
+        return progress_percent(read, course.lesson_count, bool(course.quiz_slug),
+                                bool(enrollment and enrollment.quiz_passed_at))
+
+    return render_template("courses/catalogue.html", q=q, audience=audience, audiences=AUDIENCES,
+                           assigned=assigned, in_progress=in_progress, others=others, percent=percent,
+                           progress=progress, lang=_lang())
+
+
+@bp.get("/<course_slug>/")
+def course(course_slug):
+    course = _course(course_slug)
+    lessons = course.lessons
+    read, enrollment, resume = set(), None, lessons[0] if lessons else None
+    if current_user.is_authenticated:
+        progress = services.course_progress(current_user, course)
+        read, enrollment = progress.read_lesson_ids, progress.enrollment
+        last = next((lesson for lesson in lessons if enrollment and lesson.id == enrollment.last_lesson_id), None)
+        first_unread = next((lesson for lesson in lessons if lesson.id not in read), None)
+        resume = last if last and last.id not in read else (first_unread or last or resume)
+    percent = progress_percent(len(read), len(lessons), bool(course.quiz_slug),
+                               bool(enrollment and enrollment.quiz_passed_at))
+    return render_template("courses/course.html", course=course, lessons=lessons, read=read, enrollment=enrollment,
+                           resume=resume, percent=percent, lang=_lang(),
+                           has_quiz_pages="quizzes.course_quiz" in current_app.view_functions)
+
+
+@bp.get("/<course_slug>/<lesson_slug>")
+def lesson(course_slug, lesson_slug):
+    course = _course(course_slug)
+    try:
+        lesson = services.get_lesson(course, lesson_slug)
+    except NotFound:
+        abort(404)
+    lessons = course.lessons
+    index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
+    read = set()
+    if current_user.is_authenticated:
+        services.record_lesson_opened(current_user, lesson)
+        db.session.commit()
+        read = services.course_progress(current_user, course).read_lesson_ids
+    feedback = FeedbackForm()
+    return render_template(
+        "courses/lesson.html", course=course, lesson=lesson, number=index + 1, total=len(lessons),
+        previous=lessons[index - 1] if index > 0 else None, next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        is_read=lesson.id in read, percent=progress_percent(len(read), len(lessons), bool(course.quiz_slug), False),
+        lang=_lang(), feedback_form=feedback, published=services.published_feedback(lesson),
+    )
+
+
+@bp.post("/<course_slug>/<lesson_slug>/read")
+@login_required
+def mark_read(course_slug, lesson_slug):
+    course = _course(course_slug)
+    try:
+        lesson = services.get_lesson(course, lesson_slug)
+    except NotFound:
+        abort(404)
+    enrollment = services.mark_lesson_read(current_user, lesson)
+    db.session.commit()
+    if enrollment.completed_at is not None:
+        flash(_("Congratulations: you have completed this course!"), "success")
+        return redirect(url_for("courses.course", course_slug=course.slug))
+    following = next((item for item in course.lessons if item.position > lesson.position), None)
+    if following is not None:
+        return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=following.slug))
+    flash(_("You have read every lesson."), "success")
+    return redirect(url_for("courses.course", course_slug=course.slug))
+
+
+@bp.post("/<course_slug>/<lesson_slug>/feedback")
+@login_required
+def feedback(course_slug, lesson_slug):
+    course = _course(course_slug)
+    try:
+        lesson = services.get_lesson(course, lesson_slug)
+    except NotFound:
+        abort(404)
+    form = FeedbackForm()
+    if form.validate():
+        try:
+            services.leave_feedback(current_user, lesson, int(form.rating.data), form.comment.data)
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            db.session.commit()
+            flash(_("Thank you for your feedback."), "success")
+    else:
+        flash(_("Choose a rating from 1 to 5."), "error")
+    return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=lesson.slug) + "#feedback")
+
+
+@bp.get("/<course_slug>/media/<path:filename>")
+def media(course_slug, filename):
+    course = _course(course_slug)
+    if Path(filename).suffix.lower() not in IMAGE_SUFFIXES or "/" in filename or filename.startswith("."):
+        abort(404)
+    response = send_from_directory(Path(current_app.config["COURSES_DIR"]) / course.slug, filename, max_age=7 * 24 * 3600)
+    if filename.lower().endswith(".svg"):
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@bp.get("/<course_slug>/print")
+def print_view(course_slug):
+    course = _course(course_slug)
+    return render_template("courses/print.html", course=course, lessons=course.lessons, lang=_lang())
+
+
+# --- authors: feedback ----------------------------------------------------------------
+
+
+def _author_or_admin() -> bool:
+    return current_user.is_authenticated and (
+        is_admin(current_user) or any(role == "author" for role, _ in grants_of(current_user)))
+
+
+@bp.get("/<course_slug>/feedback")
+@login_required
+def feedback_list(course_slug):
+    if not _author_or_admin():
+        abort(404)
+    course = _course(course_slug)
+    rows = db.session.execute(
+        select(LessonFeedback, Lesson).join(Lesson, Lesson.id == LessonFeedback.lesson_id)
+        .where(Lesson.course_id == course.id).order_by(Lesson.position, LessonFeedback.created_at.desc())).all()
+    return render_template("courses/feedback.html", course=course, rows=rows,
+                           summary=services.lesson_feedback_summary(course))
+
+
+@bp.post("/feedback/<int:feedback_id>/publish")
+@login_required
+def publish_feedback(feedback_id):
+    if not _author_or_admin():
+        abort(404)
+    item = db.session.get(LessonFeedback, feedback_id)
+    if item is None:
+        abort(404)
+    services.set_feedback_published(current_user, item, request.form.get("publish") == "1")
+    db.session.commit()
+    lesson = db.session.get(Lesson, item.lesson_id)
+    return redirect(url_for("courses.feedback_list", course_slug=lesson.course.slug))
+
+
+# --- teachers and managers: assignments -------------------------------------------------
+
+
+@bp.route("/assignments", methods=["GET", "POST"])
+@login_required
+def assignments():
+    if not has_any_people_scope(current_user):
+        abort(404)
+    form = AssignForm()
+    form.course.choices = [(c.slug, c.title) for c in services.catalogue()]
+    units = list(db.session.scalars(select(Organization).where(
+        Organization.active.is_(True), org_scope_filter(current_user, Organization.path)).order_by(Organization.path)))
+    form.org_id.choices = [(u.id, f"{u.name} ({u.code})") for u in units]
+    if form.validate_on_submit():
+        org = next((u for u in units if u.id == form.org_id.data), None)
+        try:
+            services.assign_course(current_user, services.get_course(form.course.data), org,
+                                   form.due_on.data, form.note.data)
+        except (ServiceError, NotFound) as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            db.session.commit()
+            flash(_("Course assigned."), "success")
+            return redirect(url_for("courses.assignments"))
+    return render_template("courses/assignments.html", form=form, rows=services.assignments_in_scope(current_user),
+                           units={u.id: u for u in units})
+
+
+@bp.post("/assignments/<int:assignment_id>/remove")
+@login_required
+def remove_assignment(assignment_id):
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    try:
+        services.unassign_course(current_user, assignment)
+    except ServiceError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("Assignment removed."), "success")
+    return redirect(url_for("courses.assignments"))
