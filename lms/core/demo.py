@@ -73,6 +73,7 @@ def load_demo_data() -> list[str]:
                 assignment = RoleAssignment(user=user, role=role, org=orgs.get(scope) if scope else None)
                 db.session.add(assignment)
     db.session.flush()
+    _demo_assignment(orgs, users)
     report.append(f"Demo organisations: {created_orgs} created, {len(DEMO_ORGS) - created_orgs} already there.")
     report.append(f"Demo accounts: {created_users} created, {len(DEMO_USERS) - created_users} already there.")
     report.append(f"Sign in as admin / quanly.sgd / gv.cva / hs.an with the password {DEMO_PASSWORD}")
@@ -80,3 +81,21 @@ def load_demo_data() -> list[str]:
     return report
 
 
+
+
+def _demo_assignment(orgs, users) -> None:
+    """The class 11A1 is assigned the first course, due in a month, when the course is loaded."""
+    from datetime import timedelta
+
+    from lms.courses.models import Assignment, Course
+
+    course = db.session.scalar(select(Course).where(Course.slug == "su-dung-dich-vu-cong-truc-tuyen"))
+    klass = orgs.get("HN-THPT-CVA-11A1")
+    if course is None or klass is None:
+        return
+    exists = db.session.scalar(select(Assignment.id).where(Assignment.course_id == course.id,
+                                                           Assignment.org_id == klass.id))
+    if exists is None:
+        teacher = db.session.scalar(select(User).where(User.username == "gv.cva"))
+        db.session.add(Assignment(course_id=course.id, org_id=klass.id, assigned_by_id=teacher.id if teacher else None,
+                                  due_on=date.today() + timedelta(days=30), note="Hoàn thành trước buổi ngoại khoá"))

@@ -14,7 +14,7 @@
   var play = document.createElement("button");
   play.type = "button";
   play.className = "secondary";
-  play.textContent = "🔊 " + label("play");
+  play.textContent = label("play");
   var stop = document.createElement("button");
   stop.type = "button";
   stop.className = "secondary";
@@ -58,22 +58,22 @@
       }
       synth.speak(u);
     });
-    play.textContent = "⏸ " + label("pause");
+    play.textContent = label("pause");
     stop.hidden = false;
   }
 
   function reset() {
-    play.textContent = "🔊 " + label("play");
+    play.textContent = label("play");
     stop.hidden = true;
   }
 
   play.addEventListener("click", function () {
     if (synth.speaking && !synth.paused) {
       synth.pause();
-      play.textContent = "▶ " + label("resume");
+      play.textContent = label("resume");
     } else if (synth.paused) {
       synth.resume();
-      play.textContent = "⏸ " + label("pause");
+      play.textContent = label("pause");
     } else {
       start();
     }
