@@ -107,17 +107,17 @@ def _template_from_file(key: str, path: Path) -> Template:
     return template
 
 
-def _verify_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+def _verify_url(code: str, base_url: str | None = None) -> str:
+    base = base_url or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     return f"{base.rstrip('/')}/verify/{code}"
 
 
-def document_data(cert: Certificate) -> CertificateData:
+def document_data(cert: Certificate, base_url: str | None = None) -> CertificateData:
     return CertificateData(
         serial=cert.serial, version=cert.version, code=cert.code, full_name=cert.full_name,
         course_title=cert.course_title, completed_on=cert.completed_on.isoformat(), score=cert.score,
         issuer_name=cert.issuer_name, signer_name=cert.signer_name, signer_title=cert.signer_title,
-        issued_on=cert.issued_at.date().isoformat(), verify_url=_verify_url(cert.code),
+        issued_on=cert.issued_at.date().isoformat(), verify_url=_verify_url(cert.code, base_url),
     )
 
 
@@ -160,11 +160,14 @@ def get_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
-def pdf_for(cert: Certificate) -> bytes:
+def pdf_for(cert: Certificate, base_url: str | None = None) -> bytes:
+    """``base_url`` is where the QR code points: LMS_PUBLIC_BASE_URL wins, then the site the
+    learner is using, so a certificate downloaded from the site always scans back to it."""
     template = load_template(cert.course, None)
     if template.key != cert.template:
         template = _template_by_key(cert.template) or template
-    return render_certificate(document_data(cert), template, lambda payload: sign(signing_key(), payload))
+    base_url = current_app.config.get("PUBLIC_BASE_URL") or base_url
+    return render_certificate(document_data(cert, base_url), template, lambda payload: sign(signing_key(), payload))
 
 
 def _template_by_key(key: str) -> Template | None:

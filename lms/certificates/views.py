@@ -130,7 +130,7 @@ def mine():
 @login_required
 def pdf(cert_id):
     cert = _viewable(cert_id)
-    data = services.pdf_for(cert)
+    data = services.pdf_for(cert, base_url())
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{cert.serial}-v{cert.version}.pdf"'})
 
