@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zipfile import BadZipFile
 
+from flask_babel import lazy_gettext as _l
+
 from lms.core.text import fold
 
 COLUMNS = {
@@ -37,7 +39,12 @@ class RowIssue:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        from flask_babel import gettext
+
+        if self.column:
+            where = gettext("row %(row)d, column %(col)s", row=self.row, col=self.column)
+        else:
+            where = gettext("row %(row)d", row=self.row)
         return f"{where}: {self.message}"
 
 
@@ -75,13 +82,13 @@ def map_header(cells: list[str], issues: list[RowIssue]) -> dict[int, str]:
             continue
         column = next((name for name, aliases in COLUMNS.items() if key in aliases or key_underscore in aliases), None)
         if column is None:
-            issues.append(RowIssue(1, f"unknown column '{title}' (see docs/roster-format.md)", title))
+            issues.append(RowIssue(1, _l("unknown column '%(title)s' (see docs/roster-format.md)", title=title), title))
         elif column in mapping.values():
-            issues.append(RowIssue(1, f"column '{title}' appears twice", title))
+            issues.append(RowIssue(1, _l("column '%(title)s' appears twice", title=title), title))
         else:
             mapping[index] = column
     if "full_name" not in mapping.values():
-        issues.append(RowIssue(1, "the header row needs a 'Họ và tên' (full_name) column"))
+        issues.append(RowIssue(1, _l("the header row needs a 'Họ và tên' (full_name) column")))
     return mapping
 
 
@@ -95,7 +102,7 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 200_000) -> ParsedR
         return parsed
     header = next(rows, None)
     if header is None:
-        parsed.issues.append(RowIssue(1, "the file is empty"))
+        parsed.issues.append(RowIssue(1, _l("the file is empty")))
         return parsed
     mapping = map_header([_cell(c) for c in header], parsed.issues)
     parsed.columns = list(mapping.values())
@@ -106,11 +113,11 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 200_000) -> ParsedR
         if not any(values.values()):
             continue
         if len(parsed.rows) >= max_rows:
-            parsed.issues.append(RowIssue(number, f"too many rows: at most {max_rows} per file"))
+            parsed.issues.append(RowIssue(number, _l("too many rows: at most %(n)d per file", n=max_rows)))
             break
         parsed.rows.append(RosterRow(number, values))
     if not parsed.rows and not parsed.issues:
-        parsed.issues.append(RowIssue(2, "no rows below the header"))
+        parsed.issues.append(RowIssue(2, _l("no rows below the header")))
     return parsed
 
 
@@ -118,7 +125,7 @@ def _csv_rows(data: bytes, parsed: ParsedRoster):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        parsed.issues.append(RowIssue(1, f"the file is not UTF-8 text (byte {err.start}); save it as 'CSV UTF-8'"))
+        parsed.issues.append(RowIssue(1, _l("the file is not UTF-8 text (byte %(n)d); save it as 'CSV UTF-8'", n=err.start)))
         return None
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -132,7 +139,7 @@ def _xlsx_rows(data: bytes, parsed: ParsedRoster):
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
-        parsed.issues.append(RowIssue(1, f"not a readable .xlsx file ({err.__class__.__name__})"))
+        parsed.issues.append(RowIssue(1, _l("not a readable .xlsx file (%(err)s)", err=err.__class__.__name__)))
         return None
     return workbook.worksheets[0].iter_rows(values_only=True)
 

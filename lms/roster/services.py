@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, or_, select, update
 
 from lms.audit.services import record_audit
@@ -90,37 +91,37 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
         problems: list[tuple[str, str | None]] = []
         full_name = nfc(v.get("full_name", ""))
         if not full_name:
-            problems.append(("the full name is empty", "full_name"))
+            problems.append((_l("the full name is empty"), "full_name"))
         org = default_org
         code = v.get("org_code", "").strip()
         if code:
             org = orgs.get(code)
             if org is None:
-                problems.append((f"no unit has the code '{code}'", "org_code"))
+                problems.append((_l("no unit has the code '%(code)s'", code=code), "org_code"))
             elif not org.active:
-                problems.append((f"unit '{code}' was merged or closed", "org_code"))
+                problems.append((_l("unit '%(code)s' was merged or closed", code=code), "org_code"))
         elif org is None:
-            problems.append(("the unit code is empty (or choose a unit for the whole file)", "org_code"))
+            problems.append((_l("the unit code is empty (or choose a unit for the whole file)"), "org_code"))
         if org is not None and grants is not None and not is_admin_grants(grants) and not path_in_scope(grants, org.path):
-            problems.append((f"unit '{org.code}' is outside the units you manage", "org_code"))
+            problems.append((_l("unit '%(code)s' is outside the units you manage", code=org.code), "org_code"))
             org = None
         kind = parse_kind(v.get("kind", ""))
         if v.get("kind") and kind is None:
-            problems.append((f"unknown kind '{v['kind']}' (cán bộ / học sinh / người dân)", "kind"))
+            problems.append((_l("unknown kind '%(kind)s' (cán bộ / học sinh / người dân)", kind=v["kind"]), "kind"))
         birth: date | None = None
         if v.get("date_of_birth"):
             try:
                 birth = parse_date(v["date_of_birth"])
                 if not date(1900, 1, 1) <= birth <= date.today():
-                    problems.append((f"date of birth {v['date_of_birth']} is out of range", "date_of_birth"))
+                    problems.append((_l("date of birth %(value)s is out of range", value=v["date_of_birth"]), "date_of_birth"))
             except ValueError:
-                problems.append((f"'{v['date_of_birth']}' is not a date (use DD/MM/YYYY)", "date_of_birth"))
+                problems.append((_l("'%(value)s' is not a date (use DD/MM/YYYY)", value=v["date_of_birth"]), "date_of_birth"))
         email = nfc(v.get("email", "")) or None
         if email and not EMAIL_RE.match(email):
-            problems.append((f"'{email}' is not an email address", "email"))
+            problems.append((_l("'%(value)s' is not an email address", value=email), "email"))
         phone = normalise_phone(v.get("phone"))
         if phone and not PHONE_RE.match(phone):
-            problems.append((f"'{v['phone']}' is not a phone number", "phone"))
+            problems.append((_l("'%(value)s' is not a phone number", value=v["phone"]), "phone"))
         username = normalise_username(v.get("username"))
         existing = None
         if username:
@@ -128,13 +129,13 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
             if problem:
                 problems.append((str(problem), "username"))
             elif username in seen_usernames:
-                problems.append((f"username '{username}' is also on row {seen_usernames[username]}", "username"))
+                problems.append((_l("username '%(u)s' is also on row %(row)d", u=username, row=seen_usernames[username]), "username"))
             else:
                 seen_usernames[username] = raw.row
                 existing = by_username.get(username)
                 if existing is not None and org is not None and grants is not None and not is_admin_grants(grants) \
                         and not (existing.org is not None and path_in_scope(grants, existing.org.path)):
-                    problems.append((f"username '{username}' belongs to someone outside your units", "username"))
+                    problems.append((_l("username '%(u)s' belongs to someone outside your units", u=username), "username"))
         elif org is not None and full_name:
             existing = by_identity.get((org.id, fold(full_name), birth))
         if problems:

@@ -75,7 +75,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(app, sample_tree, make
     assert rows == {(3, "full_name"), (4, "org_code"), (5, "date_of_birth"), (6, "kind"), (7, "email"),
                     (9, "username"), (10, "username")}
     assert "31/02/2009" in str(next(i for i in plan.issues if i.row == 5))
-    assert "row 8" in str(next(i for i in plan.issues if i.row == 9))
+    assert "dòng 8" in str(next(i for i in plan.issues if i.row == 9))  # messages are in Vietnamese
     with pytest.raises(ValueError):
         apply_plan(plan)
     users_before = count_users()
@@ -86,9 +86,9 @@ def test_every_bad_row_is_reported_and_nothing_is_written(app, sample_tree, make
 
 def test_unknown_columns_and_missing_name_column(app):
     plan = run("Họ tên,Lớp học\nA,B\n")
-    assert [str(i) for i in plan.issues] == ["row 1, column Lớp học: unknown column 'Lớp học' (see docs/roster-format.md)"]
+    assert [str(i) for i in plan.issues] == ["dòng 1, cột Lớp học: không rõ cột 'Lớp học' (xem docs/roster-format.md)"]
     plan = run("Mã đơn vị\nSA-1\n")
-    assert "needs a 'Họ và tên'" in str(plan.issues[0])
+    assert "phải có cột 'Họ và tên'" in str(plan.issues[0])
 
 
 def test_xlsx_with_real_date_cells_and_semicolon_csv(app, sample_tree):
@@ -108,7 +108,7 @@ def test_a_manager_imports_only_into_their_subtree(app, sample_tree, make_user):
     manager = make_user("ql.a", org=sample_tree["school_a"], roles=[("manager", sample_tree["school_a"])])
     plan = run("Họ và tên,Mã đơn vị\nA Một,SA-1\nB Hai,SB-1\n", actor=manager)
     assert [(i.row, i.column) for i in plan.issues] == [(3, "org_code")]
-    assert "outside the units you manage" in plan.issues[0].message
+    assert "ngoài phạm vi bạn quản lý" in str(plan.issues[0].message)
 
 
 def test_username_suggestions():
@@ -128,7 +128,7 @@ def test_cli_import_dry_run_and_errors(app, sample_tree, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Họ và tên,Mã đơn vị\nA,KHONG\n", encoding="utf-8")
     failed = runner.invoke(args=["import-users", str(bad)])
-    assert failed.exit_code == 1 and "row 2, column org_code: no unit has the code 'KHONG'" in failed.output
+    assert failed.exit_code == 1 and "dòng 2, cột org_code: không có đơn vị nào mang mã 'KHONG'" in failed.output
 
 
 def test_upload_page_checks_then_imports_valid_rows(client, sample_tree, make_user):
