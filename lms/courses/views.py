@@ -186,26 +186,38 @@ def _author_or_admin() -> bool:
         is_admin(current_user) or any(role == "author" for role, _ in grants_of(current_user)))
 
 
+def _feedback_scope():
+    """Authors and admins see all feedback; managers and teachers see their own learners'."""
+    from lms.auth.models import User
+
+    if _author_or_admin():
+        return None
+    if has_any_people_scope(current_user):
+        return (select(LessonFeedback.id).join(User, User.id == LessonFeedback.user_id)
+                .join(Organization, Organization.id == User.org_id)
+                .where(org_scope_filter(current_user, Organization.path)))
+    abort(404)
+
+
 @bp.get("/<course_slug>/feedback")
 @login_required
 def feedback_list(course_slug):
-    if not _author_or_admin():
-        abort(404)
+    scope = _feedback_scope()
     course = _course(course_slug)
-    rows = db.session.execute(
-        select(LessonFeedback, Lesson).join(Lesson, Lesson.id == LessonFeedback.lesson_id)
-        .where(Lesson.course_id == course.id).order_by(Lesson.position, LessonFeedback.created_at.desc())).all()
-    return render_template("courses/feedback.html", course=course, rows=rows,
+    stmt = (select(LessonFeedback, Lesson).join(Lesson, Lesson.id == LessonFeedback.lesson_id)
+            .where(Lesson.course_id == course.id).order_by(Lesson.position, LessonFeedback.created_at.desc()))
+    if scope is not None:
+        stmt = stmt.where(LessonFeedback.id.in_(scope))
+    return render_template("courses/feedback.html", course=course, rows=db.session.execute(stmt).all(),
                            summary=services.lesson_feedback_summary(course))
 
 
 @bp.post("/feedback/<int:feedback_id>/publish")
 @login_required
 def publish_feedback(feedback_id):
-    if not _author_or_admin():
-        abort(404)
+    scope = _feedback_scope()
     item = db.session.get(LessonFeedback, feedback_id)
-    if item is None:
+    if item is None or (scope is not None and item.id not in set(db.session.scalars(scope))):
         abort(404)
     services.set_feedback_published(current_user, item, request.form.get("publish") == "1")
     db.session.commit()

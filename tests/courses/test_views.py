@@ -156,3 +156,24 @@ def test_lesson_page_weighs_under_60_kb_with_its_css(client, courses, make_user)
     html = client.get("/courses/dich-vu-cong/gioi-thieu").data
     weight = len(html) + (STATIC / "site.css").stat().st_size + (STATIC / "lesson.css").stat().st_size
     assert weight < 60 * 1024, weight
+
+
+def test_managers_publish_feedback_of_their_own_learners_only(client, courses, make_user, sample_tree):
+    make_user("hs.a1", org=sample_tree["class_a1"])
+    make_user("hs.b1", org=sample_tree["class_b1"])
+    make_user("ql.a", org=sample_tree["school_a"], roles=[("manager", sample_tree["school_a"])])
+    for username, comment in (("hs.a1", "Ý kiến lớp A1"), ("hs.b1", "Ý kiến lớp B1")):
+        login(client, username)
+        post_form(client, "/courses/dich-vu-cong/gioi-thieu/feedback", {"rating": "4", "comment": comment},
+                  page="/courses/dich-vu-cong/gioi-thieu")
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "ql.a")
+    page = client.get("/courses/dich-vu-cong/feedback").get_data(as_text=True)
+    assert "Ý kiến lớp A1" in page and "Ý kiến lớp B1" not in page
+    other = db.session.scalar(select(LessonFeedback).where(LessonFeedback.comment == "Ý kiến lớp B1"))
+    mine = db.session.scalar(select(LessonFeedback).where(LessonFeedback.comment == "Ý kiến lớp A1"))
+    token = csrf_token(client, "/")
+    assert client.post(f"/courses/feedback/{other.id}/publish", data={"csrf_token": token, "publish": "1"}).status_code == 404
+    client.post(f"/courses/feedback/{mine.id}/publish", data={"csrf_token": token, "publish": "1"})
+    db.session.expire_all()
+    assert db.session.get(LessonFeedback, mine.id).published and not db.session.get(LessonFeedback, other.id).published
