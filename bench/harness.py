@@ -145,3 +145,35 @@ def session_cookie(app, user_id: int) -> tuple[str, str]:
 
 def median(values):
     return statistics.median(values) if values else float("nan")
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL database created for one benchmark run and dropped afterwards;
+    ``url`` is None (with ``reason``) when the server does not answer."""
+
+    def __init__(self, server_url: str):
+        import uuid
+
+        self.server_url = server_url
+        self.name = f"lms_bench_{uuid.uuid4().hex[:8]}"
+        self.url: str | None = None
+        self.reason = ""
+
+    def __enter__(self):
+        import psycopg
+
+        try:
+            with psycopg.connect(self.server_url, autocommit=True, connect_timeout=3) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+        except psycopg.OperationalError as err:
+            self.reason = str(err)
+            return self
+        self.url = self.server_url.rsplit("/", 1)[0] + "/" + self.name
+        return self
+
+    def __exit__(self, *exc):
+        import psycopg
+
+        if self.url:
+            with psycopg.connect(self.server_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

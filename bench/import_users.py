@@ -12,7 +12,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,22 +94,14 @@ def main():
         run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp, args.rows)
     if args.postgres == "none":
         return
-    import psycopg
+    from bench.harness import ThrowawayPostgres
 
-    name = f"lms_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(args.postgres, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as err:
-        print(f"[PostgreSQL] skipped: {err}")
-        return
-    try:
+    with ThrowawayPostgres(args.postgres) as pg:
+        if pg.url is None:
+            print(f"[PostgreSQL] skipped: {pg.reason}")
+            return
         with tempfile.TemporaryDirectory() as tmp:
-            run("PostgreSQL", args.postgres.rsplit("/", 1)[0] + "/" + name, tmp, args.rows)
-    finally:
-        with psycopg.connect(args.postgres, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+            run("PostgreSQL", pg.url, tmp, args.rows)
 
 if __name__ == "__main__":
     main()

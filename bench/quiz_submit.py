@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Gunicorn, load, session_cookie  # noqa: E402
+from bench.harness import Gunicorn, ThrowawayPostgres, load, session_cookie  # noqa: E402
 
 BANK = "---\ntitle: Bench\ndraw: 10\n---\n" + "\n".join(
     f"## Câu hỏi số {i}: dịch vụ công trực tuyến?\ntags: t{i % 3}\n- [x] Đúng {i}\n- [ ] Sai {i}a\n- [ ] Sai {i}b\n- [ ] Sai {i}c\n"
@@ -112,24 +112,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         env = {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
         run("SQLite", env, args.seconds, args.learners)
-    if args.postgres != "none":
-        import psycopg
-
-        name = f"lms_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            with psycopg.connect(args.postgres, autocommit=True, connect_timeout=3) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-        except psycopg.OperationalError as err:
-            print(f"[PostgreSQL] skipped: {err}")
+    if args.postgres == "none":
+        return
+    with ThrowawayPostgres(args.postgres) as pg:
+        if pg.url is None:
+            print(f"[PostgreSQL] skipped: {pg.reason}")
             return
-        url = args.postgres.rsplit("/", 1)[0] + "/" + name
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                run("PostgreSQL", {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": url}, args.seconds, args.learners)
-        finally:
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+        with tempfile.TemporaryDirectory() as tmp:
+            run("PostgreSQL", {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": pg.url}, args.seconds, args.learners)
 
 if __name__ == "__main__":
     main()

@@ -43,6 +43,14 @@ def _course(slug: str) -> Course:
         abort(404)
 
 
+def _course_and_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Lesson]:
+    course = _course(course_slug)
+    try:
+        return course, services.get_lesson(course, lesson_slug)
+    except NotFound:
+        abort(404)
+
+
 def _lang() -> str:
     return str(get_locale())
 
@@ -97,11 +105,7 @@ def course(course_slug):
 
 @bp.get("/<course_slug>/<lesson_slug>")
 def lesson(course_slug, lesson_slug):
-    course = _course(course_slug)
-    try:
-        lesson = services.get_lesson(course, lesson_slug)
-    except NotFound:
-        abort(404)
+    course, lesson = _course_and_lesson(course_slug, lesson_slug)
     lessons = course.lessons
     index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
     read = set()
@@ -121,11 +125,7 @@ def lesson(course_slug, lesson_slug):
 @bp.post("/<course_slug>/<lesson_slug>/read")
 @login_required
 def mark_read(course_slug, lesson_slug):
-    course = _course(course_slug)
-    try:
-        lesson = services.get_lesson(course, lesson_slug)
-    except NotFound:
-        abort(404)
+    course, lesson = _course_and_lesson(course_slug, lesson_slug)
     enrollment = services.mark_lesson_read(current_user, lesson)
     db.session.commit()
     if enrollment.completed_at is not None:
@@ -141,11 +141,7 @@ def mark_read(course_slug, lesson_slug):
 @bp.post("/<course_slug>/<lesson_slug>/feedback")
 @login_required
 def feedback(course_slug, lesson_slug):
-    course = _course(course_slug)
-    try:
-        lesson = services.get_lesson(course, lesson_slug)
-    except NotFound:
-        abort(404)
+    course, lesson = _course_and_lesson(course_slug, lesson_slug)
     form = FeedbackForm()
     if form.validate():
         try:

@@ -54,6 +54,31 @@ def live_server(_template, tmp_path):
 
 
 @pytest.fixture
+def shipped_site(live_server):
+    """The live server with the shipped courses and banks, and one learner (hs.doc)."""
+    from lms.auth.services import NewUser, create_user
+    from lms.courses.sync import sync_content
+    from lms.quizzes.services import sync_bank_files
+
+    app, base = live_server
+    root = Path(__file__).resolve().parents[2]
+    app.config.update(COURSES_DIR=str(root / "courses"), QUIZZES_DIR=str(root / "quizzes"))
+    sync_bank_files(root / "quizzes")
+    sync_content(root / "courses", root / "quizzes")
+    create_user(NewUser(username="hs.doc", full_name="Trần Minh Khôi", password="mat khau de doc"))
+    db.session.commit()
+    return base
+
+
+def sign_in(page, base, username="hs.doc", password="mat khau de doc"):
+    page.goto(f"{base}/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Đăng nhập").click()
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(locale="vi-VN")
     page = context.new_page()

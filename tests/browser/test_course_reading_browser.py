@@ -1,41 +1,15 @@
 """In a real browser: find a course without typing accents, read a lesson, see progress move."""
 
-from pathlib import Path
-
 import pytest
 
-from lms.auth.services import NewUser, create_user
-from lms.courses.sync import sync_content
-from lms.extensions import db
-from lms.quizzes.services import sync_bank_files
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def site(live_server):
-    app, base = live_server
-    app.config.update(COURSES_DIR=str(ROOT / "courses"), QUIZZES_DIR=str(ROOT / "quizzes"))
-    sync_bank_files(ROOT / "quizzes")
-    sync_content(ROOT / "courses", ROOT / "quizzes")
-    create_user(NewUser(username="hs.doc", full_name="Trần Minh Khôi", password="mat khau de doc"))
-    db.session.commit()
-    return base
-
-
-def sign_in(page, base):
-    page.goto(f"{base}/login")
-    page.get_by_label("Tên đăng nhập").fill("hs.doc")
-    page.get_by_label("Mật khẩu").fill("mat khau de doc")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Đăng nhập").click()
-
-
-def test_search_read_and_progress(page, site):
-    sign_in(page, site)
-    page.goto(f"{site}/courses/")
+def test_search_read_and_progress(page, shipped_site):
+    sign_in(page, shipped_site)
+    page.goto(f"{shipped_site}/courses/")
     page.get_by_label("Tìm kiếm (gõ có dấu hoặc không dấu)").fill("lua dao")
     with page.expect_navigation():
         page.get_by_role("button", name="Tìm").click()
@@ -47,21 +21,21 @@ def test_search_read_and_progress(page, site):
         page.get_by_role("button", name="Tôi đã đọc xong bài này").click()
     assert "Giả mạo ngân hàng" in page.text_content("h1")
     assert int(page.get_attribute("progress", "value")) > 0
-    page.goto(f"{site}/courses/nhan-biet-lua-dao-truc-tuyen/")
+    page.goto(f"{shipped_site}/courses/nhan-biet-lua-dao-truc-tuyen/")
     assert page.locator(".lesson-list .tick").count() == 1
 
 
-def test_lesson_pages_fit_a_phone(browser, site):
+def test_lesson_pages_fit_a_phone(browser, shipped_site):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
     page = context.new_page()
     try:
         for slug, lesson in (("nhan-biet-lua-dao-truc-tuyen", "gia-mao-ngan-hang-va-otp"),
                              ("su-dung-dich-vu-cong-truc-tuyen", "dich-vu-cong-truc-tuyen-la-gi")):
-            page.goto(f"{site}/courses/{slug}/{lesson}")
+            page.goto(f"{shipped_site}/courses/{slug}/{lesson}")
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, (lesson, overflow)
             screenshot(page, f"lesson-{lesson}-360px")
-        page.goto(f"{site}/courses/su-dung-dich-vu-cong-truc-tuyen/print")
+        page.goto(f"{shipped_site}/courses/su-dung-dich-vu-cong-truc-tuyen/print")
         screenshot(page, "leaflet-360px")
     finally:
         context.close()
