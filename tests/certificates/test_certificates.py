@@ -201,3 +201,34 @@ def test_serials_count_up_per_year(app):
     second = services.next_serial(2026)
     other_year = services.next_serial(2027)
     assert (first, second, other_year) == ("DVC-2026-000001", "DVC-2026-000002", "DVC-2027-000001")
+
+
+def test_templates_per_unit_change_wording_and_images_without_code(completed, app, sample_tree, make_user):
+    from pathlib import Path
+
+    from PIL import Image
+
+    _, course = completed
+    folder = Path(app.instance_path) / "certificate-templates" / "org-SA"
+    folder.mkdir(parents=True)
+    Image.new("RGB", (120, 120), (10, 90, 160)).save(folder / "logo.png")
+    Image.new("RGBA", (300, 120), (0, 0, 0, 0)).save(folder / "chu-ky.png")
+    (folder / "template.yaml").write_text(
+        "title: CHỨNG NHẬN HOÀN THÀNH\nissuer_name: Trường A\nsigner_name: Lê Thị Mai\nsigner_title: Hiệu trưởng\n"
+        "place: Hà Nội\naccent: '#0b4f9c'\nlogo: logo.png\nsignature: chu-ky.png\nbackground: ../../secret_key\n",
+        encoding="utf-8")
+    learner = make_user("hs.moi", org=sample_tree["class_a1"], full_name="Đinh Thị Ngọc Ánh")
+    for lesson in course.lessons:
+        mark_lesson_read(learner, lesson)
+    record_quiz_result(learner, course, 88.0, passed=True)  # completion issues it with the school's template
+    db.session.commit()
+    cert = current(learner)
+    assert (cert.template, cert.issuer_name, cert.signer_name) == ("org-SA", "Trường A", "Lê Thị Mai")
+    assert services.load_template(course, learner.org).background is None  # files outside the folder are refused
+    data = services.pdf_for(cert)
+    reader = PdfReader(io.BytesIO(data))
+    text = reader.pages[0].extract_text()
+    assert "CHỨNG NHẬN HOÀN THÀNH" in text and "Đinh Thị Ngọc Ánh" in text and "HIỆU TRƯỞNG" in text and "Hà Nội" in text
+    images = [o for o in reader.pages[0]["/Resources"]["/XObject"].values() if o.get_object()["/Subtype"] == "/Image"]
+    assert len(images) >= 2
+    assert verify_pdf(data, services.signing_key().public_key()).ok
