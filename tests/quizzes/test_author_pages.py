@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.quizzes.models import Attempt, Question
 from tests.conftest import csrf_token, login, post_form
-from tests.quizzes.test_formats import FIXTURES
+from tests.quizzes.test_formats import moodle_file
 
 
 def upload(client, name, data, bank, fmt="auto", replace=False):
@@ -21,7 +21,7 @@ def upload(client, name, data, bank, fmt="auto", replace=False):
 def test_author_imports_gift_sees_stats_and_exports(client, make_user):
     make_user("tacgia", roles=[("author", None)])
     login(client, "tacgia")
-    response = upload(client, "questions.gift.txt", (FIXTURES / "questions.gift.txt").read_bytes(), "moodle")
+    response = upload(client, "questions.gift.txt", moodle_file("questions.gift.txt").read_bytes(), "moodle")
     assert response.status_code == 200
     assert db.session.scalar(select(Question.id).where(Question.key == "Q2")) is not None
     page = client.get("/quizzes/banks/moodle").get_data(as_text=True)

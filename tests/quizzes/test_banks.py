@@ -7,7 +7,7 @@ from lms.quizzes import services
 from lms.quizzes.formats.markdown import parse_markdown_bank
 from lms.quizzes.models import Attempt, Question, Regrade
 from lms.quizzes.stats import Response, item_stats
-from tests.quizzes.test_formats import FIXTURES
+from tests.quizzes.test_formats import moodle_file
 
 KEY_WRONG = """---
 title: "Khoá sai"
@@ -28,7 +28,7 @@ id: q-otp
 
 def test_import_cli_reports_and_is_idempotent(app, tmp_path):
     runner = app.test_cli_runner()
-    gift = FIXTURES / "examples.gift.txt"
+    gift = moodle_file("examples.gift.txt")
     first = runner.invoke(args=["import-questions", str(gift), "--bank", "moodle"])
     assert first.exit_code == 0, first.output
     assert "43 question(s) (gift)" in first.output and "43 new" in first.output

@@ -13,11 +13,20 @@ from lms.quizzes.formats.xlsx import build_template, parse_xlsx, write_xlsx
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "moodle"
 
 
-def fixture(name):
+def moodle_file(name) -> Path:
+    """Moodle's own test files, in ../shared/fixtures/moodle beside the repository (as in CI)."""
+    import os
+
     path = FIXTURES / name
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
         pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_text(encoding="utf-8")
+    return path
+
+
+def fixture(name):
+    return moodle_file(name).read_text(encoding="utf-8")
 
 
 def by_name(bank):
