@@ -33,9 +33,13 @@ NAV_ENTRIES = [
 ]
 
 
+# Entries for learners stay in the bar; the rest fold into a "Manage" menu on small screens.
+LEARNER_ENDPOINTS = {"courses.catalogue", "certificates.mine"}
+
+
 def nav_items(user) -> list[dict]:
     items = []
     for endpoint, label, allowed in NAV_ENTRIES:
         if endpoint in current_app.view_functions and allowed(user):
-            items.append({"url": url_for(endpoint), "label": label})
+            items.append({"url": url_for(endpoint), "label": label, "manage": endpoint not in LEARNER_ENDPOINTS})
     return items
