@@ -83,7 +83,8 @@ class RoleAssignment(db.Model):
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
-    org: Mapped[Organization | None] = relationship()
+    # Scope checks need the unit's path with every role: load them together.
+    org: Mapped[Organization | None] = relationship(lazy="joined")
 
     __table_args__ = (
         UniqueConstraint("user_id", "role", "org_id", "contest_id", name="uq_role_assignment_scope"),

@@ -167,7 +167,7 @@ def set_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if getattr(g, "no_store", False) or (current_user and getattr(current_user, "is_authenticated", False)):
+    if getattr(g, "no_store", False) or "_user_id" in session:
         # Pages with personal data must not sit in a shared phone's or proxy's cache.
         headers.setdefault("Cache-Control", "no-store")
     return response
@@ -177,16 +177,17 @@ def _load_user(user_id: str):
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
-    from lms.auth.models import RoleAssignment, User
+    from lms.auth.models import User
 
     if not str(user_id).isdigit():
         return None
     # One query per request for the person, their unit and their scoped roles.
+    # The person and their unit in one query; roles load when a page first asks for them
+    # (JSON calls such as quiz autosave never do).
     return db.session.scalars(
-        select(User)
-        .where(User.id == int(user_id))
-        .options(joinedload(User.roles).joinedload(RoleAssignment.org), joinedload(User.org))
-    ).unique().first()
+        select(User).where(User.id == int(user_id))
+        .options(joinedload(User.org))
+    ).first()
 
 
 # Endpoints reachable while a one-time code must still be replaced.
