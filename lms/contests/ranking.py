@@ -1,0 +1,92 @@
+"""Contest ranking rules, as pure functions over plain data (the contest pages build on them).
+
+Individual ranking in a quiz round, in order:
+1. higher score first;
+2. then the prediction closest to the true count (when the round has a tiebreaker question);
+3. then less time taken;
+4. then the earlier submission.
+Participants equal on every key share a rank ("1, 2, 2, 4"): remaining ties are shown as ties.
+
+Collective ranking by organisation: participants, participation rate against headcount, and
+average score, at any level of the tree (a unit counts everyone in its subtree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    participant_id: int
+    score: float
+    seconds_taken: float
+    submitted_at: datetime
+    prediction: int | None = None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    entry: Entry
+    tied: bool  # shares its rank with another participant
+
+
+def ranking_key(entry: Entry, true_count: int | None):
+    distance = abs(entry.prediction - true_count) if (true_count is not None and entry.prediction is not None) else None
+    # A missing prediction ranks after every given one.
+    return (-entry.score, distance is None, distance if distance is not None else 0,
+            entry.seconds_taken, entry.submitted_at)
+
+
+def rank_participants(entries: Iterable[Entry], true_count: int | None = None) -> list[Ranked]:
+    ordered = sorted(entries, key=lambda e: (ranking_key(e, true_count), e.participant_id))
+    keys = [ranking_key(e, true_count) for e in ordered]
+    ranked: list[Ranked] = []
+    for index, entry in enumerate(ordered):
+        if index > 0 and keys[index] == keys[index - 1]:
+            rank = ranked[-1].rank
+        else:
+            rank = index + 1
+        tied = (index > 0 and keys[index] == keys[index - 1]) or (index + 1 < len(keys) and keys[index] == keys[index + 1])
+        ranked.append(Ranked(rank, entry, tied))
+    return ranked
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    org_id: int
+    participants: int
+    headcount: int | None
+    participation_rate: float | None  # 0..1, None without a headcount
+    average_score: float | None
+
+
+def rank_units(paths: dict[int, str], headcounts: dict[int, int | None],
+               scores_by_org: dict[int, list[float]], level_ids: Iterable[int]) -> list[tuple[int, UnitResult]]:
+    """Collective ranking of the units in ``level_ids`` (e.g. every school of a province).
+
+    ``paths`` maps every org id to its materialised path, ``scores_by_org`` gives the scores of
+    participants registered directly in each org. A unit counts its whole subtree. Order:
+    participation rate, then average score, then participants (units without a headcount last).
+    """
+    results = []
+    for org_id in level_ids:
+        prefix = paths[org_id]
+        scores = [s for oid, values in scores_by_org.items() if paths.get(oid, "").startswith(prefix) for s in values]
+        headcount = headcounts.get(org_id)
+        rate = (len(scores) / headcount) if headcount else None
+        average = (sum(scores) / len(scores)) if scores else None
+        results.append(UnitResult(org_id, len(scores), headcount, rate, average))
+    results.sort(key=lambda r: (r.participation_rate is None, -(r.participation_rate or 0.0),
+                                -(r.average_score or 0.0), -r.participants, r.org_id))
+    ranked = []
+    previous = None
+    for index, result in enumerate(results):
+        key = (result.participation_rate, result.average_score, result.participants)
+        rank = ranked[-1][0] if previous == key else index + 1
+        ranked.append((rank, result))
+        previous = key
+    return ranked
