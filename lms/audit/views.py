@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "quiz.import": _l("Questions imported"), "quiz.export": _l("Questions exported"), "quiz.regrade": _l("Question regraded"),
     "certificate.issue": _l("Certificate issued"), "certificate.revoke": _l("Certificate revoked"),
     "certificate.reissue": _l("Certificate reissued"),
+    "contest.create": _l("Contest created"), "contest.round": _l("Contest round added"),
+    "contest.register": _l("Registered for a contest"),
 }
 
 

@@ -1,0 +1,75 @@
+"""Contests ("hội thi"): rounds, and the people registered for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+
+class Contest(db.Model):
+    __tablename__ = "contest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    rules_md: Mapped[str] = mapped_column(Text, default="")
+    rules_html: Mapped[str] = mapped_column(Text, default="")
+    # None: open to the public; otherwise people of this unit's subtree only.
+    scope_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    # {"date_of_birth": true, "phone": true, "school": false, ...}: field -> required
+    registration_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | open | closed | published
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rounds: Mapped[list[ContestRound]] = relationship(back_populates="contest", order_by="ContestRound.position")
+
+
+class ContestRound(db.Model):
+    __tablename__ = "contest_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(16), default="quiz")  # quiz | judged
+    title: Mapped[str] = mapped_column(String(255))
+    # Stored in UTC; shown in Vietnam time.
+    opens_at: Mapped[datetime] = mapped_column()
+    closes_at: Mapped[datetime] = mapped_column()
+    bank_id: Mapped[int | None] = mapped_column(ForeignKey("question_bank.id"))
+    draw: Mapped[int | None] = mapped_column()
+    time_limit_minutes: Mapped[int | None] = mapped_column()
+    attempts_allowed: Mapped[int] = mapped_column(default=1)
+    counting: Mapped[str] = mapped_column(String(8), default="best")
+    tiebreaker_question: Mapped[str | None] = mapped_column(String(500))
+    tiebreaker_answer: Mapped[int | None] = mapped_column()  # the true count, set after closing
+    hide_results_until_close: Mapped[bool] = mapped_column(default=True)
+    freeze_minutes: Mapped[int] = mapped_column(default=0)
+    weight: Mapped[float] = mapped_column(default=1.0)
+
+    contest: Mapped[Contest] = relationship(back_populates="rounds")
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"), index=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    date_of_birth: Mapped[date | None] = mapped_column()
+    phone: Mapped[str | None] = mapped_column(String(32))
+    school: Mapped[str | None] = mapped_column(String(255))
+    class_name: Mapped[str | None] = mapped_column(String(64))
+    unit_name: Mapped[str | None] = mapped_column(String(255))
+    # Same name, birth date and phone as an earlier registration: flagged for the organiser.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
+    identity_key: Mapped[str] = mapped_column(String(300), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("contest_id", "user_id", name="uq_registration_contest_user"),)

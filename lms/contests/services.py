@@ -1,0 +1,108 @@
+"""Setting up contests and registering participants (pages come with the rest of the contest mode)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lms.audit.services import record_audit
+from lms.auth.services import normalise_phone
+from lms.contests.models import Contest, ContestRound, Registration
+from lms.core.errors import ServiceError
+from lms.core.text import fold, nfc
+from lms.courses.content import SLUG_RE
+from lms.courses.render import render_markdown
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import is_within
+
+OPTIONAL_FIELDS = ("date_of_birth", "phone", "school", "class_name", "unit_name")
+
+
+def create_contest(actor, slug: str, title: str, rules_md: str = "", scope: Organization | None = None,
+                   registration_fields: dict | None = None) -> Contest:
+    if not SLUG_RE.match(slug or ""):
+        raise ServiceError(_l("The contest name must be lower-case letters, digits and dashes."), field="slug")
+    if db.session.scalar(select(Contest.id).where(Contest.slug == slug)):
+        raise ServiceError(_l("A contest named %(slug)s already exists.", slug=slug), field="slug")
+    fields = registration_fields or {}
+    unknown = set(fields) - set(OPTIONAL_FIELDS)
+    if unknown:
+        raise ServiceError(_l("Unknown registration field(s): %(f)s.", f=", ".join(sorted(unknown))))
+    contest = Contest(slug=slug, title=nfc(title), rules_md=rules_md, rules_html=render_markdown(rules_md),
+                      scope_org_id=scope.id if scope else None, registration_fields=fields)
+    db.session.add(contest)
+    db.session.flush()
+    record_audit(actor, "contest.create", target=contest, slug=slug)
+    return contest
+
+
+def add_round(actor, contest: Contest, title: str, opens_at: datetime, closes_at: datetime, **settings) -> ContestRound:
+    """Times are naive UTC (the pages convert from Vietnam time)."""
+    if closes_at <= opens_at:
+        raise ServiceError(_l("A round must close after it opens."), field="closes_at")
+    position = len(contest.rounds) + 1
+    round_ = ContestRound(contest_id=contest.id, position=position, title=nfc(title), opens_at=opens_at,
+                          closes_at=closes_at, **settings)
+    db.session.add(round_)
+    db.session.flush()
+    record_audit(actor, "contest.round", target=contest, round=position, opens_at=opens_at.isoformat(),
+                 closes_at=closes_at.isoformat())
+    return round_
+
+
+@dataclass
+class RegistrationForm:
+    full_name: str
+    date_of_birth: date | None = None
+    phone: str | None = None
+    school: str | None = None
+    class_name: str | None = None
+    unit_name: str | None = None
+
+
+def identity_key(full_name: str, birth: date | None, phone: str | None) -> str:
+    return "|".join([fold(full_name or ""), birth.isoformat() if birth else "", normalise_phone(phone) or ""])
+
+
+def register(user, contest: Contest, form: RegistrationForm) -> Registration:
+    """Register once per account; a second account with the same name, birth date and phone is
+    accepted but flagged for the organiser (duplicate registrations distort rankings)."""
+    if contest.status != "open":
+        raise ServiceError(_l("Registration for this contest is not open."))
+    if contest.scope_org_id is not None:
+        scope = db.session.get(Organization, contest.scope_org_id)
+        if user.org is None or not is_within(user.org.path, scope.path):
+            raise ServiceError(_l("This contest is for people of %(unit)s.", unit=scope.name))
+    name = nfc(form.full_name or "")
+    if not name:
+        raise ServiceError(_l("Full name is required."), field="full_name")
+    for field_name, required in (contest.registration_fields or {}).items():
+        if required and not getattr(form, field_name):
+            raise ServiceError(_l("This contest requires: %(field)s.", field=field_name), field=field_name)
+    existing = db.session.scalar(select(Registration).where(
+        Registration.contest_id == contest.id, Registration.user_id == user.id))
+    if existing is not None:
+        return existing
+    key = identity_key(name, form.date_of_birth, form.phone)
+    duplicate = None
+    if form.date_of_birth and form.phone:
+        duplicate = db.session.scalar(select(Registration.id).where(
+            Registration.contest_id == contest.id, Registration.identity_key == key).order_by(Registration.id))
+    registration = Registration(
+        contest_id=contest.id, user_id=user.id, org_id=user.org_id, full_name=name,
+        date_of_birth=form.date_of_birth, phone=normalise_phone(form.phone), school=nfc(form.school) or None,
+        class_name=nfc(form.class_name) or None, unit_name=nfc(form.unit_name) or None,
+        identity_key=key, duplicate_of_id=duplicate)
+    db.session.add(registration)
+    db.session.flush()
+    record_audit(user, "contest.register", target=contest, duplicate_of=duplicate)
+    return registration
+
+
+def flagged_duplicates(contest: Contest) -> list[Registration]:
+    return list(db.session.scalars(select(Registration).where(
+        Registration.contest_id == contest.id, Registration.duplicate_of_id.is_not(None)).order_by(Registration.id)))
