@@ -28,6 +28,8 @@ BLUEPRINT_MODULES = (
     "lms.quizzes.admin_views",
     "lms.certificates.views",
 )
+# Modules that connect areas through hooks (no blueprint of their own yet).
+HOOK_MODULES = ("lms.contests.rounds",)
 CLI_MODULES = (
     "lms.core.cli",
     "lms.orgs.cli",
@@ -68,6 +70,8 @@ def create_app(config: str | type[Config] | dict | None = None, instance_path: s
 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(name).bp)
+    for name in HOOK_MODULES:
+        importlib.import_module(name)
     for name in CLI_MODULES:
         for command in importlib.import_module(name).commands:
             app.cli.add_command(command)

@@ -3,7 +3,12 @@
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import RoleAssignment, User  # noqa: F401
 from lms.certificates.models import Certificate, CertificateCounter  # noqa: F401
-from lms.contests.models import Contest, ContestRound, Registration  # noqa: F401
+from lms.contests.models import (  # noqa: F401
+    Contest,
+    ContestRound,
+    Registration,
+    RoundEntry,  # noqa: F401,E402
+)
 from lms.courses.models import (  # noqa: F401
     Assignment,
     Course,

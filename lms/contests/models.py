@@ -73,3 +73,20 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("contest_id", "user_id", name="uq_registration_contest_user"),)
+
+
+class RoundEntry(db.Model):
+    """One registered participant in one round: the prediction and the result that counts."""
+
+    __tablename__ = "round_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), index=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    prediction: Mapped[int | None] = mapped_column()
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempt.id"))
+    score: Mapped[float | None] = mapped_column()
+    seconds_taken: Mapped[float | None] = mapped_column()
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("round_id", "registration_id", name="uq_round_entry_round_registration"),)

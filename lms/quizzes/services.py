@@ -200,7 +200,8 @@ def open_attempt(user, bank: QuestionBank) -> Attempt | None:
 
 
 def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None = None, purpose: str = "course",
-                  now: datetime | None = None, settings: dict | None = None, rng: random.Random | None = None) -> Attempt:
+                  now: datetime | None = None, settings: dict | None = None, rng: random.Random | None = None,
+                  closes_at: datetime | None = None) -> Attempt:
     """Resume the open attempt, or start a new one within the limits; never two open at once."""
     now = now or utcnow()
     settings = {**_settings(bank), **(settings or {})}
@@ -224,9 +225,11 @@ def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None
     if not items:
         raise ServiceError(_l("This quiz has no questions yet."))
     limit = settings.get("time_limit_minutes")
+    deadline = now + timedelta(minutes=limit) if limit else None
+    if closes_at is not None:  # a contest round's window ends the attempt whatever time is left
+        deadline = min(deadline, closes_at) if deadline else closes_at
     attempt = Attempt(user_id=user.id, bank_id=bank.id, course_id=getattr(course, "id", None), round_id=round_id,
-                      purpose=purpose, started_at=now, deadline=now + timedelta(minutes=limit) if limit else None,
-                      items=items)
+                      purpose=purpose, started_at=now, deadline=deadline, items=items)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)

@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-24 04:23:42.927236
+Create Date: 2026-11-24 04:25:22.555380
 
 """
 from alembic import op
@@ -87,11 +87,37 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_registration_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_user_id'), ['user_id'], unique=False)
 
+    op.create_table('round_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('prediction', sa.Integer(), nullable=True),
+    sa.Column('attempt_id', sa.Integer(), nullable=True),
+    sa.Column('score', sa.Double(), nullable=True),
+    sa.Column('seconds_taken', sa.Double(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['attempt_id'], ['attempt.id'], name=op.f('fk_round_entry_attempt_id_attempt')),
+    sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_round_entry_registration_id_registration')),
+    sa.ForeignKeyConstraint(['round_id'], ['contest_round.id'], name=op.f('fk_round_entry_round_id_contest_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_entry')),
+    sa.UniqueConstraint('round_id', 'registration_id', name='uq_round_entry_round_registration')
+    )
+    with op.batch_alter_table('round_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_round_entry_registration_id'), ['registration_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_round_entry_round_id'), ['round_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_round_entry_submitted_at'), ['submitted_at'], unique=False)
+
 
 
 
 def downgrade():
 
+    with op.batch_alter_table('round_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_round_entry_submitted_at'))
+        batch_op.drop_index(batch_op.f('ix_round_entry_round_id'))
+        batch_op.drop_index(batch_op.f('ix_round_entry_registration_id'))
+
+    op.drop_table('round_entry')
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_user_id'))
         batch_op.drop_index(batch_op.f('ix_registration_org_id'))

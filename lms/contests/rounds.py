@@ -1,0 +1,149 @@
+"""Taking part in a quiz round, and the leaderboard everyone polls.
+
+The attempt itself is an ordinary quiz attempt (server clock, drawn paper, idempotent submit);
+a round adds its window, its attempt allowance, the tiebreaker prediction, and a leaderboard
+that is computed at most once per change (and at most every few seconds under load), never
+per request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lms.contests.models import ContestRound, Registration, RoundEntry
+from lms.contests.ranking import Entry, Ranked, rank_participants
+from lms.core.errors import ServiceError
+from lms.core.timeutil import utcnow
+from lms.extensions import cache, db
+from lms.quizzes import services as quiz_services
+from lms.quizzes.models import Attempt, QuestionBank
+from lms.quizzes.rules import counted_attempt
+
+RECOMPUTE_SECONDS = 5
+
+
+def _registration(user, round_: ContestRound) -> Registration:
+    registration = db.session.scalar(select(Registration).where(
+        Registration.contest_id == round_.contest_id, Registration.user_id == user.id))
+    if registration is None:
+        raise ServiceError(_l("Register for the contest before taking part in its rounds."))
+    return registration
+
+
+def _entry(round_: ContestRound, registration: Registration) -> RoundEntry:
+    entry = db.session.scalar(select(RoundEntry).where(
+        RoundEntry.round_id == round_.id, RoundEntry.registration_id == registration.id))
+    if entry is None:
+        entry = RoundEntry(round_id=round_.id, registration_id=registration.id)
+        db.session.add(entry)
+        db.session.flush()
+    return entry
+
+
+def start_round(user, round_: ContestRound, now: datetime | None = None) -> Attempt:
+    now = now or utcnow()
+    if round_.kind != "quiz" or round_.bank_id is None:
+        raise ServiceError(_l("This round has no quiz."))
+    if now < round_.opens_at:
+        raise ServiceError(_l("The round has not opened yet."))
+    if now >= round_.closes_at:
+        raise ServiceError(_l("The round is closed."))
+    registration = _registration(user, round_)
+    _entry(round_, registration)
+    bank = db.session.get(QuestionBank, round_.bank_id)
+    settings = {"max_attempts": round_.attempts_allowed, "cooldown_minutes": 0,
+                "time_limit_minutes": round_.time_limit_minutes, "grading": round_.counting,
+                "review": "after_close" if round_.hide_results_until_close else "after_submit"}
+    if round_.draw:
+        settings["draw"] = round_.draw
+    return quiz_services.start_attempt(user, bank, round_id=round_.id, purpose="contest", now=now,
+                                       settings=settings, closes_at=round_.closes_at)
+
+
+def set_prediction(user, round_: ContestRound, value: int, now: datetime | None = None) -> RoundEntry:
+    """The tiebreaker answer ("how many will answer everything right?"), given before submitting."""
+    now = now or utcnow()
+    if not round_.tiebreaker_question:
+        raise ServiceError(_l("This round has no tiebreaker question."))
+    if value < 0:
+        raise ServiceError(_l("Give a whole number, 0 or more."))
+    entry = _entry(round_, _registration(user, round_))
+    if entry.submitted_at is not None or now >= round_.closes_at:
+        raise ServiceError(_l("The prediction can no longer be changed."))
+    entry.prediction = value
+    db.session.flush()
+    return entry
+
+
+def record_round_result(attempt: Attempt) -> None:
+    """Graded-attempt hook: keep the attempt that counts under the round's policy."""
+    if attempt.round_id is None or attempt.purpose != "contest":
+        return
+    round_ = db.session.get(ContestRound, attempt.round_id)
+    registration = db.session.scalar(select(Registration).where(
+        Registration.contest_id == round_.contest_id, Registration.user_id == attempt.user_id))
+    if registration is None:
+        return
+    entry = _entry(round_, registration)
+    done = list(db.session.scalars(select(Attempt).where(
+        Attempt.round_id == round_.id, Attempt.user_id == attempt.user_id, Attempt.status == "submitted")
+        .order_by(Attempt.submitted_at)))
+    counted = done[counted_attempt(round_.counting, [(a.submitted_at, a.percent or 0.0) for a in done])]
+    entry.attempt_id = counted.id
+    entry.score = counted.percent
+    entry.seconds_taken = (counted.submitted_at - counted.started_at).total_seconds()
+    entry.submitted_at = counted.submitted_at
+    db.session.flush()
+    _bump(round_.id)
+
+
+quiz_services.GRADED_HOOKS.append(record_round_result)
+
+
+# --- leaderboard ------------------------------------------------------------------------
+
+
+def _version_key(round_id: int) -> str:
+    return f"leaderboard:{round_id}:version"
+
+
+def _bump(round_id: int) -> None:
+    cache.set(_version_key(round_id), time.time_ns(), timeout=0)
+
+
+@dataclass
+class Leaderboard:
+    rows: list[Ranked]
+    names: dict[int, str]
+    frozen: bool
+    computed_at: float
+
+
+def leaderboard(round_: ContestRound, now: datetime | None = None, *, full: bool = False) -> Leaderboard:
+    """Public view: during the freeze only results submitted before it count; ``full`` (for
+    organisers and after publication) sees everything."""
+    now = now or utcnow()
+    freeze_from = round_.closes_at - timedelta(minutes=round_.freeze_minutes or 0)
+    frozen = bool(round_.freeze_minutes) and freeze_from <= now and not full
+    key = f"leaderboard:{round_.id}:{'frozen' if frozen else 'live'}"
+    version = cache.get(_version_key(round_.id))
+    cached = cache.get(key)
+    if cached is not None and (cached[0] == version or time.time() - cached[1].computed_at < RECOMPUTE_SECONDS):
+        return cached[1]
+    stmt = (select(RoundEntry.registration_id, RoundEntry.score, RoundEntry.seconds_taken, RoundEntry.submitted_at,
+                   RoundEntry.prediction, Registration.full_name)
+            .join(Registration, Registration.id == RoundEntry.registration_id)
+            .where(RoundEntry.round_id == round_.id, RoundEntry.score.is_not(None)))
+    if frozen:
+        stmt = stmt.where(RoundEntry.submitted_at < freeze_from)
+    rows = db.session.execute(stmt).all()
+    ranked = rank_participants([Entry(r.registration_id, r.score, r.seconds_taken, r.submitted_at, r.prediction)
+                                for r in rows], round_.tiebreaker_answer)
+    board = Leaderboard(ranked, {r.registration_id: r.full_name for r in rows}, frozen, time.time())
+    cache.set(key, (version, board), timeout=0)
+    return board
