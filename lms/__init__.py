@@ -27,8 +27,9 @@ BLUEPRINT_MODULES = (
     "lms.quizzes.views",
     "lms.quizzes.admin_views",
     "lms.certificates.views",
+    "lms.contests.views",
 )
-# Modules that connect areas through hooks (no blueprint of their own yet).
+# Modules that connect areas through hooks.
 HOOK_MODULES = ("lms.contests.rounds",)
 CLI_MODULES = (
     "lms.core.cli",

@@ -22,6 +22,7 @@ def _everyone(user) -> bool:
 
 NAV_ENTRIES = [
     ("courses.catalogue", _l("Courses"), _everyone),
+    ("contests.index", _l("Contests"), _everyone),
     ("certificates.mine", _l("My certificates"), _signed_in),
     ("orgs.index", _l("Organisations"), has_any_people_scope),
     ("users.index", _l("People"), has_any_people_scope),
@@ -34,7 +35,7 @@ NAV_ENTRIES = [
 
 
 # Entries for learners stay in the bar; the rest fold into a "Manage" menu on small screens.
-LEARNER_ENDPOINTS = {"courses.catalogue", "certificates.mine"}
+LEARNER_ENDPOINTS = {"courses.catalogue", "contests.index", "certificates.mine"}
 
 
 def nav_items(user) -> list[dict]:

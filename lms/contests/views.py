@@ -1,0 +1,119 @@
+"""Contest pages: rules and registration, taking a quiz round, and the leaderboard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.contests import rounds, services
+from lms.contests.models import Contest, ContestRound, Registration
+from lms.core.errors import ServiceError
+from lms.core.timeutil import utcnow
+from lms.extensions import db, limiter
+
+bp = Blueprint("contests", __name__, url_prefix="/contests")
+
+
+def _contest(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug, Contest.status != "draft"))
+    if contest is None:
+        abort(404)
+    return contest
+
+
+def _round(contest: Contest, number: int) -> ContestRound:
+    round_ = next((r for r in contest.rounds if r.position == number), None)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+@bp.get("/")
+def index():
+    contests = list(db.session.scalars(select(Contest).where(Contest.status != "draft").order_by(Contest.created_at.desc())))
+    return render_template("contests/index.html", contests=contests)
+
+
+@bp.route("/<slug>/", methods=["GET", "POST"])
+def contest(slug):
+    contest = _contest(slug)
+    registration = None
+    if current_user.is_authenticated:
+        registration = db.session.scalar(select(Registration).where(
+            Registration.contest_id == contest.id, Registration.user_id == current_user.id))
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.path))
+        form = request.form
+        try:
+            birth = date.fromisoformat(form["date_of_birth"]) if form.get("date_of_birth") else None
+        except ValueError:
+            birth = None
+            flash(_("The date of birth is not a valid date."), "error")
+        try:
+            registration = services.register(current_user, contest, services.RegistrationForm(
+                full_name=form.get("full_name") or current_user.full_name, date_of_birth=birth,
+                phone=form.get("phone"), school=form.get("school"), class_name=form.get("class_name"),
+                unit_name=form.get("unit_name")))
+        except ServiceError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            db.session.commit()
+            flash(_("You are registered."), "success")
+            return redirect(url_for("contests.contest", slug=slug))
+    return render_template("contests/contest.html", contest=contest, registration=registration, now=utcnow())
+
+
+@bp.post("/<slug>/rounds/<int:number>/start")
+@login_required
+@limiter.limit("20 per minute")
+def start(slug, number):
+    contest = _contest(slug)
+    round_ = _round(contest, number)
+    try:
+        if request.form.get("prediction", "").strip():
+            rounds.set_prediction(current_user, round_, int(request.form["prediction"]))
+        attempt = rounds.start_round(current_user, round_)
+    except ValueError:
+        db.session.rollback()
+        flash(_("Give a whole number, 0 or more."), "error")
+        return redirect(url_for("contests.contest", slug=slug))
+    except ServiceError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return redirect(url_for("contests.contest", slug=slug))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _board(contest, round_):
+    full = contest.status == "published"
+    if round_.hide_results_until_close and utcnow() < round_.closes_at and not full:
+        return None
+    return rounds.leaderboard(round_, full=full)
+
+
+@bp.get("/<slug>/rounds/<int:number>/leaderboard")
+@limiter.limit("120 per minute")
+def leaderboard(slug, number):
+    contest = _contest(slug)
+    round_ = _round(contest, number)
+    return render_template("contests/leaderboard.html", contest=contest, round=round_, board=_board(contest, round_))
+
+
+@bp.get("/<slug>/rounds/<int:number>/leaderboard.json")
+@limiter.limit("120 per minute")
+def leaderboard_json(slug, number):
+    contest = _contest(slug)
+    round_ = _round(contest, number)
+    board = _board(contest, round_)
+    if board is None:
+        return jsonify({"round": round_.position, "hidden_until": round_.closes_at.isoformat() + "Z", "rows": []})
+    return jsonify({"round": round_.position, "frozen": board.frozen, "rows": [
+        {"rank": r.rank, "tied": r.tied, "name": board.names[r.entry.participant_id], "score": r.entry.score,
+         "seconds": r.entry.seconds_taken} for r in board.rows[:500]]})

@@ -1,0 +1,56 @@
+"""Contest pages: register, take a quiz round, leaderboard hidden until the round closes."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.contests import services
+from lms.contests.models import Registration
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.quizzes import services as quiz_services
+from lms.quizzes.formats.markdown import parse_markdown_bank
+from lms.quizzes.models import Attempt
+from tests.conftest import login, post_form
+
+
+@pytest.fixture
+def contest(app, sample_tree):
+    contest = services.create_contest(None, "hoi-thi", "Hội thi tuyên truyền viên giỏi", "Thể lệ **ngắn gọn**.",
+                                      scope=sample_tree["province"], registration_fields={"phone": True})
+    contest.status = "open"
+    bank, _ = quiz_services.load_bank("vong-1", parse_markdown_bank("---\ntitle: V1\n---\n## Câu 1\n- [x] A\n- [ ] B\n"))
+    now = utcnow()
+    services.add_round(None, contest, "Vòng 1", now - timedelta(hours=1), now + timedelta(hours=1), bank_id=bank.id,
+                       time_limit_minutes=10, tiebreaker_question="Bao nhiêu người đúng hết?")
+    db.session.commit()
+    return contest
+
+
+def test_register_take_part_and_leaderboard_hidden_until_close(client, contest, make_user, sample_tree):
+    make_user("ts.a", org=sample_tree["class_a1"], full_name="Thí Sinh A")
+    login(client, "ts.a")
+    page = client.get("/contests/hoi-thi/").get_data(as_text=True)
+    assert "<strong>ngắn gọn</strong>" in page and 'name="phone"' in page
+    refused = post_form(client, "/contests/hoi-thi/", {"full_name": "Thí Sinh A"}, page="/contests/hoi-thi/")
+    assert db.session.scalar(select(Registration.id)) is None and refused.status_code == 200
+    post_form(client, "/contests/hoi-thi/", {"full_name": "Thí Sinh A", "phone": "0912345678"}, page="/contests/hoi-thi/")
+    assert db.session.scalar(select(Registration.phone)) == "0912345678"
+    started = post_form(client, "/contests/hoi-thi/rounds/1/start", {"prediction": "3"}, page="/contests/hoi-thi/")
+    assert "/quizzes/attempts/" in started.headers["Location"]
+    attempt = db.session.scalar(select(Attempt))
+    assert attempt.purpose == "contest" and attempt.round_id is not None
+    hidden = client.get("/contests/hoi-thi/rounds/1/leaderboard.json").json
+    assert hidden["rows"] == [] and "hidden_until" in hidden
+
+
+def test_outsiders_and_drafts(client, contest, make_user, make_org):
+    make_user("ngoai", org=make_org("KHAC", "Nơi khác", "province"))
+    login(client, "ngoai")
+    page = post_form(client, "/contests/hoi-thi/", {"full_name": "X", "phone": "0912345678"},
+                     page="/contests/hoi-thi/").get_data(as_text=True)
+    assert db.session.scalar(select(Registration.id)) is None and "Tỉnh Mẫu" in page
+    contest.status = "draft"
+    db.session.commit()
+    assert client.get("/contests/hoi-thi/").status_code == 404
