@@ -57,8 +57,7 @@ def start_round(user, round_: ContestRound, now: datetime | None = None) -> Atte
     _entry(round_, registration)
     bank = db.session.get(QuestionBank, round_.bank_id)
     settings = {"max_attempts": round_.attempts_allowed, "cooldown_minutes": 0,
-                "time_limit_minutes": round_.time_limit_minutes, "grading": round_.counting,
-                "review": "after_close" if round_.hide_results_until_close else "after_submit"}
+                "time_limit_minutes": round_.time_limit_minutes, "grading": round_.counting}
     if round_.draw:
         settings["draw"] = round_.draw
     return quiz_services.start_attempt(user, bank, round_id=round_.id, purpose="contest", now=now,
@@ -103,6 +102,18 @@ def record_round_result(attempt: Attempt) -> None:
 
 
 quiz_services.GRADED_HOOKS.append(record_round_result)
+
+
+def round_review_rule(attempt: Attempt) -> dict | None:
+    """Contest attempts: answers (and, if the round says so, scores) wait until the round closes."""
+    if attempt.round_id is None or attempt.purpose != "contest":
+        return None
+    round_ = db.session.get(ContestRound, attempt.round_id)
+    return {"review": "after_close" if round_.hide_results_until_close else "after_submit",
+            "closes_at": round_.closes_at, "hide_score": round_.hide_results_until_close}
+
+
+quiz_services.REVIEW_RULES.append(round_review_rule)
 
 
 # --- leaderboard ------------------------------------------------------------------------

@@ -449,16 +449,35 @@ def attempt_paper(attempt: Attempt) -> list[PaperItem]:
     return paper
 
 
-def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None, closes_at: datetime | None = None) -> bool:
-    """Whether right answers and explanations may be shown now, by the bank's review policy."""
+# Areas that run attempts under their own rules (contest rounds) say when results and answers
+# may be shown: fn(attempt) -> {"review": policy, "closes_at": datetime, "hide_score": bool} or None.
+REVIEW_RULES: list = []
+
+
+def _review_rule(attempt: Attempt, bank: QuestionBank) -> dict:
+    for rule in REVIEW_RULES:
+        found = rule(attempt)
+        if found:
+            return found
+    return {"review": _settings(bank).get("review", "after_submit"), "closes_at": None, "hide_score": False}
+
+
+def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
+    """Whether right answers and explanations may be shown now."""
     if attempt.status != "submitted":
         return False
-    policy = _settings(bank).get("review", "after_submit")
-    if policy == "never":
+    rule = _review_rule(attempt, bank)
+    if rule["review"] == "never":
         return False
-    if policy == "after_close":
-        return closes_at is not None and (now or utcnow()) >= closes_at
+    if rule["review"] == "after_close":
+        return rule["closes_at"] is not None and (now or utcnow()) >= rule["closes_at"]
     return True
+
+
+def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
+    """Contest rounds may hide even the score until they close."""
+    rule = _review_rule(attempt, bank)
+    return not rule["hide_score"] or (rule["closes_at"] is not None and (now or utcnow()) >= rule["closes_at"])
 
 
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:

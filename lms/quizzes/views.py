@@ -165,6 +165,7 @@ def review(attempt_id):
     return render_template(
         "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
         paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
+        show_score=services.score_visible(attempt, bank),
         settings=services._settings(bank), registry=REGISTRY,
     )
 

@@ -54,3 +54,19 @@ def test_outsiders_and_drafts(client, contest, make_user, make_org):
     contest.status = "draft"
     db.session.commit()
     assert client.get("/contests/hoi-thi/").status_code == 404
+
+
+def test_contest_review_hides_score_and_answers_until_the_round_closes(client, contest, make_user, sample_tree):
+    make_user("ts.b", org=sample_tree["class_a1"], full_name="Thí Sinh B")
+    login(client, "ts.b")
+    post_form(client, "/contests/hoi-thi/", {"full_name": "Thí Sinh B", "phone": "0912000111"}, page="/contests/hoi-thi/")
+    started = post_form(client, "/contests/hoi-thi/rounds/1/start", {}, page="/contests/hoi-thi/")
+    attempt_path = started.headers["Location"]
+    post_form(client, attempt_path, {"action": "submit"}, page=attempt_path)
+    review = client.get(attempt_path + "/review").get_data(as_text=True)
+    assert "sau khi vòng thi kết thúc" in review and "Điểm:" not in review and "Đáp án đúng" not in review
+    round_ = contest.rounds[0]
+    round_.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    review = client.get(attempt_path + "/review").get_data(as_text=True)
+    assert "Điểm:" in review and "Đáp án đúng" in review
