@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -141,9 +142,12 @@ def leaderboard(round_: ContestRound, now: datetime | None = None, *, full: bool
     now = now or utcnow()
     freeze_from = round_.closes_at - timedelta(minutes=round_.freeze_minutes or 0)
     frozen = bool(round_.freeze_minutes) and freeze_from <= now and not full
-    key = f"leaderboard:{round_.id}:{'frozen' if frozen else 'live'}"
+    # The version lives in the shared cache (Redis with several servers); the computed board
+    # stays in this process's memory, so a poll costs a dictionary lookup, not an unpickling.
+    local = current_app.extensions.setdefault("lms.leaderboards", {})
+    key = (round_.id, frozen)
     version = cache.get(_version_key(round_.id))
-    cached = cache.get(key)
+    cached = local.get(key)
     if cached is not None and (cached[0] == version or time.time() - cached[1].computed_at < RECOMPUTE_SECONDS):
         return cached[1]
     stmt = (select(RoundEntry.registration_id, RoundEntry.score, RoundEntry.seconds_taken, RoundEntry.submitted_at,
@@ -156,5 +160,5 @@ def leaderboard(round_: ContestRound, now: datetime | None = None, *, full: bool
     ranked = rank_participants([Entry(r.registration_id, r.score, r.seconds_taken, r.submitted_at, r.prediction)
                                 for r in rows], round_.tiebreaker_answer)
     board = Leaderboard(ranked, {r.registration_id: r.full_name for r in rows}, frozen, time.time())
-    cache.set(key, (version, board), timeout=0)
+    local[key] = (version, board)
     return board
