@@ -40,6 +40,7 @@ CLI_MODULES = (
     "lms.quizzes.cli",
     "lms.certificates.cli",
     "lms.privacy.cli",
+    "lms.contests.cli",
 )
 
 

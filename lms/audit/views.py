@@ -39,7 +39,7 @@ ACTION_LABELS = {
     "certificate.issue": _l("Certificate issued"), "certificate.revoke": _l("Certificate revoked"),
     "certificate.reissue": _l("Certificate reissued"),
     "contest.create": _l("Contest created"), "contest.round": _l("Contest round added"),
-    "contest.register": _l("Registered for a contest"),
+    "contest.register": _l("Registered for a contest"), "contest.export": _l("Contest results exported"),
 }
 
 

@@ -117,3 +117,31 @@ def leaderboard_json(slug, number):
     return jsonify({"round": round_.position, "frozen": board.frozen, "rows": [
         {"rank": r.rank, "tied": r.tied, "name": board.names[r.entry.participant_id], "score": r.entry.score,
          "seconds": r.entry.seconds_taken} for r in board.rows[:500]]})
+
+
+def can_organise(user, contest: Contest) -> bool:
+    from lms.auth.permissions import is_admin
+
+    return user.is_authenticated and (is_admin(user) or any(
+        r.role == "organizer" and r.contest_id == contest.id for r in user.roles))
+
+
+@bp.get("/<slug>/export.xlsx")
+@login_required
+def export(slug):
+    import tempfile
+    from pathlib import Path
+
+    from flask import send_file
+
+    from lms.audit.services import record_audit
+    from lms.contests.export import export_contest_xlsx
+
+    contest = _contest(slug)
+    if not can_organise(current_user, contest):
+        abort(404)
+    tmp = Path(tempfile.mkdtemp()) / f"{contest.slug}.xlsx"
+    rows = export_contest_xlsx(contest, tmp)
+    record_audit(current_user, "contest.export", target=contest, rows=rows)
+    db.session.commit()
+    return send_file(tmp, as_attachment=True, download_name=f"ket-qua-{contest.slug}.xlsx")

@@ -1,0 +1,57 @@
+"""The organiser's XLSX report: 5,000 participants, one row each per round, ranking fields."""
+
+from datetime import date, datetime, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from lms.contests import rounds, services
+from lms.contests.models import Registration, RoundEntry
+from lms.extensions import db
+from tests.conftest import login
+
+OPENS = datetime(2026, 12, 1, 1)
+
+
+def build(n, with_results=True):
+    contest = services.create_contest(None, "bao-cao", "Hội thi báo cáo")
+    contest.status = "published"
+    round_ = services.add_round(None, contest, "Vòng 1", OPENS, OPENS + timedelta(hours=2))
+    round_.tiebreaker_answer = 10
+    db.session.execute(insert(Registration), [
+        {"contest_id": contest.id, "full_name": f"Nguyễn Thị Hoà {i}", "date_of_birth": date(2009, 1, 1 + i % 28),
+         "phone": f"09{i:08d}", "identity_key": str(i)} for i in range(n)])
+    if with_results and n > 10:
+        db.session.execute(insert(RoundEntry), [
+            {"round_id": round_.id, "registration_id": i + 1, "score": float(i % 11) * 10, "seconds_taken": 100.0 + i,
+             "prediction": i % 20, "submitted_at": OPENS + timedelta(seconds=i)} for i in range(n - 10)])
+    db.session.commit()
+    rounds._bump(round_.id)
+    return contest
+
+
+def test_five_thousand_participants_export_completely(app, tmp_path):
+    contest = build(5000)
+    out = tmp_path / "report.xlsx"
+    result = app.test_cli_runner().invoke(args=["contests", "export", contest.slug, "-o", str(out)])
+    assert result.exit_code == 0 and "5000 row(s)" in result.output
+    sheet = load_workbook(out, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 5001 and rows[0][0] == "Vòng thi" and rows[0][3] == "Họ và tên"
+    first = rows[1]
+    assert first[1] == 1 and first[9] == 100.0 and first[11] == abs(first[10] - 10)
+    assert isinstance(first[4], datetime) and first[3].startswith("Nguyễn Thị Hoà")
+    assert sum(1 for r in rows[1:] if r[1] is None) == 10  # registered without a result: still listed
+
+
+def test_only_organisers_download(client, make_user, sample_tree):
+    contest = build(5)
+    make_user("hs.an", org=sample_tree["class_a1"])
+    login(client, "hs.an")
+    assert client.get(f"/contests/{contest.slug}/export.xlsx").status_code == 404
+    from lms.auth.models import RoleAssignment, User
+    user = db.session.query(User).filter_by(username="hs.an").one()
+    db.session.add(RoleAssignment(user=user, role="organizer", contest_id=contest.id))
+    db.session.commit()
+    response = client.get(f"/contests/{contest.slug}/export.xlsx")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
