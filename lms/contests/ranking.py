@@ -90,3 +90,13 @@ def rank_units(paths: dict[int, str], headcounts: dict[int, int | None],
         ranked.append((rank, result))
         previous = key
     return ranked
+
+
+def combine_rounds(scores: dict[int, dict[int, float]], weights: dict[int, float]) -> dict[int, float]:
+    """Final score per participant: the weighted mean of their round scores (a missed round
+    counts 0), with weights normalised so the final score stays on the rounds' 0-100 scale."""
+    total_weight = sum(w for w in weights.values() if w > 0)
+    if total_weight <= 0:
+        return {pid: 0.0 for pid in scores}
+    return {pid: round(sum(per_round.get(rid, 0.0) * w for rid, w in weights.items() if w > 0) / total_weight, 4)
+            for pid, per_round in scores.items()}

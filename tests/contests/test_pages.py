@@ -70,3 +70,20 @@ def test_contest_review_hides_score_and_answers_until_the_round_closes(client, c
     db.session.commit()
     review = client.get(attempt_path + "/review").get_data(as_text=True)
     assert "Điểm:" in review and "Đáp án đúng" in review
+
+
+def test_collective_ranking_by_school(client, contest, make_user, sample_tree):
+    from lms.contests import rounds
+
+    for username, org in (("ts.a1", "class_a1"), ("ts.a2", "class_a1"), ("ts.b1", "class_b1")):
+        user = make_user(username, org=sample_tree[org])
+        services.register(user, contest, services.RegistrationForm(full_name=username, phone="0912" + str(user.id).zfill(6)))
+        attempt = rounds.start_round(user, contest.rounds[0])
+        quiz_services.finish_attempt(attempt)
+    db.session.commit()
+    assert "sau khi vòng thi cuối" in client.get("/contests/hoi-thi/units").get_data(as_text=True)
+    contest.rounds[0].closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = client.get("/contests/hoi-thi/units?kind=school").get_data(as_text=True)
+    assert page.index("Trường A") < page.index("Trường B")  # 2/100 = 2% against 1/80 = 1.25%
+    assert client.get("/contests/hoi-thi/units?kind=galaxy").status_code == 404

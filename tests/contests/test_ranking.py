@@ -67,3 +67,20 @@ def test_units_count_their_whole_subtree():
     ranked = rank_units(paths, headcounts, scores, level_ids=[2, 4])
     assert [(rank, r.org_id, r.participants, r.participation_rate, r.average_score) for rank, r in ranked] == [
         (1, 4, 2, 0.5, 100.0), (2, 2, 4, 0.4, 75.0)]
+
+
+def test_final_score_combines_rounds_with_weights():
+    from lms.contests.ranking import combine_rounds
+
+    scores = {1: {10: 80.0, 20: 60.0}, 2: {10: 100.0}, 3: {}}
+    assert combine_rounds(scores, {10: 1.0, 20: 3.0}) == {1: 65.0, 2: 25.0, 3: 0.0}
+    assert combine_rounds(scores, {10: 0.0}) == {1: 0.0, 2: 0.0, 3: 0.0}
+
+
+@given(st.dictionaries(st.integers(1, 50), st.dictionaries(st.integers(1, 4), st.floats(0, 100, allow_nan=False))),
+       st.dictionaries(st.integers(1, 4), st.floats(0.1, 10, allow_nan=False), min_size=1))
+def test_final_score_stays_on_the_round_scale(scores, weights):
+    from lms.contests.ranking import combine_rounds
+
+    for value in combine_rounds(scores, weights).values():
+        assert -1e-6 <= value <= 100 + 1e-6
