@@ -163,16 +163,15 @@ def get_by_code(code: str) -> Certificate | None:
 def pdf_for(cert: Certificate, base_url: str | None = None) -> bytes:
     """``base_url`` is where the QR code points: LMS_PUBLIC_BASE_URL wins, then the site the
     learner is using, so a certificate downloaded from the site always scans back to it."""
-    template = load_template(cert.course, None)
-    if template.key != cert.template:
-        template = _template_by_key(cert.template) or template
+    # A certificate keeps the template it was issued with, even if a unit adds one later.
+    template = _template_by_key(cert.template) or Template()
     base_url = current_app.config.get("PUBLIC_BASE_URL") or base_url
     return render_certificate(document_data(cert, base_url), template, lambda payload: sign(signing_key(), payload))
 
 
 def _template_by_key(key: str) -> Template | None:
     path = Path(current_app.instance_path) / "certificate-templates" / key / "template.yaml"
-    return _template_from_file(key, path) if path.is_file() else (Template() if key == "default" else None)
+    return _template_from_file(key, path) if path.is_file() else None
 
 
 def revoke_certificate(actor, cert: Certificate, reason: str) -> Certificate:

@@ -60,7 +60,7 @@ def bank(slug):
         .join(Question, Question.id == QuestionVersion.question_id).where(Question.bank_id == bank.id)
         .group_by(QuestionVersion.question_id)).all())
     return render_template("quizzes/bank.html", bank=bank, versions=versions, stats=stats,
-                           version_counts=version_counts, settings=services._settings(bank), registry=REGISTRY)
+                           version_counts=version_counts, settings=services.bank_settings(bank), registry=REGISTRY)
 
 
 @bp.post("/banks/<slug>/questions/<int:question_id>/regrade")

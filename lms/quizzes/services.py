@@ -183,7 +183,7 @@ def bank_as_parsed(bank: QuestionBank) -> list[ParsedQuestion]:
 # --- attempts -----------------------------------------------------------------------
 
 
-def _settings(bank: QuestionBank) -> dict:
+def bank_settings(bank: QuestionBank) -> dict:
     return {**check_settings({})[0], **(bank.settings or {})}
 
 
@@ -204,7 +204,7 @@ def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None
                   closes_at: datetime | None = None) -> Attempt:
     """Resume the open attempt, or start a new one within the limits; never two open at once."""
     now = now or utcnow()
-    settings = {**_settings(bank), **(settings or {})}
+    settings = {**bank_settings(bank), **(settings or {})}
     attempt = open_attempt(user, bank)
     if attempt is not None:
         if accepts_answers(attempt.deadline, now):
@@ -333,16 +333,22 @@ def grade_attempt(attempt: Attempt) -> Attempt:
         )
         for answer in answers.values():
             db.session.expire(answer, ["fraction", "points"])
+    _store_totals(attempt, total, maximum)
+    return attempt
+
+
+def _store_totals(attempt: Attempt, total: float, maximum: float) -> None:
+    """Score, percent and pass mark of a graded (or regraded) attempt, then everything that
+    depends on it: the course's quiz result and the areas listening in GRADED_HOOKS."""
     bank = db.session.get(QuestionBank, attempt.bank_id)
-    attempt.score, attempt.max_score = total, maximum
+    attempt.score, attempt.max_score = round(total, 6), maximum
     attempt.percent = percent_of(total, maximum)
-    attempt.passed = attempt.percent >= _settings(bank).get("pass_score", 70)
+    attempt.passed = attempt.percent >= bank_settings(bank).get("pass_score", 70)
     db.session.flush()
     if attempt.course_id is not None and attempt.purpose == "course":
         _report_to_course(attempt, bank)
     for hook in GRADED_HOOKS:
         hook(attempt)
-    return attempt
 
 
 # Later areas (contests) react to a graded attempt without this module knowing them.
@@ -355,7 +361,7 @@ def _report_to_course(attempt: Attempt, bank: QuestionBank) -> None:
     from lms.courses.services import record_quiz_result
 
     done = _submitted(attempt.user_id, bank.id)
-    index = counted_attempt(_settings(bank).get("grading", "best"), [(a.submitted_at, a.percent or 0.0) for a in done])
+    index = counted_attempt(bank_settings(bank).get("grading", "best"), [(a.submitted_at, a.percent or 0.0) for a in done])
     counted = done[index]
     course = db.session.get(Course, attempt.course_id)
     record_quiz_result(db.session.get(User, attempt.user_id), course, counted.percent, bool(counted.passed))
@@ -459,7 +465,7 @@ def _review_rule(attempt: Attempt, bank: QuestionBank) -> dict:
         found = rule(attempt)
         if found:
             return found
-    return {"review": _settings(bank).get("review", "after_submit"), "closes_at": None, "hide_score": False}
+    return {"review": bank_settings(bank).get("review", "after_submit"), "closes_at": None, "hide_score": False}
 
 
 def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
@@ -486,7 +492,7 @@ def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
 
 
 def attempts_left(user, bank: QuestionBank) -> int | None:
-    limit = _settings(bank).get("max_attempts")
+    limit = bank_settings(bank).get("max_attempts")
     if not limit:
         return None
     return max(0, limit - len(_submitted(user.id, bank.id)))
@@ -577,13 +583,7 @@ def _rescore(attempt: Attempt) -> None:
         maximum += v.points
         if item["v"] in answers and answers[item["v"]].points is not None:
             total += answers[item["v"]].points
-    bank = db.session.get(QuestionBank, attempt.bank_id)
-    attempt.score, attempt.max_score = round(total, 6), maximum
-    attempt.percent = percent_of(total, maximum)
-    attempt.passed = attempt.percent >= _settings(bank).get("pass_score", 70)
-    db.session.flush()
-    if attempt.course_id is not None and attempt.purpose == "course":
-        _report_to_course(attempt, bank)
+    _store_totals(attempt, total, maximum)
 
 
 def practice_question(bank: QuestionBank, tag: str | None = None, exclude: set[int] | None = None,
@@ -652,7 +652,7 @@ def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "a
         return fmt, parsed, None
     existing = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
     if existing is not None and fmt != "md":  # only our Markdown carries settings
-        parsed.settings = _settings(existing)
+        parsed.settings = bank_settings(existing)
     elif existing is None and parsed.settings.get("title") is None:
         parsed.settings = {**parsed.settings, "title": slug}
     bank, report = load_bank(slug, parsed, source="upload", replace=replace)
@@ -672,7 +672,7 @@ def export_bank(slug: str, fmt: str) -> bytes:
         return write_gift(questions).encode("utf-8")
     if fmt == "xlsx":
         return write_xlsx(questions)
-    return write_markdown_bank(_settings(bank), questions).encode("utf-8")
+    return write_markdown_bank(bank_settings(bank), questions).encode("utf-8")
 
 
 def _personal_data(user) -> list[dict]:

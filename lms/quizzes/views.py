@@ -55,7 +55,7 @@ def course_quiz(course_slug):
     open_attempt = next((a for a in attempts if a.status == "open"), None)
     progress = course_services.course_progress(current_user, course)
     return render_template(
-        "quizzes/course_quiz.html", course=course, bank=bank, settings=services._settings(bank),
+        "quizzes/course_quiz.html", course=course, bank=bank, settings=services.bank_settings(bank),
         attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
         attempts_left=services.attempts_left(current_user, bank),
         lessons_left=progress.lessons_total - progress.lessons_read,
@@ -166,7 +166,7 @@ def review(attempt_id):
         "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
         paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
         show_score=services.score_visible(attempt, bank),
-        settings=services._settings(bank), registry=REGISTRY,
+        settings=services.bank_settings(bank), registry=REGISTRY,
     )
 
 

@@ -90,3 +90,20 @@ def test_registration_date_fields_optional_by_default(round_, make_user, sample_
     user = make_user("ts.x", org=sample_tree["class_a1"])
     reg = services.register(user, round_.contest, services.RegistrationForm(full_name="X", date_of_birth=date(2009, 1, 1)))
     assert reg.duplicate_of_id is None
+
+
+def test_a_regrade_updates_the_round_result(round_, make_user, sample_tree):
+    from sqlalchemy import select
+
+    from lms.contests.models import RoundEntry
+    from lms.quizzes.models import Question
+
+    user = player(make_user, sample_tree, round_, "ts.rg", "Chấm Lại")
+    play(user, round_, 4, OPENS + timedelta(hours=1), 5)  # option 0 everywhere: 100%
+    assert db.session.scalar(select(RoundEntry.score)) == 100.0
+    wrong_key = BANK.replace("## Câu 0\n- [x] Đúng 0\n- [ ] Sai 0", "## Câu 0\n- [ ] Đúng 0\n- [x] Sai 0")
+    quiz_services.load_bank("vong-loai", parse_markdown_bank(wrong_key))
+    question = db.session.scalar(select(Question).where(Question.position == 0))
+    quiz_services.regrade_question(None, question)
+    db.session.commit()
+    assert db.session.scalar(select(RoundEntry.score)) == 75.0
