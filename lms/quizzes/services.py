@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
@@ -296,27 +297,42 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
     return now
 
 
+# Submitting is the busiest write of a contest's last minute, so its statements are built
+# once: SQLAlchemy then skips compiling them (and their cache keys) on every request.
+_attempt_t = Attempt.__table__
+_answer_t = AttemptAnswer.__table__
+_CLAIM = (update(_attempt_t)
+          .where(_attempt_t.c.id == bindparam("attempt_id"), _attempt_t.c.status == "open")
+          .values(status="submitted", submitted_at=bindparam("now"), auto_submitted=bindparam("auto")))
+_ANSWERS = (select(_answer_t.c.id, _answer_t.c.question_version_id, _answer_t.c.response)
+            .where(_answer_t.c.attempt_id == bindparam("attempt_id")))
+_POINTS = (update(_answer_t).where(_answer_t.c.id == bindparam("answer_id"))
+           .values(fraction=bindparam("fraction"), points=bindparam("points")))
+_TOTALS = (update(_attempt_t).where(_attempt_t.c.id == bindparam("attempt_id"))
+           .values(score=bindparam("score"), max_score=bindparam("max_score"),
+                   percent=bindparam("percent"), passed=bindparam("passed")))
+
+
 def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
     """Submit once. The conditional update lets only one caller through; the others get
     the same graded attempt back."""
     now = now or utcnow()
     db.session.flush()
-    won = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open")
-        .values(status="submitted", submitted_at=now, auto_submitted=auto)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(attempt)
+    won = db.session.connection().execute(_CLAIM, {"attempt_id": attempt.id, "now": now, "auto": auto}).rowcount
     if won != 1:
+        db.session.refresh(attempt)
         return attempt
+    set_committed_value(attempt, "status", "submitted")
+    set_committed_value(attempt, "submitted_at", now)
+    set_committed_value(attempt, "auto_submitted", auto)
     grade_attempt(attempt)
     return attempt
 
 
 def grade_attempt(attempt: Attempt) -> Attempt:
+    connection = db.session.connection()
     versions = version_infos([item["v"] for item in attempt.items])
-    answers = {a.question_version_id: a for a in db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+    answers = {row.question_version_id: row for row in connection.execute(_ANSWERS, {"attempt_id": attempt.id})}
     rows = []
     for item in attempt.items:
         v = versions[item["v"]]
@@ -326,13 +342,10 @@ def grade_attempt(attempt: Attempt) -> Attempt:
     updates = [{"answer_id": answers[g.version_id].id, "fraction": g.fraction, "points": g.points}
                for g in graded if g.version_id in answers]
     if updates:  # one executemany instead of an UPDATE per answer
-        db.session.connection().execute(
-            update(AttemptAnswer.__table__).where(AttemptAnswer.__table__.c.id == bindparam("answer_id"))
-            .values(fraction=bindparam("fraction"), points=bindparam("points")),
-            updates,
-        )
-        for answer in answers.values():
-            db.session.expire(answer, ["fraction", "points"])
+        connection.execute(_POINTS, updates)
+        if "answers" in attempt.__dict__:  # loaded objects would otherwise show the old points
+            for answer in attempt.answers:
+                db.session.expire(answer, ["fraction", "points"])
     _store_totals(attempt, total, maximum)
     return attempt
 
@@ -340,15 +353,27 @@ def grade_attempt(attempt: Attempt) -> Attempt:
 def _store_totals(attempt: Attempt, total: float, maximum: float) -> None:
     """Score, percent and pass mark of a graded (or regraded) attempt, then everything that
     depends on it: the course's quiz result and the areas listening in GRADED_HOOKS."""
-    bank = db.session.get(QuestionBank, attempt.bank_id)
-    attempt.score, attempt.max_score = round(total, 6), maximum
-    attempt.percent = percent_of(total, maximum)
-    attempt.passed = attempt.percent >= bank_settings(bank).get("pass_score", 70)
+    pass_score = _pass_score(attempt.bank_id)
+    percent = percent_of(total, maximum)
+    values = {"score": round(total, 6), "max_score": maximum, "percent": percent, "passed": percent >= pass_score}
     db.session.flush()
+    db.session.connection().execute(_TOTALS, {"attempt_id": attempt.id, **values})
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
     if attempt.course_id is not None and attempt.purpose == "course":
-        _report_to_course(attempt, bank)
+        _report_to_course(attempt, db.session.get(QuestionBank, attempt.bank_id))
     for hook in GRADED_HOOKS:
         hook(attempt)
+
+
+_SETTINGS = select(QuestionBank.__table__.c.settings).where(QuestionBank.__table__.c.id == bindparam("bank_id"))
+
+
+def _pass_score(bank_id: int) -> float:
+    bank = db.session.identity_map.get(db.session.identity_key(QuestionBank, bank_id))
+    settings = bank.settings if bank is not None else db.session.connection().execute(
+        _SETTINGS, {"bank_id": bank_id}).scalar_one()
+    return {**check_settings({})[0], **(settings or {})}.get("pass_score", 70)
 
 
 # Later areas (contests) react to a graded attempt without this module knowing them.

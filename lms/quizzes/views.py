@@ -125,10 +125,10 @@ def save_or_submit(attempt_id):
         db.session.commit()
         if late:
             flash(_("Time was up: answers sent after the deadline were not accepted."), "warning")
-        return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))  # attempt expired at commit
     db.session.commit()
     flash(_("Your answers are saved."), "success")
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
 
 
 @bp.post("/attempts/<int:attempt_id>/answer")
