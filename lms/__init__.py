@@ -28,6 +28,10 @@ BLUEPRINT_MODULES = (
     "lms.quizzes.admin_views",
     "lms.certificates.views",
     "lms.contests.views",
+    "lms.contests.judging_views",
+    "lms.reports.views",
+    "lms.reports.api",
+    "lms.reports.public_views",
 )
 # Modules that connect areas through hooks.
 HOOK_MODULES = ("lms.contests.rounds",)
@@ -41,6 +45,7 @@ CLI_MODULES = (
     "lms.certificates.cli",
     "lms.privacy.cli",
     "lms.contests.cli",
+    "lms.reports.cli",
 )
 
 

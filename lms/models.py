@@ -26,3 +26,5 @@ from lms.quizzes.models import (  # noqa: F401
     QuestionVersion,
     Regrade,
 )
+from lms.contests import judging_models  # noqa: F401,E402
+from lms.reports import models as report_models  # noqa: F401,E402

@@ -1,0 +1,1 @@
+"""Completion reports, dashboards, exports and the public ranking."""

@@ -1,0 +1,5 @@
+"""Report commands."""
+
+from __future__ import annotations
+
+commands: list = []

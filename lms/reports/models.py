@@ -1,0 +1,3 @@
+"""Report settings and API tokens."""
+
+from __future__ import annotations
