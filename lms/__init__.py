@@ -32,6 +32,7 @@ BLUEPRINT_MODULES = (
     "lms.reports.views",
     "lms.reports.api",
     "lms.reports.public_views",
+    "lms.reports.token_views",
 )
 # Modules that connect areas through hooks.
 HOOK_MODULES = ("lms.contests.rounds",)
