@@ -29,13 +29,14 @@ BLUEPRINT_MODULES = (
     "lms.certificates.views",
     "lms.contests.views",
     "lms.contests.judging_views",
+    "lms.contests.organise_views",
     "lms.reports.views",
     "lms.reports.api",
     "lms.reports.public_views",
     "lms.reports.token_views",
 )
 # Modules that connect areas through hooks.
-HOOK_MODULES = ("lms.contests.rounds",)
+HOOK_MODULES = ("lms.contests.rounds", "lms.contests.organise")
 CLI_MODULES = (
     "lms.core.cli",
     "lms.orgs.cli",

@@ -4,6 +4,8 @@ from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import RoleAssignment, User  # noqa: F401
 from lms.certificates.models import Certificate, CertificateCounter  # noqa: F401
 from lms.contests.models import (  # noqa: F401
+    AnswerLog,
+    Award,
     Contest,
     ContestRound,
     Registration,

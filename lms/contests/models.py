@@ -24,6 +24,9 @@ class Contest(db.Model):
     # {"date_of_birth": true, "phone": true, "school": false, ...}: field -> required
     registration_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | open | closed | published
+    # How many first/second/third/consolation prizes, and collective prizes at which unit level.
+    prize_settings: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    published_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[ContestRound]] = relationship(back_populates="contest", order_by="ContestRound.position")
@@ -90,3 +93,35 @@ class RoundEntry(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (UniqueConstraint("round_id", "registration_id", name="uq_round_entry_round_registration"),)
+
+
+class Award(db.Model):
+    """A prize as published: frozen at publication, so later edits never change an award already
+    announced (and printed). ``code`` lets anyone check a printed certificate of award."""
+
+    __tablename__ = "contest_award"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # individual | collective
+    prize: Mapped[str] = mapped_column(String(16))  # first | second | third | consolation
+    rank: Mapped[int] = mapped_column()
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(255))  # the participant's or the unit's name, as published
+    unit_name: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[float | None] = mapped_column()
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerLog(db.Model):
+    """Every answer saved in a contest attempt, in order, with where it came from: the attempt
+    keeps only the latest answer per question, the log keeps the history disputes need."""
+
+    __tablename__ = "contest_answer_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    question_version_id: Mapped[int] = mapped_column()
+    response: Mapped[dict | list | str | None] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column()
+    ip: Mapped[str | None] = mapped_column(String(45))

@@ -100,3 +100,43 @@ def combine_rounds(scores: dict[int, dict[int, float]], weights: dict[int, float
         return {pid: 0.0 for pid in scores}
     return {pid: round(sum(per_round.get(rid, 0.0) * w for rid, w in weights.items() if w > 0) / total_weight, 4)
             for pid, per_round in scores.items()}
+
+
+def rank_scores(scores: dict[int, float]) -> list[tuple[int, bool, int]]:
+    """(rank, tied, participant) by score, highest first; equal scores share a rank."""
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    result = []
+    for index, (pid, score) in enumerate(ordered):
+        rank = result[-1][0] if index and ordered[index - 1][1] == score else index + 1
+        tied = (index > 0 and ordered[index - 1][1] == score) or (
+            index + 1 < len(ordered) and ordered[index + 1][1] == score)
+        result.append((rank, tied, pid))
+    return result
+
+
+PRIZES = ("first", "second", "third", "consolation")
+
+
+def award_prizes(ranked: list[tuple[int, int]], counts: dict[str, int]) -> dict[int, str]:
+    """Hand out prizes down the ranking: ``counts`` says how many of each prize (in the order of
+    PRIZES). A tie is never split: everyone sharing a rank gets the same prize, so a tie at the
+    last place of a prize can give that prize to more people than its count, and the next prize
+    starts after the tied group. ``ranked`` is (rank, participant) in ranking order."""
+    groups: list[list[int]] = []
+    previous = None
+    for rank, pid in ranked:
+        if groups and rank == previous:
+            groups[-1].append(pid)
+        else:
+            groups.append([pid])
+        previous = rank
+    prizes: dict[int, str] = {}
+    position = 0
+    for prize in PRIZES:
+        given = 0
+        while given < counts.get(prize, 0) and position < len(groups):
+            for pid in groups[position]:
+                prizes[pid] = prize
+            given += len(groups[position])
+            position += 1
+    return prizes

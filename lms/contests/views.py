@@ -186,3 +186,27 @@ def units(slug):
         ranked = [(rank, result, names[result.org_id]) for rank, result in ranked if result.participants]
     return render_template("contests/units.html", contest=contest, ranked=ranked, kind=kind,
                            visible=board_visible)
+
+
+@bp.get("/<slug>/results")
+def results(slug):
+    """Published results: the prize list only (names and units of winners, as announced)."""
+    from lms.contests import organise
+
+    contest = _contest(slug)
+    if contest.status != "published":
+        abort(404)
+    return render_template("contests/results.html", contest=contest, awards=organise.awards_of(contest))
+
+
+@bp.get("/<slug>/awards/<code>")
+def award(slug, code):
+    """Where the QR code of a printed certificate of award leads."""
+    from lms.contests.awards import prize_label
+    from lms.contests.models import Award
+
+    contest = _contest(slug)
+    record = db.session.scalar(select(Award).where(Award.contest_id == contest.id, Award.code == code.strip().upper()))
+    if record is None or contest.status != "published":
+        return render_template("contests/award.html", contest=contest, award=None, code=code), 404
+    return render_template("contests/award.html", contest=contest, award=record, label=prize_label(record), code=code)

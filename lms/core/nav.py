@@ -15,6 +15,10 @@ def _signed_in(user) -> bool:
 def _author(user) -> bool:
     return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
 
+def _organiser(user) -> bool:
+    return is_admin(user) or any(role == "organizer" for role, _ in grants_of(user))
+
+
 # (endpoint, label, who sees it)
 def _everyone(user) -> bool:
     return True
@@ -30,6 +34,7 @@ NAV_ENTRIES = [
     ("courses.assignments", _l("Assignments"), has_any_people_scope),
     ("certificates.admin_list", _l("Certificates"), has_any_people_scope),
     ("quiz_admin.banks", _l("Question banks"), _author),
+    ("contest_admin.index", _l("Organise contests"), _organiser),
     ("audit.index", _l("Audit log"), is_admin),
 ]
 

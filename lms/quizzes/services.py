@@ -294,7 +294,13 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
         where=AttemptAnswer.saved_at <= stmt.excluded.saved_at,
     )
     db.session.execute(stmt)
+    for hook in ANSWER_HOOKS:
+        hook(attempt, version_id, response, now)
     return now
+
+
+# Later areas react to every saved answer (contests keep a log of them).
+ANSWER_HOOKS: list = []
 
 
 # Submitting is the busiest write of a contest's last minute, so its statements are built

@@ -1,0 +1,109 @@
+"""The two documents an organiser hands out after publication: the prize list (XLSX, for the
+official decision) and the certificates of award (PDF, one page per award, with a QR code that
+opens the public award page so a printed certificate can be checked)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfgen import canvas
+
+from lms.certificates.render import _register_fonts
+from lms.contests.models import Award, Contest
+
+# Documents for Vietnamese offices are in Vietnamese whatever the page language.
+PRIZE_NAMES = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba", "consolation": "Giải Khuyến khích"}
+COLLECTIVE_NAME = "Giải Tập thể"
+HEADERS = ["STT", "Loại giải", "Giải", "Hạng", "Họ và tên / Tập thể", "Đơn vị", "Điểm", "Mã xác minh"]
+
+
+def prize_label(award: Award) -> str:
+    if award.kind == "collective":
+        return COLLECTIVE_NAME
+    return PRIZE_NAMES.get(award.prize, award.prize)
+
+
+def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Danh sách giải")
+    sheet.freeze_panes = "A3"
+    title = WriteOnlyCell(sheet, value=f"{contest.title} — danh sách đạt giải")
+    title.font = Font(bold=True, size=13)
+    sheet.append([title])
+    header = []
+    for text in HEADERS:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for number, award in enumerate(awards, start=1):
+        sheet.append([number, "Cá nhân" if award.kind == "individual" else "Tập thể", prize_label(award), award.rank,
+                      award.name, award.unit_name or "", round(award.score, 2) if award.score is not None else None,
+                      award.code])
+    workbook.save(handle)
+    return len(awards)
+
+
+def render_award_certificates(contest: Contest, awards: list[Award], verify_base: str) -> bytes:
+    """``verify_base`` + code is the public address of each award."""
+    _register_fonts()
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    c = canvas.Canvas(buffer, pagesize=(width, height), initialFontName="CertSans", initialFontSize=12)
+    c.setTitle(f"Giấy khen — {contest.title}")
+    c.setCreator("lms-dvc")
+    center = width / 2
+    for award in awards:
+        c.setStrokeColorRGB(0.62, 0.11, 0.11)
+        c.setLineWidth(4)
+        c.rect(9 * mm, 9 * mm, width - 18 * mm, height - 18 * mm)
+        c.setLineWidth(1)
+        c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+        c.setFillColorRGB(0.62, 0.11, 0.11)
+        c.setFont("CertSansBold", 30)
+        c.drawCentredString(center, height - 42 * mm, "GIẤY CHỨNG NHẬN ĐẠT GIẢI")
+        c.setFillColorRGB(0.12, 0.12, 0.12)
+        c.setFont("CertSans", 14)
+        y = height - 56 * mm
+        for line in simpleSplit(contest.title, "CertSans", 14, width - 70 * mm):
+            c.drawCentredString(center, y, line)
+            y -= 7 * mm
+        c.drawCentredString(center, y - 6 * mm, "trao cho tập thể" if award.kind == "collective" else "trao cho")
+        c.setFont("CertSerifBold", 28)
+        c.drawCentredString(center, y - 22 * mm, award.name)
+        c.setFont("CertSans", 14)
+        if award.unit_name:
+            c.drawCentredString(center, y - 32 * mm, award.unit_name)
+        c.setFont("CertSansBold", 22)
+        c.setFillColorRGB(0.62, 0.11, 0.11)
+        c.drawCentredString(center, y - 48 * mm, prize_label(award).upper())
+        c.setFillColorRGB(0.12, 0.12, 0.12)
+        c.setFont("CertSans", 11)
+        issued = (contest.published_at + timedelta(hours=7)) if contest.published_at else None
+        if issued is not None:
+            c.drawString(22 * mm, 24 * mm, f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}")
+        c.drawString(22 * mm, 18 * mm, f"Mã xác minh: {award.code}")
+        url = verify_base + award.code
+        widget = QrCodeWidget(url, barLevel="M")
+        x1, y1, x2, y2 = widget.getBounds()
+        size = 30 * mm
+        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+        drawing.add(widget)
+        renderPDF.draw(drawing, c, width - 22 * mm - size, 16 * mm)
+        c.setFont("CertSans", 8)
+        c.drawRightString(width - 22 * mm, 13.5 * mm, url)
+        c.showPage()
+    if not awards:
+        c.showPage()
+    c.save()
+    return buffer.getvalue()

@@ -1,0 +1,368 @@
+"""What organisers do to a contest after creating it: change its settings (each change is
+audit-logged with its old and new value), appoint organisers, close the rounds' tiebreakers,
+and publish the results with their prizes.
+
+Published awards are stored, not recomputed: a certificate of award that has been printed and
+handed over must say the same thing as the results page a year later.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, insert, select
+
+from lms.audit.services import current_ip, record_audit
+from lms.contests import rounds
+from lms.contests.models import AnswerLog, Award, Contest, ContestRound, Registration, RoundEntry
+from lms.contests.ranking import (
+    PRIZES,
+    Entry,
+    award_prizes,
+    combine_rounds,
+    rank_participants,
+    rank_scores,
+    rank_units,
+)
+from lms.contests.services import OPTIONAL_FIELDS
+from lms.core.errors import ServiceError
+from lms.core.text import nfc
+from lms.core.timeutil import utcnow
+from lms.courses.render import render_markdown
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.orgs.services import subtree_clause
+from lms.quizzes import services as quiz_services
+from lms.quizzes.models import QuestionBank
+
+STATUSES = ("draft", "open", "closed", "published")
+COUNTING = ("best", "first", "last")
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _apply(actor, target, action: str, changes: dict, *, audit_target) -> dict:
+    """Set the attributes that really change and log them as {name: [old, new]}."""
+    diff = {}
+    for name, value in changes.items():
+        old = getattr(target, name)
+        if old != value:
+            diff[name] = [_plain(old), _plain(value)]
+            setattr(target, name, value)
+    if diff:
+        db.session.flush()
+        record_audit(actor, action, target=audit_target, changes=diff)
+    return diff
+
+
+# --- contest settings ------------------------------------------------------------------
+
+
+def update_contest(actor, contest: Contest, *, title: str, rules_md: str, scope: Organization | None,
+                   required_fields: set[str], optional_fields: set[str], status: str) -> dict:
+    if not (title or "").strip():
+        raise ServiceError(_l("A contest needs a title."), field="title")
+    if status not in STATUSES or status == "published":
+        raise ServiceError(_l("Results are published from the prizes page."), field="status")
+    if contest.status == "published" and status != "published":
+        raise ServiceError(_l("Withdraw the published results first."), field="status")
+    unknown = (required_fields | optional_fields) - set(OPTIONAL_FIELDS)
+    if unknown:
+        raise ServiceError(_l("Unknown registration field(s): %(f)s.", f=", ".join(sorted(unknown))))
+    fields = {name: name in required_fields for name in OPTIONAL_FIELDS if name in required_fields | optional_fields}
+    rules_md = unicodedata.normalize("NFC", (rules_md or "").replace("\r\n", "\n"))
+    changes = {"title": nfc(title.strip()), "rules_md": rules_md, "scope_org_id": scope.id if scope else None,
+               "registration_fields": fields, "status": status}
+    diff = _apply(actor, contest, "contest.settings", changes, audit_target=contest)
+    if "rules_md" in diff:
+        contest.rules_html = render_markdown(rules_md)
+    return diff
+
+
+@dataclass
+class RoundSettings:
+    title: str
+    kind: str
+    opens_at: datetime  # naive UTC
+    closes_at: datetime
+    bank_slug: str | None = None
+    draw: int | None = None
+    time_limit_minutes: int | None = None
+    attempts_allowed: int = 1
+    counting: str = "best"
+    tiebreaker_question: str | None = None
+    hide_results_until_close: bool = True
+    freeze_minutes: int = 0
+    weight: float = 1.0
+
+
+def _round_values(settings: RoundSettings) -> dict:
+    if not (settings.title or "").strip():
+        raise ServiceError(_l("A round needs a title."), field="title")
+    if settings.kind not in ("quiz", "judged"):
+        raise ServiceError(_l("A round is a quiz or a judged round."), field="kind")
+    if settings.closes_at <= settings.opens_at:
+        raise ServiceError(_l("A round must close after it opens."), field="closes_at")
+    bank_id = None
+    if settings.kind == "quiz":
+        bank_id = db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == (settings.bank_slug or "")))
+        if bank_id is None:
+            raise ServiceError(_l("No question bank named %(slug)s.", slug=settings.bank_slug or ""), field="bank")
+    if settings.attempts_allowed < 1:
+        raise ServiceError(_l("Allow at least one attempt."), field="attempts_allowed")
+    if settings.counting not in COUNTING:
+        raise ServiceError(_l("Count the best, first or last attempt."), field="counting")
+    if settings.draw is not None and settings.draw < 1:
+        raise ServiceError(_l("Draw at least one question, or leave it empty for all."), field="draw")
+    if settings.time_limit_minutes is not None and settings.time_limit_minutes < 1:
+        raise ServiceError(_l("The time limit is at least one minute."), field="time_limit_minutes")
+    if settings.freeze_minutes < 0 or settings.weight < 0:
+        raise ServiceError(_l("Freeze and weight cannot be negative."), field="weight")
+    return {"title": nfc(settings.title.strip()), "kind": settings.kind, "opens_at": settings.opens_at,
+            "closes_at": settings.closes_at, "bank_id": bank_id, "draw": settings.draw,
+            "time_limit_minutes": settings.time_limit_minutes, "attempts_allowed": settings.attempts_allowed,
+            "counting": settings.counting,
+            "tiebreaker_question": nfc((settings.tiebreaker_question or "").strip()) or None,
+            "hide_results_until_close": settings.hide_results_until_close,
+            "freeze_minutes": settings.freeze_minutes, "weight": settings.weight}
+
+
+def add_round(actor, contest: Contest, settings: RoundSettings) -> ContestRound:
+    _refuse_if_published(contest)
+    values = _round_values(settings)
+    round_ = ContestRound(position=len(contest.rounds) + 1, **values)
+    contest.rounds.append(round_)
+    db.session.flush()
+    record_audit(actor, "contest.round.add", target=contest, round=round_.position,
+                 settings={k: _plain(v) for k, v in values.items()})
+    return round_
+
+
+def update_round(actor, round_: ContestRound, settings: RoundSettings) -> dict:
+    """Once a round has started, its paper (bank, draw, kind) stays as it was: changing it
+    would give participants different contests. The window and display may still move."""
+    _refuse_if_published(round_.contest)
+    values = _round_values(settings)
+    started = db.session.scalar(select(func.count()).select_from(RoundEntry).where(RoundEntry.round_id == round_.id))
+    if started:
+        for name in ("kind", "bank_id", "draw", "time_limit_minutes", "attempts_allowed", "counting"):
+            if values[name] != getattr(round_, name):
+                raise ServiceError(_l("Participants have already started this round: its questions, time limit "
+                                      "and attempts can no longer change."), field=name)
+    diff = _apply(actor, round_, "contest.round.settings", values, audit_target=round_.contest)
+    if diff:
+        rounds._bump(round_.id)
+    return diff
+
+
+def set_true_count(actor, round_: ContestRound, value: int | None) -> dict:
+    if value is not None and value < 0:
+        raise ServiceError(_l("Give a whole number, 0 or more."), field="true_count")
+    diff = _apply(actor, round_, "contest.round.true_count", {"tiebreaker_answer": value}, audit_target=round_.contest)
+    rounds._bump(round_.id)
+    return diff
+
+
+def perfect_count(round_: ContestRound) -> int:
+    """The answer to the usual tiebreaker question: how many participants answered everything right."""
+    return db.session.scalar(select(func.count()).select_from(RoundEntry).where(
+        RoundEntry.round_id == round_.id, RoundEntry.score >= 100)) or 0
+
+
+def add_organiser(actor, contest: Contest, user) -> bool:
+    from lms.auth.models import RoleAssignment
+
+    exists = db.session.scalar(select(RoleAssignment.id).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id))
+    if exists:
+        return False
+    db.session.add(RoleAssignment(user_id=user.id, role="organizer", contest_id=contest.id,
+                                  granted_by_id=getattr(actor, "id", None)))
+    db.session.flush()
+    record_audit(actor, "contest.organiser.add", target=contest, username=user.username)
+    return True
+
+
+def set_prize_settings(actor, contest: Contest, counts: dict[str, int], collective: int, collective_level: str | None) -> dict:
+    _refuse_if_published(contest)
+    if any(v < 0 for v in counts.values()) or collective < 0:
+        raise ServiceError(_l("Prize counts cannot be negative."))
+    settings = {**{p: int(counts.get(p, 0)) for p in PRIZES}, "collective": collective,
+                "collective_level": collective_level or None}
+    return _apply(actor, contest, "contest.prizes", {"prize_settings": settings}, audit_target=contest)
+
+
+def _refuse_if_published(contest: Contest) -> None:
+    if contest.status == "published":
+        raise ServiceError(_l("The results are published: withdraw them before changing the contest."))
+
+
+# --- final standings and publication -----------------------------------------------------
+
+
+@dataclass
+class Standing:
+    rank: int
+    tied: bool
+    registration: Registration
+    score: float
+    per_round: dict[int, float] = field(default_factory=dict)
+
+
+def final_standings(contest: Contest) -> list[Standing]:
+    """One round: that round's full ranking rules (prediction, time, submission). Several:
+    the weighted final score, ties left as ties."""
+    entries = db.session.execute(
+        select(RoundEntry).join(ContestRound, ContestRound.id == RoundEntry.round_id)
+        .where(ContestRound.contest_id == contest.id, RoundEntry.score.is_not(None))).scalars().all()
+    registrations = {r.id: r for r in db.session.scalars(
+        select(Registration).where(Registration.contest_id == contest.id))}
+    counted_rounds = [r for r in contest.rounds if (r.weight or 0) > 0] or list(contest.rounds)
+    if len(counted_rounds) == 1:
+        round_ = counted_rounds[0]
+        mine = [e for e in entries if e.round_id == round_.id]
+        ranked = rank_participants([Entry(e.registration_id, e.score, e.seconds_taken or 0.0,
+                                          e.submitted_at or datetime.max, e.prediction) for e in mine],
+                                   round_.tiebreaker_answer)
+        return [Standing(r.rank, r.tied, registrations[r.entry.participant_id], r.entry.score,
+                         {round_.id: r.entry.score}) for r in ranked]
+    scores: dict[int, dict[int, float]] = {}
+    for e in entries:
+        scores.setdefault(e.registration_id, {})[e.round_id] = e.score
+    final = combine_rounds(scores, {r.id: r.weight for r in counted_rounds})
+    return [Standing(rank, tied, registrations[pid], final[pid], scores[pid])
+            for rank, tied, pid in rank_scores(final)]
+
+
+def collective_standings(contest: Contest, level: str) -> list[tuple[int, Organization, object]]:
+    """Units of one kind (school, commune, ...) ranked by participation rate, then average score."""
+    standings = final_standings(contest)
+    scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
+    query = select(Organization).where(Organization.active.is_(True))
+    if scope is not None:
+        query = query.where(subtree_clause(scope.path))
+    orgs = list(db.session.scalars(query))
+    paths = {o.id: o.path for o in orgs}
+    by_org: dict[int, list[float]] = {}
+    for s in standings:
+        if s.registration.org_id in paths:
+            by_org.setdefault(s.registration.org_id, []).append(s.score)
+    level_ids = [o.id for o in orgs if o.kind == level]
+    by_id = {o.id: o for o in orgs}
+    return [(rank, by_id[result.org_id], result)
+            for rank, result in rank_units(paths, {o.id: o.headcount for o in orgs}, by_org, level_ids)
+            if result.participants > 0]
+
+
+def publication_problems(contest: Contest, now: datetime | None = None) -> list[str]:
+    now = now or utcnow()
+    problems = []
+    if not contest.rounds:
+        problems.append(str(_l("The contest has no rounds.")))
+    for round_ in contest.rounds:
+        if now < round_.closes_at:
+            problems.append(str(_l("Round %(n)s (%(title)s) has not closed yet.", n=round_.position, title=round_.title)))
+        if round_.kind == "quiz" and round_.tiebreaker_question and round_.tiebreaker_answer is None:
+            problems.append(str(_l("Round %(n)s: set the true count for the tiebreaker question.", n=round_.position)))
+        if round_.kind == "judged" and not _judging_finalised(round_):
+            problems.append(str(_l("Round %(n)s: the judges' scores are not finalised.", n=round_.position)))
+    return problems
+
+
+def _judging_finalised(round_: ContestRound) -> bool:
+    try:
+        from lms.contests.judging_models import JudgingConfig
+    except ImportError:  # pragma: no cover - judged rounds not installed
+        return False
+    config = db.session.scalar(select(JudgingConfig).where(JudgingConfig.round_id == round_.id))
+    return config is not None and config.finalised_at is not None
+
+
+def _award_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def publish_results(actor, contest: Contest, now: datetime | None = None) -> list[Award]:
+    now = now or utcnow()
+    if contest.status == "published":
+        raise ServiceError(_l("The results are already published."))
+    problems = publication_problems(contest, now)
+    if problems:
+        raise ServiceError(" ".join(problems))
+    settings = contest.prize_settings or {}
+    standings = final_standings(contest)
+    prizes = award_prizes([(s.rank, s.registration.id) for s in standings],
+                          {p: int(settings.get(p, 0)) for p in PRIZES})
+    org_names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    awards = []
+    for s in standings:
+        prize = prizes.get(s.registration.id)
+        if prize:
+            reg = s.registration
+            awards.append(Award(contest_id=contest.id, kind="individual", prize=prize, rank=s.rank,
+                                registration_id=reg.id, org_id=reg.org_id, name=reg.full_name,
+                                unit_name=org_names.get(reg.org_id) or reg.unit_name or reg.school,
+                                score=s.score, code=_award_code()))
+    collective = int(settings.get("collective", 0))
+    if collective and settings.get("collective_level"):
+        units = collective_standings(contest, settings["collective_level"])
+        unit_prizes = award_prizes([(rank, org.id) for rank, org, _ in units], {"first": collective})
+        for rank, org, result in units:
+            if org.id in unit_prizes:
+                awards.append(Award(contest_id=contest.id, kind="collective", prize="first", rank=rank,
+                                    org_id=org.id, name=org.name, score=result.average_score, code=_award_code()))
+    db.session.add_all(awards)
+    contest.status = "published"
+    contest.published_at = now
+    db.session.flush()
+    for round_ in contest.rounds:
+        rounds._bump(round_.id)
+    record_audit(actor, "contest.publish", target=contest, awards=len(awards))
+    return awards
+
+
+def withdraw_results(actor, contest: Contest, reason: str) -> int:
+    """Undo a publication made in error; the awards (and their codes) stop verifying."""
+    if contest.status != "published":
+        raise ServiceError(_l("The results are not published."))
+    if not (reason or "").strip():
+        raise ServiceError(_l("Say why the results are withdrawn."), field="reason")
+    removed = db.session.execute(delete(Award).where(Award.contest_id == contest.id)).rowcount
+    contest.status = "closed"
+    contest.published_at = None
+    db.session.flush()
+    for round_ in contest.rounds:
+        rounds._bump(round_.id)
+    record_audit(actor, "contest.withdraw", target=contest, reason=reason.strip(), awards=removed)
+    return removed
+
+
+def awards_of(contest: Contest) -> list[Award]:
+    order = {p: i for i, p in enumerate(PRIZES)}
+    awards = list(db.session.scalars(select(Award).where(Award.contest_id == contest.id)))
+    return sorted(awards, key=lambda a: (a.kind != "individual", order.get(a.prize, 9), a.rank, a.name))
+
+
+# --- the answer log -----------------------------------------------------------------------
+
+_LOG = insert(AnswerLog.__table__)
+
+
+def log_contest_answer(attempt, version_id: int, response, saved_at: datetime) -> None:
+    """Answer hook: contest attempts keep every saved answer, not only the latest."""
+    if attempt.purpose != "contest":
+        return
+    db.session.connection().execute(_LOG, {"attempt_id": attempt.id, "question_version_id": version_id,
+                                           "response": response, "saved_at": saved_at, "ip": current_ip.get()})
+
+
+quiz_services.ANSWER_HOOKS.append(log_contest_answer)

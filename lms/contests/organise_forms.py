@@ -1,0 +1,96 @@
+"""Forms of the organiser pages. Times are typed in Vietnam time; the view converts to UTC."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from lms.contests.services import OPTIONAL_FIELDS
+from lms.orgs.forms import kind_choices
+
+FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "school": _l("School"),
+                "class_name": _l("Class"), "unit_name": _l("Unit")}
+FIELD_MODES = [("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]
+
+
+def status_choices():
+    return [("draft", _l("Draft (hidden)")), ("open", _l("Open for registration")), ("closed", _l("Closed"))]
+
+
+class NewContestForm(FlaskForm):
+    slug = StringField(_l("Short name (in the address)"), validators=[
+        DataRequired(), Length(max=100), Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and dashes."))],
+        description=_l("e.g. hoi-thi-tuyen-truyen-vien-2026"))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+
+
+class ContestForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+    rules_md = TextAreaField(_l("Rules (Markdown)"), validators=[Length(max=50_000)],
+                             description=_l("Shown on the contest page; the ranking rules are added below them."))
+    scope_code = StringField(_l("Eligible unit (code)"), validators=[Optional(), Length(max=64)],
+                             description=_l("Only people of this unit and its sub-units may register. Empty: open to everyone."))
+    status = SelectField(_l("Status"), choices=status_choices)
+    date_of_birth = SelectField(FIELD_LABELS["date_of_birth"], choices=FIELD_MODES, default="off")
+    phone = SelectField(FIELD_LABELS["phone"], choices=FIELD_MODES, default="off")
+    school = SelectField(FIELD_LABELS["school"], choices=FIELD_MODES, default="off")
+    class_name = SelectField(FIELD_LABELS["class_name"], choices=FIELD_MODES, default="off")
+    unit_name = SelectField(FIELD_LABELS["unit_name"], choices=FIELD_MODES, default="off")
+
+    def field_modes(self) -> dict[str, str]:
+        return {name: getattr(self, name).data for name in OPTIONAL_FIELDS}
+
+
+class RoundForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
+    kind = SelectField(_l("Kind"), choices=[("quiz", _l("Quiz")), ("judged", _l("Judged (submitted work)"))])
+    opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    bank = SelectField(_l("Question bank"), choices=[], validate_choice=False,
+                       description=_l("Quiz rounds only."))
+    draw = IntegerField(_l("Questions drawn per participant"), validators=[Optional(), NumberRange(min=1)],
+                        description=_l("Empty: every question of the bank."))
+    time_limit_minutes = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(min=1)])
+    attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[DataRequired(), NumberRange(min=1, max=20)])
+    counting = SelectField(_l("Attempt that counts"), choices=[("best", _l("Best")), ("first", _l("First")), ("last", _l("Last"))])
+    tiebreaker_question = StringField(_l("Tiebreaker question (optional)"), validators=[Optional(), Length(max=500)],
+                                      description=_l("e.g. How many participants will answer every question correctly?"))
+    hide_results_until_close = BooleanField(_l("Hide scores and answers until the round closes"), default=True)
+    freeze_minutes = IntegerField(_l("Freeze the leaderboard for the last … minutes"), default=0,
+                                  validators=[Optional(), NumberRange(min=0)])
+    weight = FloatField(_l("Weight in the final score"), default=1.0, validators=[Optional(), NumberRange(min=0)])
+
+
+class TrueCountForm(FlaskForm):
+    true_count = IntegerField(_l("True count for the tiebreaker"), validators=[Optional(), NumberRange(min=0)])
+
+
+class OrganiserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+
+
+def level_choices():
+    return [("", _l("No collective prizes"))] + kind_choices()
+
+
+class PrizeForm(FlaskForm):
+    first = IntegerField(_l("First prizes"), default=1, validators=[Optional(), NumberRange(min=0, max=1000)])
+    second = IntegerField(_l("Second prizes"), default=2, validators=[Optional(), NumberRange(min=0, max=1000)])
+    third = IntegerField(_l("Third prizes"), default=3, validators=[Optional(), NumberRange(min=0, max=1000)])
+    consolation = IntegerField(_l("Consolation prizes"), default=5, validators=[Optional(), NumberRange(min=0, max=1000)])
+    collective = IntegerField(_l("Collective prizes"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
+    collective_level = SelectField(_l("Units that compete for collective prizes"), choices=level_choices)
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

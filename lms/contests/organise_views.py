@@ -1,0 +1,339 @@
+"""Organiser pages: contest settings, rounds, organisers, duplicates, prizes and publication.
+
+Admins create contests; a contest's organisers (role "organizer" for that contest) run it.
+Everyone else gets 404, so a contest in preparation stays invisible.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.audit.models import AuditEvent
+from lms.auth.models import RoleAssignment, User
+from lms.auth.permissions import is_admin
+from lms.contests import organise, services
+from lms.contests.models import Contest, ContestRound
+from lms.contests.organise_forms import (
+    FIELD_LABELS,
+    ContestForm,
+    NewContestForm,
+    OrganiserForm,
+    PrizeForm,
+    RoundForm,
+    TrueCountForm,
+    WithdrawForm,
+)
+from lms.contests.ranking import PRIZES
+from lms.contests.views import can_organise
+from lms.core.errors import ServiceError
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.orgs.models import Organization
+from lms.quizzes.models import QuestionBank
+
+bp = Blueprint("contest_admin", __name__, url_prefix="/contests/manage")
+
+VN = timedelta(hours=7)
+RESERVED_SLUGS = {"manage", "judging"}
+
+
+def _managed(slug: str) -> Contest:
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if contest is None or not can_organise(current_user, contest):
+        abort(404)
+    return contest
+
+
+def _round(contest: Contest, number: int) -> ContestRound:
+    round_ = next((r for r in contest.rounds if r.position == number), None)
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+def _fail(err: ServiceError) -> None:
+    db.session.rollback()
+    flash(str(err), "error")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    admin = is_admin(current_user)
+    query = select(Contest).order_by(Contest.created_at.desc())
+    if not admin:
+        mine = select(RoleAssignment.contest_id).where(
+            RoleAssignment.user_id == current_user.id, RoleAssignment.role == "organizer")
+        query = query.where(Contest.id.in_(mine))
+    contests = list(db.session.scalars(query))
+    if not admin and not contests:
+        abort(404)
+    form = NewContestForm() if admin else None
+    if form is not None and form.validate_on_submit():
+        if form.slug.data in RESERVED_SLUGS:
+            form.slug.errors.append(_("This name is reserved."))
+        else:
+            try:
+                contest = services.create_contest(current_user, form.slug.data, form.title.data)
+            except ServiceError as err:
+                _fail(err)
+            else:
+                db.session.commit()
+                return redirect(url_for(".contest", slug=contest.slug))
+    return render_template("contests/manage/index.html", contests=contests, form=form)
+
+
+def _history(contest: Contest) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.target_type == "contest", AuditEvent.target_id == contest.id)
+        .order_by(AuditEvent.id.desc()).limit(100)))
+
+
+@bp.route("/<slug>/", methods=["GET", "POST"])
+@login_required
+def contest(slug):
+    contest = _managed(slug)
+    form = ContestForm(obj=contest if request.method == "GET" else None)
+    if request.method == "GET":
+        scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
+        form.scope_code.data = scope.code if scope else ""
+        if contest.status == "published":
+            form.status.choices = [*form.status.choices, ("published", _("Published"))]
+        for name in FIELD_LABELS:
+            required = (contest.registration_fields or {}).get(name)
+            getattr(form, name).data = "off" if required is None else ("required" if required else "optional")
+    elif form.validate_on_submit():
+        scope = None
+        if form.scope_code.data:
+            scope = db.session.scalar(select(Organization).where(Organization.code == form.scope_code.data.strip()))
+            if scope is None:
+                form.scope_code.errors.append(_("No unit has this code."))
+        if not form.scope_code.errors:
+            modes = form.field_modes()
+            try:
+                diff = organise.update_contest(
+                    current_user, contest, title=form.title.data, rules_md=form.rules_md.data, scope=scope,
+                    required_fields={n for n, m in modes.items() if m == "required"},
+                    optional_fields={n for n, m in modes.items() if m == "optional"}, status=form.status.data)
+            except ServiceError as err:
+                _fail(err)
+            else:
+                db.session.commit()
+                flash(_("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed."), "success")
+                return redirect(url_for(".contest", slug=slug))
+    organisers = list(db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id).order_by(User.full_name)))
+    return render_template("contests/manage/contest.html", contest=contest, form=form, organisers=organisers,
+                           organiser_form=OrganiserForm(formdata=None), duplicates=services.flagged_duplicates(contest),
+                           history=_history(contest))
+
+
+@bp.post("/<slug>/organisers")
+@login_required
+def add_organiser(slug):
+    contest = _managed(slug)
+    form = OrganiserForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip(), User.active.is_(True)))
+        if user is None:
+            flash(_("No active account has this username."), "error")
+        else:
+            added = organise.add_organiser(current_user, contest, user)
+            db.session.commit()
+            flash(_("%(name)s now organises this contest.", name=user.full_name) if added
+                  else _("%(name)s already organises this contest.", name=user.full_name), "success")
+    return redirect(url_for(".contest", slug=slug))
+
+
+def _bank_choices():
+    return [("", "—")] + [(b.slug, f"{b.title} ({b.slug})") for b in db.session.scalars(
+        select(QuestionBank).order_by(QuestionBank.title))]
+
+
+def _settings(form: RoundForm) -> organise.RoundSettings:
+    return organise.RoundSettings(
+        title=form.title.data, kind=form.kind.data, opens_at=form.opens_at.data - VN, closes_at=form.closes_at.data - VN,
+        bank_slug=form.bank.data or None, draw=form.draw.data, time_limit_minutes=form.time_limit_minutes.data,
+        attempts_allowed=form.attempts_allowed.data, counting=form.counting.data,
+        tiebreaker_question=form.tiebreaker_question.data, hide_results_until_close=form.hide_results_until_close.data,
+        freeze_minutes=form.freeze_minutes.data or 0, weight=form.weight.data if form.weight.data is not None else 1.0)
+
+
+@bp.route("/<slug>/rounds/new", methods=["GET", "POST"])
+@bp.route("/<slug>/rounds/<int:number>", methods=["GET", "POST"])
+@login_required
+def round_settings(slug, number=None):
+    contest = _managed(slug)
+    round_ = _round(contest, number) if number is not None else None
+    form = RoundForm(obj=round_ if (round_ is not None and request.method == "GET") else None)
+    form.bank.choices = _bank_choices()
+    if request.method == "GET" and round_ is not None:
+        form.opens_at.data = round_.opens_at + VN
+        form.closes_at.data = round_.closes_at + VN
+        bank = db.session.get(QuestionBank, round_.bank_id) if round_.bank_id else None
+        form.bank.data = bank.slug if bank else ""
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if round_ is None:
+                round_ = organise.add_round(current_user, contest, _settings(form))
+                message = _("Round added.")
+            else:
+                diff = organise.update_round(current_user, round_, _settings(form))
+                message = _("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed.")
+        except ServiceError as err:
+            _fail(err)
+            if err.field and hasattr(form, err.field):
+                getattr(form, err.field).errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".round_settings", slug=slug, number=round_.position))
+    true_form = TrueCountForm(formdata=None, true_count=round_.tiebreaker_answer) if round_ is not None else None
+    perfect = organise.perfect_count(round_) if round_ is not None else None
+    return render_template("contests/manage/round.html", contest=contest, round=round_, form=form,
+                           true_form=true_form, perfect=perfect, now=utcnow())
+
+
+@bp.post("/<slug>/rounds/<int:number>/true-count")
+@login_required
+def true_count(slug, number):
+    contest = _managed(slug)
+    round_ = _round(contest, number)
+    form = TrueCountForm()
+    if form.validate_on_submit():
+        value = form.true_count.data
+        if request.form.get("use_perfect"):
+            value = organise.perfect_count(round_)
+        try:
+            organise.set_true_count(current_user, round_, value)
+        except ServiceError as err:
+            _fail(err)
+        else:
+            db.session.commit()
+            flash(_("The true count is %(n)s.", n=value if value is not None else "—"), "success")
+    return redirect(url_for(".round_settings", slug=slug, number=number))
+
+
+@bp.route("/<slug>/prizes", methods=["GET", "POST"])
+@login_required
+def prizes(slug):
+    contest = _managed(slug)
+    settings = contest.prize_settings or {}
+    form = PrizeForm(formdata=request.form if request.method == "POST" else None,
+                     data={**{p: settings.get(p, d) for p, d in zip(PRIZES, (1, 2, 3, 5), strict=True)},
+                           "collective": settings.get("collective", 0),
+                           "collective_level": settings.get("collective_level") or ""})
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            diff = organise.set_prize_settings(
+                current_user, contest, {p: getattr(form, p).data or 0 for p in PRIZES},
+                form.collective.data or 0, form.collective_level.data)
+        except ServiceError as err:
+            _fail(err)
+        else:
+            db.session.commit()
+            flash(_("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed."), "success")
+            return redirect(url_for(".prizes", slug=slug))
+    standings = organise.final_standings(contest)
+    preview = {}
+    if contest.status != "published":
+        from lms.contests.ranking import award_prizes
+
+        current = contest.prize_settings or {}
+        preview = award_prizes([(s.rank, s.registration.id) for s in standings],
+                               {p: int(current.get(p, 0)) for p in PRIZES})
+    return render_template("contests/manage/prizes.html", contest=contest, form=form, standings=standings[:200],
+                           total=len(standings), preview=preview, awards=organise.awards_of(contest),
+                           problems=organise.publication_problems(contest), withdraw_form=WithdrawForm(formdata=None))
+
+
+@bp.post("/<slug>/publish")
+@login_required
+def publish(slug):
+    contest = _managed(slug)
+    try:
+        awards = organise.publish_results(current_user, contest)
+    except ServiceError as err:
+        _fail(err)
+    else:
+        db.session.commit()
+        flash(_("Results published with %(n)d award(s).", n=len(awards)), "success")
+    return redirect(url_for(".prizes", slug=slug))
+
+
+@bp.post("/<slug>/withdraw")
+@login_required
+def withdraw(slug):
+    contest = _managed(slug)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the results are withdrawn."), "error")
+        return redirect(url_for(".prizes", slug=slug))
+    try:
+        organise.withdraw_results(current_user, contest, form.reason.data)
+    except ServiceError as err:
+        _fail(err)
+    else:
+        db.session.commit()
+        flash(_("The results are withdrawn."), "success")
+    return redirect(url_for(".prizes", slug=slug))
+
+
+def _published(slug: str) -> Contest:
+    contest = _managed(slug)
+    if contest.status != "published":
+        abort(404)
+    return contest
+
+
+@bp.get("/<slug>/prizes.xlsx")
+@login_required
+def prizes_xlsx(slug):
+    import tempfile
+
+    from lms.audit.services import record_audit
+    from lms.contests.awards import write_prize_list
+
+    contest = _published(slug)
+    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    rows = write_prize_list(contest, organise.awards_of(contest), handle)
+    handle.seek(0)
+    record_audit(current_user, "contest.prizes.export", target=contest, rows=rows)
+    db.session.commit()
+    return send_file(handle, as_attachment=True, download_name=f"giai-thuong-{contest.slug}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/<slug>/awards.pdf")
+@login_required
+def awards_pdf(slug):
+    import io
+
+    from lms.audit.services import record_audit
+    from lms.contests.awards import render_award_certificates
+
+    contest = _published(slug)
+    awards = organise.awards_of(contest)
+    only = request.args.get("code")
+    if only:
+        awards = [a for a in awards if a.code == only] or abort(404)
+    pdf = render_award_certificates(contest, awards, verify_base=url_for("contests.award", slug=slug, code="", _external=True))
+    record_audit(current_user, "contest.awards.print", target=contest, awards=len(awards))
+    db.session.commit()
+    return send_file(io.BytesIO(pdf), as_attachment=True, download_name=f"giay-khen-{contest.slug}.pdf",
+                     mimetype="application/pdf")
+
+
+def organised_contests(user) -> bool:
+    """For the navigation: does this person organise anything?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return is_admin(user) or any(r.role == "organizer" for r in user.roles)
+
+
