@@ -45,9 +45,8 @@ def add_round(actor, contest: Contest, title: str, opens_at: datetime, closes_at
     if closes_at <= opens_at:
         raise ServiceError(_l("A round must close after it opens."), field="closes_at")
     position = len(contest.rounds) + 1
-    round_ = ContestRound(contest_id=contest.id, position=position, title=nfc(title), opens_at=opens_at,
-                          closes_at=closes_at, **settings)
-    db.session.add(round_)
+    round_ = ContestRound(position=position, title=nfc(title), opens_at=opens_at, closes_at=closes_at, **settings)
+    contest.rounds.append(round_)  # through the collection, so the next round numbers after this one
     db.session.flush()
     record_audit(actor, "contest.round", target=contest, round=position, opens_at=opens_at.isoformat(),
                  closes_at=closes_at.isoformat())

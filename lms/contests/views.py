@@ -34,8 +34,12 @@ def _round(contest: Contest, number: int) -> ContestRound:
 
 @bp.get("/")
 def index():
+    from lms.contests.judging_models import ContestJudge
+
     contests = list(db.session.scalars(select(Contest).where(Contest.status != "draft").order_by(Contest.created_at.desc())))
-    return render_template("contests/index.html", contests=contests)
+    judging = current_user.is_authenticated and db.session.scalar(
+        select(ContestJudge.id).where(ContestJudge.user_id == current_user.id).limit(1)) is not None
+    return render_template("contests/index.html", contests=contests, judging=judging)
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
