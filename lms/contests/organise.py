@@ -366,3 +366,58 @@ def log_contest_answer(attempt, version_id: int, response, saved_at: datetime) -
 
 
 quiz_services.ANSWER_HOOKS.append(log_contest_answer)
+
+
+# --- personal data --------------------------------------------------------------------------
+
+
+def _personal_data(user) -> list[dict]:
+    from lms.contests.judging_models import Submission
+
+    registrations = list(db.session.scalars(select(Registration).where(Registration.user_id == user.id)))
+    if not registrations:
+        return []
+    ids = [r.id for r in registrations]
+    contests = {c.id: c for c in db.session.scalars(select(Contest).where(
+        Contest.id.in_({r.contest_id for r in registrations})))}
+    submissions = list(db.session.scalars(select(Submission).where(Submission.registration_id.in_(ids))))
+    awards = list(db.session.scalars(select(Award).where(Award.registration_id.in_(ids))))
+    entries = list(db.session.scalars(select(RoundEntry).where(RoundEntry.registration_id.in_(ids))))
+    return [{
+        "contest": contests[r.contest_id].title, "full_name": r.full_name, "date_of_birth": _plain(r.date_of_birth),
+        "phone": r.phone, "school": r.school, "class_name": r.class_name, "unit_name": r.unit_name,
+        "registered_at": _plain(r.created_at),
+        "results": [{"round_id": e.round_id, "score": e.score, "prediction": e.prediction,
+                     "submitted_at": _plain(e.submitted_at)} for e in entries if e.registration_id == r.id],
+        "submissions": [{"kind": s.kind, "url": s.url, "article": s.article_md, "file": s.original_name}
+                        for s in submissions if s.registration_id == r.id],
+        "awards": [{"prize": a.prize, "code": a.code} for a in awards if a.registration_id == r.id],
+    } for r in registrations]
+
+
+def _erase_personal_data(user) -> None:
+    """Results and awards stay (rankings must not change after the fact), without the person."""
+    from lms.contests.judging_models import Submission
+    from lms.privacy.services import DELETED_NAME
+
+    registrations = list(db.session.scalars(select(Registration).where(Registration.user_id == user.id)))
+    ids = [r.id for r in registrations]
+    for r in registrations:
+        r.full_name, r.date_of_birth, r.phone = DELETED_NAME, None, None
+        r.school = r.class_name = r.unit_name = None
+        r.identity_key = ""
+    if ids:
+        for award in db.session.scalars(select(Award).where(Award.registration_id.in_(ids))):
+            award.name = DELETED_NAME
+        for submission in db.session.scalars(select(Submission).where(Submission.registration_id.in_(ids))):
+            submission.original_name = None
+
+
+def _register_privacy() -> None:
+    from lms.privacy.services import register_personal_data, register_personal_data_eraser
+
+    register_personal_data("contests", _personal_data)
+    register_personal_data_eraser(_erase_personal_data)
+
+
+_register_privacy()

@@ -231,3 +231,20 @@ def test_every_contest_answer_is_kept_in_the_answer_log(closed_contest):
     # 4 + 4 + 3 + 2 answers were saved in the fixture's round.
     assert len(logged) == 13
     assert all(entry.saved_at is not None for entry in logged)
+
+
+def test_a_participants_data_export_and_erasure_cover_the_contest(closed_contest):
+    from lms.privacy.services import DELETED_NAME, execute_deletion, export_personal_data
+
+    organise.set_true_count(None, closed_contest["round"], 2)
+    organise.set_prize_settings(None, closed_contest["contest"], {"first": 1}, 0, None)
+    organise.publish_results(None, closed_contest["contest"])
+    db.session.commit()
+    binh = closed_contest["people"]["binh"]
+    exported = export_personal_data(binh)["contests"]
+    assert exported[0]["full_name"] == "Trần Thị Bình" and exported[0]["awards"][0]["prize"] == "first"
+    assert exported[0]["results"][0]["score"] == 100.0
+    execute_deletion(None, binh)
+    db.session.commit()
+    award = db.session.scalars(select(Award)).one()
+    assert award.name == DELETED_NAME and award.prize == "first"  # the ranking stands, without the person
