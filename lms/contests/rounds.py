@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select, update
 
 from lms.contests.models import ContestRound, Registration, RoundEntry
 from lms.contests.ranking import Entry, Ranked, rank_participants
@@ -80,25 +80,43 @@ def set_prediction(user, round_: ContestRound, value: int, now: datetime | None 
     return entry
 
 
+_ENTRY_OF = (select(Registration.id.label("registration_id"), RoundEntry.id.label("entry_id"))
+             .outerjoin(RoundEntry, and_(RoundEntry.registration_id == Registration.id,
+                                         RoundEntry.round_id == bindparam("round_id")))
+             .where(Registration.contest_id == bindparam("contest_id"), Registration.user_id == bindparam("user_id")))
+_SET_RESULT = (update(RoundEntry.__table__).where(RoundEntry.__table__.c.id == bindparam("entry_id"))
+               .values(attempt_id=bindparam("attempt_id"), score=bindparam("score"),
+                       seconds_taken=bindparam("seconds_taken"), submitted_at=bindparam("submitted_at")))
+
+
 def record_round_result(attempt: Attempt) -> None:
-    """Graded-attempt hook: keep the attempt that counts under the round's policy."""
+    """Graded-attempt hook: keep the attempt that counts under the round's policy. It runs in
+    every contest submission, so it reads the registration and its entry in one query and,
+    with the usual single attempt, does not look for other attempts."""
     if attempt.round_id is None or attempt.purpose != "contest":
         return
     round_ = db.session.get(ContestRound, attempt.round_id)
-    registration = db.session.scalar(select(Registration).where(
-        Registration.contest_id == round_.contest_id, Registration.user_id == attempt.user_id))
-    if registration is None:
+    row = db.session.execute(_ENTRY_OF, {"round_id": round_.id, "contest_id": round_.contest_id,
+                                         "user_id": attempt.user_id}).first()
+    if row is None:
         return
-    entry = _entry(round_, registration)
-    done = list(db.session.scalars(select(Attempt).where(
-        Attempt.round_id == round_.id, Attempt.user_id == attempt.user_id, Attempt.status == "submitted")
-        .order_by(Attempt.submitted_at)))
-    counted = done[counted_attempt(round_.counting, [(a.submitted_at, a.percent or 0.0) for a in done])]
-    entry.attempt_id = counted.id
-    entry.score = counted.percent
-    entry.seconds_taken = (counted.submitted_at - counted.started_at).total_seconds()
-    entry.submitted_at = counted.submitted_at
+    entry_id = row.entry_id
+    if entry_id is None:
+        entry_id = _entry(round_, db.session.get(Registration, row.registration_id)).id
+    counted = attempt
+    if round_.attempts_allowed != 1:
+        done = list(db.session.scalars(select(Attempt).where(
+            Attempt.round_id == round_.id, Attempt.user_id == attempt.user_id, Attempt.status == "submitted")
+            .order_by(Attempt.submitted_at)))
+        counted = done[counted_attempt(round_.counting, [(a.submitted_at, a.percent or 0.0) for a in done])]
     db.session.flush()
+    db.session.connection().execute(_SET_RESULT, {
+        "entry_id": entry_id, "attempt_id": counted.id, "score": counted.percent,
+        "seconds_taken": (counted.submitted_at - counted.started_at).total_seconds(),
+        "submitted_at": counted.submitted_at})
+    entry = db.session.identity_map.get(db.session.identity_key(RoundEntry, entry_id))
+    if entry is not None:  # a loaded entry would otherwise show the old result
+        db.session.expire(entry)
     _bump(round_.id)
 
 

@@ -270,6 +270,31 @@ def version_infos(ids: list[int]) -> dict[int, VersionInfo]:
     return {i: cache[i] for i in ids if i in cache}
 
 
+_UPSERTS: dict = {}
+
+
+def _upsert_answer(dialect: str):
+    """Insert-or-replace of one answer, built once per dialect: autosave is the most frequent
+    write of a quiz, and building this statement costs more than running it."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        table = AttemptAnswer.__table__
+        stmt = dialect_insert(table).values(
+            attempt_id=bindparam("attempt_id"), question_version_id=bindparam("question_version_id"),
+            response=bindparam("response", type_=table.c.response.type), saved_at=bindparam("saved_at"))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "question_version_id"],
+            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+            where=table.c.saved_at <= stmt.excluded.saved_at,
+        )
+        _UPSERTS[dialect] = stmt
+    return stmt
+
+
 def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> datetime:
     """Store (or replace) the answer to one question in one statement. Two tabs saving at
     once keep the most recent answer: an older save never overwrites a newer one."""
@@ -282,18 +307,9 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
         raise ServiceError(_l("This question is not part of your attempt."))
     version = version_infos([version_id])[version_id]
     response = REGISTRY[version.type].parse_response(version.data, [str(v) for v in values])
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(AttemptAnswer).values(
-        attempt_id=attempt.id, question_version_id=version_id, response=response, saved_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["attempt_id", "question_version_id"],
-        set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
-        where=AttemptAnswer.saved_at <= stmt.excluded.saved_at,
-    )
-    db.session.execute(stmt)
+    connection = db.session.connection()
+    connection.execute(_upsert_answer(connection.dialect.name), {
+        "attempt_id": attempt.id, "question_version_id": version_id, "response": response, "saved_at": now})
     for hook in ANSWER_HOOKS:
         hook(attempt, version_id, response, now)
     return now
