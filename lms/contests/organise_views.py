@@ -337,3 +337,32 @@ def organised_contests(user) -> bool:
     return is_admin(user) or any(r.role == "organizer" for r in user.roles)
 
 
+
+
+@bp.get("/<slug>/participants/<int:registration_id>")
+@login_required
+def participant(slug, registration_id):
+    """One participant's record for settling a dispute: registration, results, and every answer
+    saved in their contest attempts, in order, with the address it came from."""
+    from lms.audit.services import record_audit
+    from lms.contests.models import AnswerLog, Registration, RoundEntry
+    from lms.quizzes.models import Attempt
+
+    contest = _managed(slug)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.contest_id != contest.id:
+        abort(404)
+    entries = {e.round_id: e for e in db.session.scalars(
+        select(RoundEntry).where(RoundEntry.registration_id == registration.id))}
+    round_ids = [r.id for r in contest.rounds]
+    log = []
+    if registration.user_id is not None and round_ids:
+        log = db.session.execute(
+            select(AnswerLog, Attempt.round_id).join(Attempt, Attempt.id == AnswerLog.attempt_id)
+            .where(Attempt.user_id == registration.user_id, Attempt.round_id.in_(round_ids))
+            .order_by(AnswerLog.saved_at, AnswerLog.id)).all()
+    record_audit(current_user, "contest.participant.view", target=contest, registration=registration.id)
+    db.session.commit()
+    positions = {r.id: r.position for r in contest.rounds}
+    return render_template("contests/manage/participant.html", contest=contest, registration=registration,
+                           entries=entries, log=log, positions=positions)

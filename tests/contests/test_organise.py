@@ -248,3 +248,18 @@ def test_a_participants_data_export_and_erasure_cover_the_contest(closed_contest
     db.session.commit()
     award = db.session.scalars(select(Award)).one()
     assert award.name == DELETED_NAME and award.prize == "first"  # the ranking stands, without the person
+
+
+def test_the_organiser_sees_a_participants_answer_log_and_outsiders_do_not(client, closed_contest, make_user, sample_tree):
+    from lms.contests.models import Registration
+
+    registration = db.session.scalar(select(Registration).where(Registration.full_name == "Lê Cường"))
+    url = f"/contests/manage/hoi-thi-2026/participants/{registration.id}"
+    make_user("ngoai2", org=sample_tree["class_a1"])
+    login(client, "ngoai2")
+    assert client.get(url).status_code == 404
+    logout(client)
+    login(client, "quantri")
+    page = client.get(url).get_data(as_text=True)
+    assert "Lê Cường" in page and page.count("<code>[0]</code>") == 3  # three answers saved, in order
+    assert "contest.participant.view" in set(db.session.scalars(select(AuditEvent.action)))
