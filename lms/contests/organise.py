@@ -44,7 +44,9 @@ COUNTING = ("best", "first", "last")
 
 
 def _plain(value):
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"  # stored times are UTC; the "Z" lets pages show Vietnam time
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

@@ -366,3 +366,21 @@ def participant(slug, registration_id):
     positions = {r.id: r.position for r in contest.rounds}
     return render_template("contests/manage/participant.html", contest=contest, registration=registration,
                            entries=entries, log=log, positions=positions)
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value):
+    """Logged values for people: UTC timestamps ("...Z") in Vietnam time, the rest as is."""
+    from datetime import datetime
+
+    from flask_babel import format_datetime
+
+    if value is None:
+        return "—"
+    if isinstance(value, str) and value.endswith("Z") and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value[:-1])
+        except ValueError:
+            return value
+        return format_datetime(moment, "HH:mm dd/MM/yyyy")
+    return value

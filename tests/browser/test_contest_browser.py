@@ -81,6 +81,9 @@ def test_register_answer_submit_and_see_the_leaderboard_after_closing(browser, c
     assert "Đã lưu (1 thay đổi)." in organiser.text_content("main")
     history = organiser.goto(f"{base}/contests/manage/tuyen-truyen-vien-gioi/")
     assert history.ok and "contest.round.settings" in organiser.text_content("main")
+    shown = f"{closing[11:16]} {closing[8:10]}/{closing[5:7]}/{closing[:4]}"
+    assert f"→ {shown}" in organiser.text_content("main")  # the change is logged in Vietnam time
+    screenshot(organiser, "contest-settings-history")
 
     learner.goto(f"{base}/contests/tuyen-truyen-vien-gioi/rounds/1/leaderboard")
     row = learner.locator("tbody tr").first
