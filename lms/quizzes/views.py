@@ -112,9 +112,10 @@ def save_or_submit(attempt_id):
     attempt = _own_attempt(attempt_id)
     now = utcnow()
     late = False
+    form = request.form
     for item in attempt.items:
         key = f"q{item['v']}"
-        if key in request.form or f"{key}-present" in request.form:
+        if key in form or f"{key}-present" in form:
             try:
                 services.save_answer(attempt, item["v"], _form_values(item["v"]), now=now)
             except AttemptClosed:
