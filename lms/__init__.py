@@ -48,6 +48,7 @@ CLI_MODULES = (
     "lms.privacy.cli",
     "lms.contests.cli",
     "lms.reports.cli",
+    "lms.reports.xapi_cli",
 )
 
 

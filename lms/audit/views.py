@@ -40,6 +40,20 @@ ACTION_LABELS = {
     "certificate.reissue": _l("Certificate reissued"),
     "contest.create": _l("Contest created"), "contest.round": _l("Contest round added"),
     "contest.register": _l("Registered for a contest"), "contest.export": _l("Contest results exported"),
+    "contest.settings": _l("Contest settings changed"), "contest.round.add": _l("Contest round added"),
+    "contest.round.settings": _l("Contest round changed"), "contest.round.true_count": _l("Tiebreaker true count set"),
+    "contest.organiser.add": _l("Contest organiser added"), "contest.prizes": _l("Prize settings changed"),
+    "contest.publish": _l("Contest results published"), "contest.withdraw": _l("Contest results withdrawn"),
+    "contest.prizes.export": _l("Prize list downloaded"), "contest.awards.print": _l("Certificates of award printed"),
+    "contest.participant.view": _l("Participant record viewed"),
+    "contest.judging.config": _l("Judging settings changed"), "contest.judging.criteria": _l("Rubric changed"),
+    "contest.judging.judge_add": _l("Judge added"), "contest.judging.judge_remove": _l("Judge removed"),
+    "contest.judging.submit": _l("Contest entry submitted"), "contest.judging.assign": _l("Judges assigned"),
+    "contest.judging.score": _l("Entry scored"), "contest.judging.finalise": _l("Judged round finalised"),
+    "report.export": _l("Completion report exported"), "report.export_xapi": _l("Learning records exported (xAPI)"),
+    "api.read": _l("API read"), "api.denied": _l("API request refused"),
+    "api_token.create": _l("API token created"), "api_token.revoke": _l("API token revoked"),
+    "ranking.settings": _l("Public ranking settings changed"),
 }
 
 

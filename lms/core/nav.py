@@ -15,6 +15,10 @@ def _signed_in(user) -> bool:
 def _author(user) -> bool:
     return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
 
+def _manager(user) -> bool:
+    return is_admin(user) or any(role == "manager" for role, _ in grants_of(user))
+
+
 def _organiser(user) -> bool:
     return is_admin(user) or any(role == "organizer" for role, _ in grants_of(user))
 
@@ -33,6 +37,8 @@ NAV_ENTRIES = [
     ("roster.index", _l("Import roster"), has_any_people_scope),
     ("courses.assignments", _l("Assignments"), has_any_people_scope),
     ("certificates.admin_list", _l("Certificates"), has_any_people_scope),
+    ("reports.index", _l("Reports"), has_any_people_scope),
+    ("api_tokens.index", _l("API tokens"), _manager),
     ("quiz_admin.banks", _l("Question banks"), _author),
     ("contest_admin.index", _l("Organise contests"), _organiser),
     ("audit.index", _l("Audit log"), is_admin),

@@ -1,0 +1,170 @@
+"""Learning records as xAPI 1.0.3 statements, for organisations that run an LRS.
+
+Pure functions over plain data, so the mapping is tested without a database and the
+API and the CLI produce byte-identical statements.
+
+Choices worth knowing:
+
+* The actor is an *account* on this platform (homePage = the site, name = username),
+  never an email or a full name: the LRS gets what it needs to tell learners apart,
+  and nothing more personal.
+* Statement ids are UUID5 over the facts they state (who, what course, which verb,
+  when / what score).  Exporting twice yields the same ids, which an LRS recognises
+  as the same statements; a new fact (a better score, a later completion) gets a new
+  id instead of conflicting with the old statement.
+* Times are stored in naive UTC and written as ISO 8601 with a ``Z``.  A statement
+  whose moment is unknown (a failed quiz: the record keeps only the score) has no
+  ``timestamp``; the LRS then uses the time it stored it, as the spec allows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+XAPI_VERSION = "1.0.3"
+VERB_BASE = "http://adlnet.gov/expapi/verbs/"
+COURSE_ACTIVITY_TYPE = "http://adlnet.gov/expapi/activities/course"
+# cmi5's progress extension (0-100) is the de-facto way to say "how far along".
+PROGRESS_EXTENSION = "https://w3id.org/xapi/cmi5/result/extensions/progress"
+# Fixed namespace: changing it would change every statement id ever exported.
+STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/lms-dvc/xapi-statements")
+
+VERBS: dict[str, dict[str, str]] = {
+    "registered": {"en-US": "registered", "vi-VN": "đã đăng ký"},
+    "attempted": {"en-US": "attempted", "vi-VN": "đã bắt đầu học"},
+    "completed": {"en-US": "completed", "vi-VN": "đã hoàn thành"},
+    "passed": {"en-US": "passed", "vi-VN": "đã đạt"},
+    "failed": {"en-US": "failed", "vi-VN": "chưa đạt"},
+}
+
+LANGUAGE_TAGS = {"vi": "vi-VN", "en": "en-US"}
+VN_OFFSET = timedelta(hours=7)
+
+
+@dataclass(frozen=True)
+class LearningRecord:
+    """One learner x one course, with every time in naive UTC."""
+
+    username: str
+    org_code: str
+    course_slug: str
+    course_title: str
+    course_language: str = "vi"
+    enrolled_at: datetime | None = None
+    lessons_read: int = 0
+    lessons_total: int = 0
+    completed_at: datetime | None = None
+    score: float | None = None  # percent, 0-100
+    pass_score: float | None = None  # percent; None when the course has no quiz
+
+
+def record_from_row(row, courses: Mapping[str, tuple[str, float | None]]) -> LearningRecord:
+    """Adapt a reports ``CompletionRow`` (Vietnam wall-clock times) to UTC.
+
+    ``courses`` maps a course slug to (language, pass score or None).
+    """
+    language, pass_score = courses.get(row.course_slug, ("vi", None))
+    return LearningRecord(
+        username=row.username, org_code=row.org_code, course_slug=row.course_slug,
+        course_title=row.course_title, course_language=language,
+        enrolled_at=row.enrolled_at - VN_OFFSET if row.enrolled_at else None,
+        lessons_read=row.lessons_read or 0, lessons_total=row.lessons_total or 0,
+        completed_at=row.completed_at - VN_OFFSET if row.completed_at else None,
+        score=row.score, pass_score=pass_score,
+    )
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision, e.g. 2025-03-01T02:03:04.000Z."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def statement_id(site: str, record: LearningRecord, verb: str, fact: str) -> str:
+    key = "\x1f".join((site, record.username, record.course_slug, verb, fact))
+    return str(uuid.uuid5(STATEMENT_NAMESPACE, key))
+
+
+def course_activity(site: str, record: LearningRecord) -> dict:
+    tag = LANGUAGE_TAGS.get(record.course_language, record.course_language or "vi-VN")
+    return {
+        "objectType": "Activity",
+        "id": f"{site}/courses/{record.course_slug}",
+        "definition": {"name": {tag: record.course_title}, "type": COURSE_ACTIVITY_TYPE},
+    }
+
+
+def _score(percent: float) -> dict:
+    scaled = max(0.0, min(1.0, percent / 100.0))
+    return {"scaled": round(scaled, 4), "raw": round(float(percent), 2), "min": 0, "max": 100}
+
+
+def build_statements(record: LearningRecord, site: str, platform: str = "LMS") -> list[dict]:
+    """Statements for one record, in the order the events happened.
+
+    * registered - enrolled (timestamp: enrolment);
+    * attempted - began learning: a lesson read, a quiz result or a completion;
+    * completed - the course was completed (timestamp: completion);
+    * passed / failed - the course quiz result against its pass score.
+    """
+    site = site.rstrip("/")
+    actor = {"objectType": "Agent", "account": {"homePage": site, "name": record.username}}
+    activity = course_activity(site, record)
+    context = {
+        "platform": platform,
+        "language": LANGUAGE_TAGS.get(record.course_language, "vi-VN"),
+        "extensions": {f"{site}/xapi/extensions/org-code": record.org_code},
+    }
+
+    def make(verb: str, fact: str, timestamp: datetime | None, result: dict | None = None) -> dict:
+        statement = {
+            "id": statement_id(site, record, verb, fact),
+            "actor": actor,
+            "verb": {"id": VERB_BASE + verb, "display": dict(VERBS[verb])},
+            "object": activity,
+            "context": context,
+            "version": XAPI_VERSION,
+        }
+        if result is not None:
+            statement["result"] = result
+        if timestamp is not None:
+            statement["timestamp"] = iso_utc(timestamp)
+        return statement
+
+    statements: list[dict] = []
+    if record.enrolled_at is not None:
+        statements.append(make("registered", iso_utc(record.enrolled_at), record.enrolled_at))
+    started = record.lessons_read > 0 or record.score is not None or record.completed_at is not None
+    if started:
+        result: dict = {"completion": record.completed_at is not None}
+        if record.lessons_total > 0:
+            progress = round(100 * min(record.lessons_read, record.lessons_total) / record.lessons_total)
+            result["extensions"] = {PROGRESS_EXTENSION: progress}
+        # The fact is the start, not the progress: progress changes, the start does not.
+        fact = iso_utc(record.enrolled_at) if record.enrolled_at else "started"
+        statements.append(make("attempted", fact, record.enrolled_at, result))
+    success = None
+    if record.score is not None and record.pass_score is not None:
+        success = record.score >= record.pass_score
+    if record.completed_at is not None:
+        result = {"completion": True}
+        if success is not None:
+            result["success"] = success
+        if record.score is not None:
+            result["score"] = _score(record.score)
+        statements.append(make("completed", iso_utc(record.completed_at), record.completed_at, result))
+    if success is not None:
+        verb = "passed" if success else "failed"
+        result = {"success": success, "score": _score(record.score)}
+        if success and record.completed_at is not None:
+            result["completion"] = True
+        moment = record.completed_at if success else None
+        statements.append(make(verb, f"{record.score:.4f}", moment, result))
+    return statements
+
+
+def iter_statements(records: Iterable[LearningRecord], site: str, platform: str = "LMS") -> Iterator[dict]:
+    for record in records:
+        yield from build_statements(record, site, platform)
