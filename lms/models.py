@@ -3,6 +3,7 @@
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import RoleAssignment, User  # noqa: F401
 from lms.certificates.models import Certificate, CertificateCounter  # noqa: F401
+from lms.contests import judging_models  # noqa: F401,E402
 from lms.contests.models import (  # noqa: F401
     AnswerLog,
     Award,
@@ -28,5 +29,4 @@ from lms.quizzes.models import (  # noqa: F401
     QuestionVersion,
     Regrade,
 )
-from lms.contests import judging_models  # noqa: F401,E402
 from lms.reports import models as report_models  # noqa: F401,E402
