@@ -74,13 +74,12 @@ def load_demo_data() -> list[str]:
                 db.session.add(assignment)
     db.session.flush()
     _demo_assignment(orgs, users)
+    extra = _demo_progress() + _demo_contest(orgs)
     report.append(f"Demo organisations: {created_orgs} created, {len(DEMO_ORGS) - created_orgs} already there.")
     report.append(f"Demo accounts: {created_users} created, {len(DEMO_USERS) - created_users} already there.")
     report.append(f"Sign in as admin / quanly.sgd / gv.cva / hs.an with the password {DEMO_PASSWORD}")
     report.append("Join codes: LOP11A1X (class 11A1), XASAPA26 (commune Sa Pa).")
-    return report
-
-
+    return report + extra
 
 
 def _demo_assignment(orgs, users) -> None:
@@ -99,3 +98,64 @@ def _demo_assignment(orgs, users) -> None:
         teacher = db.session.scalar(select(User).where(User.username == "gv.cva"))
         db.session.add(Assignment(course_id=course.id, org_id=klass.id, assigned_by_id=teacher.id if teacher else None,
                                   due_on=date.today() + timedelta(days=30), note="Hoàn thành trước buổi ngoại khoá"))
+
+
+def _demo_progress() -> list[str]:
+    """Some reading in class 11A1 and 10A1, so the reports have something to show."""
+    from lms.courses.models import Course, Enrollment, Lesson
+    from lms.courses.services import mark_lesson_read
+
+    course = db.session.scalar(select(Course).where(Course.slug == "su-dung-dich-vu-cong-truc-tuyen"))
+    if course is None:
+        return []
+    lessons = list(db.session.scalars(select(Lesson).where(Lesson.course_id == course.id, Lesson.active.is_(True))
+                                      .order_by(Lesson.position)))
+    plan = {"hs.an": len(lessons), "hs.hoa": 2, "hs.minh": 1}
+    done = 0
+    for username, count in plan.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None or db.session.scalar(select(Enrollment.id).where(
+                Enrollment.user_id == user.id, Enrollment.course_id == course.id)):
+            continue
+        for lesson in lessons[:count]:
+            mark_lesson_read(user, lesson)
+        done += 1
+    db.session.flush()
+    if not done:
+        return []
+    return ["Demo progress: hs.an read every lesson of the first course, hs.hoa two, hs.minh one."]
+
+
+def _demo_contest(orgs) -> list[str]:
+    """An open contest for Hà Nội with a quiz round running for a month, organised by quanly.sgd."""
+    from datetime import timedelta
+
+    from lms.contests import organise, services
+    from lms.contests.models import Contest
+    from lms.core.timeutil import utcnow
+    from lms.quizzes.models import QuestionBank
+
+    slug = "tuyen-truyen-vien-gioi-2026"
+    if db.session.scalar(select(Contest.id).where(Contest.slug == slug)):
+        return []
+    if db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == "ky-nang-tuyen-truyen-vien")) is None:
+        return []
+    contest = services.create_contest(
+        None, slug, "Hội thi tuyên truyền viên dịch vụ công trực tuyến giỏi 2026",
+        rules_md="Hội thi dành cho cán bộ, giáo viên, học sinh trên địa bàn Hà Nội.\n\n"
+                 "- Vòng sơ khảo: trắc nghiệm trực tuyến, mỗi người một lượt.\n"
+                 "- Câu hỏi phụ dùng để phân định khi bằng điểm.",
+        scope=orgs.get("HN"), registration_fields={"date_of_birth": True, "phone": True})
+    contest.status = "open"
+    contest.prize_settings = {"first": 1, "second": 2, "third": 3, "consolation": 5, "collective": 1,
+                              "collective_level": "school"}
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng sơ khảo", kind="quiz", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=30),
+        bank_slug="ky-nang-tuyen-truyen-vien", draw=10, time_limit_minutes=20,
+        tiebreaker_question="Có bao nhiêu thí sinh trả lời đúng tất cả các câu hỏi?", freeze_minutes=60))
+    organiser = db.session.scalar(select(User).where(User.username == "quanly.sgd"))
+    if organiser is not None:
+        organise.add_organiser(None, contest, organiser)
+    db.session.flush()
+    return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days."]

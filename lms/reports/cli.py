@@ -39,7 +39,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
               help="Only learners of this kind.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="File to write (CSV defaults to standard output; XLSX to completion-<unit>-<date>.xlsx).")
+              help="File to write ('-' or none: standard output for CSV; XLSX to completion-<unit>-<date>.xlsx).")
 @click.option("--as", "as_username", help="Apply this user's report scope (refuses units outside it).")
 @with_appcontext
 def export_completion_command(org_code, course_slug, since, until, audience, fmt, output, as_username):
@@ -87,7 +87,7 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
     if fmt == "xlsx":
         target = output or exports.export_filename(org, "xlsx", services.vn_today())
         count = exports.write_xlsx(rows, target)
-    elif output:
+    elif output and output != "-":
         target = output
         count = exports.write_csv(rows, target)
     else:
@@ -95,7 +95,7 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
         stdout = getattr(sys.stdout, "buffer", sys.stdout)
         count = exports.write_csv(rows, stdout)
         stdout.flush()
-    click.echo(f"{count} rows written to {target}.", err=True)
+    click.echo(f"{count} row(s) written to {target}.", err=True)
 
 
 commands: list = [export_completion_command]

@@ -35,12 +35,18 @@ DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 # Rows buffered before a CSV chunk is handed to the writer or the HTTP server.
 CSV_CHUNK_ROWS = 2000
 
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; it is translated when the export runs."""
+    return message
+
+
 # (header msgid, column width) in CompletionRow order.
 COLUMNS = [
-    ("Unit code", 14), ("Unit", 28), ("Unit path", 48), ("Username", 18), ("Full name", 28),
-    ("Course code", 18), ("Course", 36), ("Assigned", 10), ("Due date", 12), ("Enrolled at", 17),
-    ("Lessons read", 10), ("Lessons in course", 10), ("Completed at", 17), ("Score (%)", 10),
-    ("Certificate", 18), ("Overdue", 10),
+    (N_("Unit code"), 14), (N_("Unit"), 28), (N_("Unit path"), 48), (N_("Username"), 18), (N_("Full name"), 28),
+    (N_("Course code"), 18), (N_("Course"), 36), (N_("Assigned"), 10), (N_("Due date"), 12), (N_("Enrolled at"), 17),
+    (N_("Lessons read"), 10), (N_("Lessons in course"), 10), (N_("Completed at"), 17), (N_("Score (%)"), 10),
+    (N_("Certificate"), 18), (N_("Overdue"), 10),
 ]
 _DATE_COLUMNS = {8: DATE_FORMAT, 9: DATETIME_FORMAT, 12: DATETIME_FORMAT}
 

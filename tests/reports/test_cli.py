@@ -36,11 +36,15 @@ def test_csv_to_file(app, world, tmp_path):
     assert event.detail["via"] == "cli" and event.detail["scope"] == "SA" and event.detail["format"] == "csv"
 
 
-def test_csv_to_stdout(app, world):
+def test_csv_to_stdout(app, world, tmp_path, monkeypatch):
     result = run(app, "--org", "SB")
     assert result.exit_code == 0
     assert "Lê Thị Lan" in result.stdout
     assert HANG not in result.stdout
+    monkeypatch.chdir(tmp_path)
+    dashed = run(app, "--org", "SB", "-o", "-")  # "-" means standard output, not a file named "-"
+    assert dashed.exit_code == 0 and "Lê Thị Lan" in dashed.stdout
+    assert not (tmp_path / "-").exists()
 
 
 def test_xlsx_with_filters(app, world, tmp_path):
