@@ -36,7 +36,7 @@ class NewContestForm(FlaskForm):
 
 class ContestForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
-    rules_md = TextAreaField(_l("Rules (Markdown)"), validators=[Length(max=50_000)],
+    rules_md = TextAreaField(_l("Rules (Markdown)"), validators=[Length(max=50_000)], render_kw={"rows": 10},
                              description=_l("Shown on the contest page; the ranking rules are added below them."))
     scope_code = StringField(_l("Eligible unit (code)"), validators=[Optional(), Length(max=64)],
                              description=_l("Only people of this unit and its sub-units may register. Empty: open to everyone."))

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
+from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
 from lms.auth.permissions import is_admin
 from lms.contests import organise, services
@@ -131,7 +132,7 @@ def contest(slug):
         .where(RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id).order_by(User.full_name)))
     return render_template("contests/manage/contest.html", contest=contest, form=form, organisers=organisers,
                            organiser_form=OrganiserForm(formdata=None), duplicates=services.flagged_duplicates(contest),
-                           history=_history(contest))
+                           history=_history(contest), labels=ACTION_LABELS)
 
 
 @bp.post("/<slug>/organisers")

@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)],
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
                        description=_l("What uses the token, e.g. “Provincial dashboard”."))
     org_code = StringField(_l("Unit code"), validators=[Optional(), Length(max=64)],
                            description=_l("The token reads this unit and everything under it. "

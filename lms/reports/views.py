@@ -11,10 +11,12 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    redirect,
     render_template,
     request,
     send_file,
     stream_with_context,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -75,6 +77,8 @@ def index():
     form = _filter_form()
     flt = form.to_filter()
     roots = services.report_scope_roots(current_user)
+    if roots is not None and len(roots) == 1:  # one unit to look after: open it straight away
+        return redirect(url_for(".org_report", code=roots[0].code, **form.query_args()))
     if roots is None:
         dash = services.dashboard_data(None, flt)
         rows = children_rows(dash.nodes, dash.totals, None)

@@ -45,7 +45,9 @@ def test_admin_drills_down_from_the_top(client, world):
 
 def test_manager_sees_only_own_school(client, world):
     login(client, "ql.a")
-    page = client.get("/reports/").get_data(as_text=True)
+    landing = client.get("/reports/?audience=student")
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/reports/org/SA?audience=student")
+    page = client.get("/reports/org/SA").get_data(as_text=True)
     assert "Trường A" in page and "Trường B" not in page
     assert client.get("/reports/org/SA").status_code == 200
     assert client.get("/reports/org/SA-1").status_code == 200
