@@ -11,19 +11,16 @@ answer log. Prints requests/s, p50/p95 latency and the ratios to the bare endpoi
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Gunicorn, ThrowawayPostgres, load, session_cookie  # noqa: E402
-from bench.quiz_submit import BANK  # noqa: E402
+from bench.harness import app_env, on_each_database, session_cookie  # noqa: E402
+from bench.quiz_submit import BANK, measure  # noqa: E402
 
 
 def prepare(env: dict, participants: int):
@@ -75,41 +72,6 @@ def prepare(env: dict, participants: int):
     return plan
 
 
-def run(label: str, env: dict, seconds: float, participants: int) -> dict:
-    t0 = time.perf_counter()
-    plan = prepare(env, participants)
-    print(f"[{label}] prepared {len(plan)} registered participants with open attempts in "
-          f"{time.perf_counter() - t0:.1f}s", flush=True)
-    results = {}
-    with Gunicorn(env) as server:
-        results["bare"] = load("bare endpoint", server.port, lambda i: ("GET", "/_bare", None, {}, (200,)),
-                               seconds=seconds)
-
-        def answer(i):
-            attempt_id, versions, cookie, token = plan[i % len(plan)]
-            body = json.dumps({"v": versions[i % len(versions)], "values": [str(i % 4)]})
-            return ("POST", f"/quizzes/attempts/{attempt_id}/answer", body,
-                    {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}, (200,))
-
-        results["answer"] = load("contest answer save", server.port, answer, seconds=seconds)
-
-        def submit(i):
-            if i >= len(plan):
-                return ("GET", None, None, {}, ())
-            attempt_id, versions, cookie, token = plan[i]
-            return ("POST", f"/quizzes/attempts/{attempt_id}", f"csrf_token={token}&action=submit",
-                    {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, (302,))
-
-        results["submit"] = load("contest submission", server.port, submit, seconds=seconds, max_requests=len(plan))
-    print(f"[{label}]")
-    for r in results.values():
-        print("  " + r.line())
-    bare = results["bare"].rps
-    print(f"  ratio answer_rps / bare_rps = {results['answer'].rps / bare:.2f}")
-    print(f"  ratio submit_rps / bare_rps = {results['submit'].rps / bare:.2f}")
-    return results
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -117,20 +79,16 @@ def main():
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="server to create a throw-away database on; 'none' to skip")
     args = parser.parse_args()
-    base = {"LMS_CONFIG": "production", "LMS_SECRET_KEY": uuid.uuid4().hex, "LMS_SESSION_COOKIE_SECURE": "false",
-            "LMS_RATELIMIT_ENABLED": "false"}
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
-        run("SQLite", env, args.seconds, args.participants)
-    if args.postgres == "none":
-        return
-    with ThrowawayPostgres(args.postgres) as pg:
-        if pg.url is None:
-            print(f"[PostgreSQL] skipped: {pg.reason}")
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            run("PostgreSQL", {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": pg.url}, args.seconds,
-                args.participants)
+
+    def run(label, url, tmp):
+        env = app_env(url, tmp)
+        started = time.perf_counter()
+        plan = prepare(env, args.participants)
+        print(f"[{label}] prepared {len(plan)} registered participants with open attempts in "
+              f"{time.perf_counter() - started:.1f}s", flush=True)
+        measure(label, env, plan, args.seconds, names=("contest answer save", "contest submission"))
+
+    on_each_database(run, args.postgres)
 
 
 if __name__ == "__main__":

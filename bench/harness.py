@@ -177,3 +177,28 @@ class ThrowawayPostgres:
         if self.url:
             with psycopg.connect(self.server_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def on_each_database(run, postgres: str) -> None:
+    """``run(label, database_url, tmpdir)`` on a fresh SQLite file, then on a throw-away
+    PostgreSQL database of ``postgres`` (skipped when it is "none" or does not answer)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp)
+    if postgres == "none":
+        return
+    with ThrowawayPostgres(postgres) as pg:
+        if pg.url is None:
+            print(f"[PostgreSQL] skipped: {pg.reason}")
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            run("PostgreSQL", pg.url, tmp)
+
+
+def app_env(database_url: str, tmp: str) -> dict:
+    """Environment for the app under gunicorn: production settings, rate limits off."""
+    import uuid
+
+    return {"LMS_CONFIG": "production", "LMS_SECRET_KEY": uuid.uuid4().hex, "LMS_SESSION_COOKIE_SECURE": "false",
+            "LMS_RATELIMIT_ENABLED": "false", "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": database_url}

@@ -10,7 +10,6 @@ import argparse
 import csv
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -90,18 +89,10 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="'none' to skip")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp, args.rows)
-    if args.postgres == "none":
-        return
-    from bench.harness import ThrowawayPostgres
+    from bench.harness import on_each_database
 
-    with ThrowawayPostgres(args.postgres) as pg:
-        if pg.url is None:
-            print(f"[PostgreSQL] skipped: {pg.reason}")
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            run("PostgreSQL", pg.url, tmp, args.rows)
+    on_each_database(lambda label, url, tmp: run(label, url, tmp, args.rows), args.postgres)
+
 
 if __name__ == "__main__":
     main()

@@ -13,14 +13,12 @@ import argparse
 import json
 import random
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import Gunicorn, ThrowawayPostgres, load, session_cookie  # noqa: E402
+from bench.harness import Gunicorn, app_env, load, on_each_database, session_cookie  # noqa: E402
 
 BANK = "---\ntitle: Bench\ndraw: 10\n---\n" + "\n".join(
     f"## Câu hỏi số {i}: dịch vụ công trực tuyến?\ntags: t{i % 3}\n- [x] Đúng {i}\n- [ ] Sai {i}a\n- [ ] Sai {i}b\n- [ ] Sai {i}c\n"
@@ -65,38 +63,37 @@ def prepare(env: dict, learners: int):
     return plan
 
 
-def run(label: str, env: dict, seconds: float, learners: int) -> dict:
-    t0 = time.perf_counter()
-    plan = prepare(env, learners)
-    print(f"[{label}] prepared {len(plan)} learners with open attempts in {time.perf_counter() - t0:.1f}s", flush=True)
+def measure(label: str, env: dict, plan, seconds: float, names=("answer autosave", "submit (one per attempt)"),
+            target: str = "") -> dict:
+    """Bare endpoint, then answer saves spread over every attempt, then one submit per attempt,
+    all on the same gunicorn server; prints the figures and the ratios to the bare endpoint."""
     results = {}
     with Gunicorn(env) as server:
         results["bare"] = load("bare endpoint", server.port, lambda i: ("GET", "/_bare", None, {}, (200,)),
                                seconds=seconds)
 
-        def autosave(i):
+        def answer(i):
             attempt_id, versions, cookie, token = plan[i % len(plan)]
             body = json.dumps({"v": versions[i % len(versions)], "values": [str(i % 4)]})
             return ("POST", f"/quizzes/attempts/{attempt_id}/answer", body,
                     {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}, (200,))
 
-        results["autosave"] = load("answer autosave", server.port, autosave, seconds=seconds)
+        results["answer"] = load(names[0], server.port, answer, seconds=seconds)
 
         def submit(i):
             if i >= len(plan):
                 return ("GET", None, None, {}, ())
             attempt_id, versions, cookie, token = plan[i]
-            body = f"csrf_token={token}&action=submit"
-            return ("POST", f"/quizzes/attempts/{attempt_id}", body,
+            return ("POST", f"/quizzes/attempts/{attempt_id}", f"csrf_token={token}&action=submit",
                     {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, (302,))
 
-        results["submit"] = load("submit (one per attempt)", server.port, submit, seconds=seconds, max_requests=len(plan))
+        results["submit"] = load(names[1], server.port, submit, seconds=seconds, max_requests=len(plan))
     print(f"[{label}]")
     for r in results.values():
         print("  " + r.line())
     bare = results["bare"].rps
-    print(f"  ratio autosave_rps / bare_rps = {results['autosave'].rps / bare:.2f}")
-    print(f"  ratio submit_rps / bare_rps   = {results['submit'].rps / bare:.2f}   (target >= 0.5)")
+    print(f"  ratio answer_rps / bare_rps = {results['answer'].rps / bare:.2f}")
+    print(f"  ratio submit_rps / bare_rps = {results['submit'].rps / bare:.2f}{target}")
     return results
 
 
@@ -107,19 +104,17 @@ def main():
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test",
                         help="server to create a throw-away database on; 'none' to skip")
     args = parser.parse_args()
-    base = {"LMS_CONFIG": "production", "LMS_SECRET_KEY": uuid.uuid4().hex, "LMS_SESSION_COOKIE_SECURE": "false",
-            "LMS_RATELIMIT_ENABLED": "false"}
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3"}
-        run("SQLite", env, args.seconds, args.learners)
-    if args.postgres == "none":
-        return
-    with ThrowawayPostgres(args.postgres) as pg:
-        if pg.url is None:
-            print(f"[PostgreSQL] skipped: {pg.reason}")
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            run("PostgreSQL", {**base, "LMS_INSTANCE_PATH": tmp, "LMS_DATABASE_URL": pg.url}, args.seconds, args.learners)
+
+    def run(label, url, tmp):
+        env = app_env(url, tmp)
+        started = time.perf_counter()
+        plan = prepare(env, args.learners)
+        print(f"[{label}] prepared {len(plan)} learners with open attempts in {time.perf_counter() - started:.1f}s",
+              flush=True)
+        measure(label, env, plan, args.seconds, target="   (target >= 0.5)")
+
+    on_each_database(run, args.postgres)
+
 
 if __name__ == "__main__":
     main()
