@@ -18,7 +18,7 @@ from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
 from lms.auth.permissions import is_admin
 from lms.contests import organise, services
-from lms.contests.models import Contest, ContestRound
+from lms.contests.models import Contest
 from lms.contests.organise_forms import (
     FIELD_LABELS,
     ContestForm,
@@ -30,7 +30,7 @@ from lms.contests.organise_forms import (
     WithdrawForm,
 )
 from lms.contests.ranking import PRIZES
-from lms.contests.views import can_organise
+from lms.contests.views import _round, can_organise  # the same round lookup as the public pages
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -48,13 +48,6 @@ def _managed(slug: str) -> Contest:
     if contest is None or not can_organise(current_user, contest):
         abort(404)
     return contest
-
-
-def _round(contest: Contest, number: int) -> ContestRound:
-    round_ = next((r for r in contest.rounds if r.position == number), None)
-    if round_ is None:
-        abort(404)
-    return round_
 
 
 def _fail(err: ServiceError) -> None:
