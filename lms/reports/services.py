@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from lms.auth.models import User
 from lms.auth.permissions import can_manage_org, grants_of, is_admin_grants, scope_paths
@@ -323,6 +323,41 @@ def _stream(stmt, batch: int) -> Iterator[list[tuple]]:
         cursor.close()
 
 
+_PROGRESS_OF = (
+    select(LessonProgress.user_id, Lesson.course_id, func.count(LessonProgress.id), func.count(LessonProgress.read_at))
+    .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+    .where(LessonProgress.user_id.in_(bindparam("ids", expanding=True)), Lesson.active.is_(True))
+    .group_by(LessonProgress.user_id, Lesson.course_id))
+_SERIALS_OF = (
+    select(Certificate.user_id, Certificate.course_id, Certificate.serial)
+    .where(Certificate.user_id.in_(bindparam("ids", expanding=True)), Certificate.revoked_at.is_(None),
+           Certificate.superseded_at.is_(None)))
+_RAW_SQL: dict = {}
+
+
+def _raw_in(stmt, ids: list[int]) -> list[tuple]:
+    """Rows of ``stmt`` (whose only parameter is the expanding ``ids``) through the DBAPI
+    cursor. Compiling a 2,000-value IN list costs more than running it, so the SQL text
+    is kept per statement, dialect and list length (batches are mostly the same size)."""
+    conn = db.session.connection()
+    key = (id(stmt), conn.dialect.name, len(ids))
+    entry = _RAW_SQL.get(key)
+    if entry is None:
+        compiled = stmt.params(ids=ids).compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        names = list(compiled.positiontup) if compiled.positional else [f"ids_{i + 1}" for i in range(len(ids))]
+        if len(_RAW_SQL) > 64:
+            _RAW_SQL.clear()
+        entry = _RAW_SQL[key] = (str(compiled), compiled.positional, names)
+    sql, positional, names = entry
+    params = tuple(ids) if positional else dict(zip(names, ids, strict=True))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _chunks(values: list, size: int = _IN_CHUNK) -> Iterator[list]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -335,19 +370,11 @@ def _expand(scope: _Scope, win: _Window, rows: list) -> list[tuple]:
     serials: dict[tuple[int, int], str] = {}
     has_enrollment = any(r[4] is not None for r in rows)
     for ids in _chunks(user_ids):
-        progress.update(
-            ((user_id, course_id), (opened, read)) for user_id, course_id, opened, read in db.session.execute(
-                select(LessonProgress.user_id, Lesson.course_id, func.count(LessonProgress.id),
-                       func.count(LessonProgress.read_at))
-                .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-                .where(LessonProgress.user_id.in_(ids), Lesson.active.is_(True))
-                .group_by(LessonProgress.user_id, Lesson.course_id)))
+        progress.update(((user_id, course_id), (opened, read))
+                        for user_id, course_id, opened, read in _raw_in(_PROGRESS_OF, ids))
         if has_enrollment:
-            serials.update(
-                ((user_id, course_id), serial) for user_id, course_id, serial in db.session.execute(
-                    select(Certificate.user_id, Certificate.course_id, Certificate.serial)
-                    .where(Certificate.user_id.in_(ids), Certificate.revoked_at.is_(None),
-                           Certificate.superseded_at.is_(None))))
+            serials.update(((user_id, course_id), serial)
+                           for user_id, course_id, serial in _raw_in(_SERIALS_OF, ids))
 
     since, until, overdue_before = win.since, win.until, win.overdue_before
     no_assignments: dict[int, date | None] = {}
