@@ -19,13 +19,14 @@ import random
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import on_each_database  # noqa: E402
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Thị", "Văn", "Đức", "Ngọc", "Minh", "Thu", "Quốc", "Hữu", "Thanh", "Khánh", "Bảo", "Gia"]
@@ -212,7 +213,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test", help="'none' to skip")
-    parser.add_argument("--sqlite", default="yes", help="'none' to skip")
     parser.add_argument("--formats", default="raw,csv,xlsx", help="comma-separated subset of raw,csv,xlsx")
     parser.add_argument("--child", choices=["raw", "csv", "xlsx"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -223,19 +223,7 @@ def main():
         child(args.child, args.url, args.instance, args.out)
         return
     formats = [f for f in ("raw", "csv", "xlsx") if f in args.formats.split(",")]
-    if args.sqlite != "none":
-        with tempfile.TemporaryDirectory() as tmp:
-            measure("SQLite", f"sqlite:///{tmp}/bench.sqlite3", tmp, args.rows, formats)
-    if args.postgres == "none":
-        return
-    from bench.harness import ThrowawayPostgres
-
-    with ThrowawayPostgres(args.postgres) as pg:
-        if pg.url is None:
-            print(f"[PostgreSQL] skipped: {pg.reason}")
-            return
-        with tempfile.TemporaryDirectory() as tmp:
-            measure("PostgreSQL", pg.url, tmp, args.rows, formats)
+    on_each_database(lambda label, url, tmp: measure(label, url, tmp, args.rows, formats), args.postgres)
 
 
 if __name__ == "__main__":
