@@ -131,13 +131,20 @@ def load(name: str, port: int, make_request, concurrency: int = 8, seconds: floa
 
 
 def session_cookie(app, user_id: int) -> tuple[str, str]:
-    """A signed session cookie for ``user_id`` and the CSRF token that goes with it."""
+    """A signed session cookie for ``user_id`` and the CSRF token that goes with it, made by
+    the same ``login_user`` a sign-in runs, for a client on 127.0.0.1 that sends no
+    User-Agent (http.client's requests): so the server sees exactly what a signed-in
+    client's cookie holds, session-protection identifier included."""
     from flask import session
+    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    with app.app_context(), app.test_request_context("/"):  # a fresh g: generate_csrf caches there
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    from lms.auth.models import User
+    from lms.extensions import db
+
+    # A fresh app context (so a fresh ``g``) each time: generate_csrf caches its token there.
+    with app.app_context(), app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        login_user(db.session.get(User, user_id))
         token = generate_csrf()
         value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}", token
