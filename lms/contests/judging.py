@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
 
 from lms.audit.services import record_audit
 from lms.contests import rounds
@@ -49,6 +50,7 @@ from lms.contests.models import Contest, ContestRound, Registration
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
 from lms.core.timeutil import utcnow
+from lms.core.transactions import on_abort, on_commit
 from lms.courses.render import render_markdown
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -384,6 +386,8 @@ def submit_entry(user, round_: ContestRound, kind: str, *, url: str | None = Non
             raise ServiceError(_l("Choose a file to upload."), field="file")
         stream = getattr(file, "stream", file)
         stored = store_upload(round_.id, stream, config.max_upload_mb * 1024 * 1024)
+        new_file = upload_dir(round_.id) / stored.stored_name
+        on_abort(db.session(), lambda: new_file.unlink(missing_ok=True))
         fields.update(stored_name=stored.stored_name, content_type=stored.content_type,
                       size_bytes=stored.size_bytes, sha256=stored.sha256,
                       original_name=_clean_filename(file.filename))
@@ -399,8 +403,8 @@ def submit_entry(user, round_: ContestRound, kind: str, *, url: str | None = Non
     submission.updated_at = now
     submission.status = "submitted"
     db.session.flush()
-    if old_file is not None:
-        old_file.unlink(missing_ok=True)
+    if old_file is not None:  # gone only once the replacement is committed
+        on_commit(db.session(), lambda: old_file.unlink(missing_ok=True))
     record_audit(user, "contest.judging.submit", target=submission, round_id=round_.id, code=submission.code,
                  kind=kind, replaced=replaced, size=fields["size_bytes"], sha256=fields["sha256"])
     return submission
@@ -409,15 +413,11 @@ def submit_entry(user, round_: ContestRound, kind: str, *, url: str | None = Non
 # --- assignment -------------------------------------------------------------------------
 
 
-def _org_path(org_id: int | None) -> str | None:
-    if org_id is None:
-        return None
-    return db.session.scalar(select(Organization.path).where(Organization.id == org_id))
-
-
 def submissions_of(round_: ContestRound) -> list[Submission]:
-    return list(db.session.scalars(select(Submission).where(Submission.round_id == round_.id)
-                                   .order_by(Submission.id)))
+    """With their assignments and scores: every caller walks them."""
+    return list(db.session.scalars(
+        select(Submission).where(Submission.round_id == round_.id).order_by(Submission.id)
+        .options(selectinload(Submission.assignments).selectinload(JudgeAssignment.score))))
 
 
 def run_assignment(actor, round_: ContestRound, rng: Random | None = None) -> int:
@@ -442,12 +442,13 @@ def run_assignment(actor, round_: ContestRound, rng: Random | None = None) -> in
     existing: dict[int, list[int]] = {}
     for submission in submissions:
         existing[submission.id] = [a.judge_id for a in submission.assignments]
-    paths: dict[int | None, str | None] = {}
+    org_ids = {registrations[s.registration_id].org_id for s in submissions} | {j.org_id for j in judges}
+    org_ids.add(contest.scope_org_id)
+    paths: dict[int | None, str | None] = dict(db.session.execute(
+        select(Organization.id, Organization.path).where(Organization.id.in_(org_ids - {None}))).all())
 
     def path(org_id):
-        if org_id not in paths:
-            paths[org_id] = _org_path(org_id)
-        return paths[org_id]
+        return paths.get(org_id)
 
     entries = [(s.id, path(registrations[s.registration_id].org_id)) for s in submissions]
     exclude = {s.id: {registrations[s.registration_id].user_id} for s in submissions}
@@ -521,9 +522,9 @@ class Progress:
     unassigned: list[str]  # codes short of judges
 
 
-def progress(round_: ContestRound) -> Progress:
+def progress(round_: ContestRound, submissions: list[Submission] | None = None) -> Progress:
     config = get_config(round_)
-    submissions = submissions_of(round_)
+    submissions = submissions_of(round_) if submissions is None else submissions
     assignments = [a for s in submissions for a in s.assignments]
     return Progress(len(submissions), len(assignments), sum(1 for a in assignments if a.score is not None),
                     [s.code for s in submissions if len(s.assignments) < config.judges_per_entry])

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.contests import judging
 from lms.contests.judging_forms import (
@@ -110,7 +111,8 @@ def dashboard():
         .join(ContestRound, ContestRound.id == Submission.round_id)
         .join(Contest, Contest.id == ContestRound.contest_id)
         .where(JudgeAssignment.judge_id == current_user.id)
-        .order_by(Contest.id, ContestRound.position, Submission.code)).all()
+        .order_by(Contest.id, ContestRound.position, Submission.code)
+        .options(selectinload(JudgeAssignment.score))).all()
     groups: list[dict] = []
     for assignment, submission, round_, contest in rows:
         if not groups or groups[-1]["round"].id != round_.id:
@@ -229,7 +231,7 @@ def _manage_page(contest, round_, *, config_form=None, criteria_form=None, judge
                            config_form=config_form, criteria_form=criteria_form, judge_form=judge_form or JudgeForm(
                                formdata=None), action_form=ActionForm(formdata=None), criteria=criteria,
                            judges=judges, submissions=submissions, registrations=registrations, users=names,
-                           progress=judging.progress(round_), now=utcnow(), kinds=kind_labels())
+                           progress=judging.progress(round_, submissions), now=utcnow(), kinds=kind_labels())
     db.session.commit()
     return page
 

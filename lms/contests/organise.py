@@ -264,6 +264,13 @@ def collective_standings(contest: Contest, level: str) -> list[tuple[int, Organi
             if result.participants > 0]
 
 
+def prizes_for(contest: Contest, standings: list[Standing]) -> dict[int, str]:
+    """Registration id -> individual prize under the contest's current prize settings."""
+    settings = contest.prize_settings or {}
+    return award_prizes([(s.rank, s.registration.id) for s in standings],
+                        {p: int(settings.get(p, 0)) for p in PRIZES})
+
+
 def publication_problems(contest: Contest, now: datetime | None = None) -> list[str]:
     now = now or utcnow()
     problems = []
@@ -302,9 +309,10 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
         raise ServiceError(" ".join(problems))
     settings = contest.prize_settings or {}
     standings = final_standings(contest)
-    prizes = award_prizes([(s.rank, s.registration.id) for s in standings],
-                          {p: int(settings.get(p, 0)) for p in PRIZES})
-    org_names = dict(db.session.execute(select(Organization.id, Organization.name)).all())
+    prizes = prizes_for(contest, standings)
+    winner_orgs = {s.registration.org_id for s in standings if s.registration.id in prizes} - {None}
+    org_names = dict(db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(winner_orgs))).all())
     awards = []
     for s in standings:
         prize = prizes.get(s.registration.id)

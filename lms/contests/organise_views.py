@@ -235,13 +235,7 @@ def prizes(slug):
             flash(_("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed."), "success")
             return redirect(url_for(".prizes", slug=slug))
     standings = organise.final_standings(contest)
-    preview = {}
-    if contest.status != "published":
-        from lms.contests.ranking import award_prizes
-
-        current = contest.prize_settings or {}
-        preview = award_prizes([(s.rank, s.registration.id) for s in standings],
-                               {p: int(current.get(p, 0)) for p in PRIZES})
+    preview = organise.prizes_for(contest, standings) if contest.status != "published" else {}
     return render_template("contests/manage/prizes.html", contest=contest, form=form, standings=standings[:200],
                            total=len(standings), preview=preview, awards=organise.awards_of(contest),
                            problems=organise.publication_problems(contest), withdraw_form=WithdrawForm(formdata=None))
