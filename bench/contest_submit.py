@@ -62,7 +62,9 @@ def prepare(env: dict, participants: int):
         for user in users:
             attempt = rounds.start_round(user, round_, now=now)
             versions = [item["v"] for item in attempt.items]
-            answers += [{"attempt_id": attempt.id, "question_version_id": v, "response": [0]} for v in versions[:5]]
+            # Option 0 is the right one of every BANK question: stored graded, as save_answer stores it.
+            answers += [{"attempt_id": attempt.id, "question_version_id": v, "response": [0], "fraction": 1.0,
+                         "points": 1.0} for v in versions[:5]]
             cookie, token = session_cookie(app, user.id)
             plan.append((attempt.id, versions, cookie, token))
         db.session.execute(insert(AttemptAnswer), answers)

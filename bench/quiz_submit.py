@@ -4,7 +4,8 @@ beside a bare endpoint on the same server, on SQLite and (if reachable) PostgreS
     .venv/bin/python bench/quiz_submit.py [--seconds 10] [--learners 3000] [--postgres URL]
 
 Prints requests/s, p50/p95 latency, and the ratios autosave_rps/bare_rps and
-submit_rps/bare_rps (target >= 0.5 for submit).
+submit_rps/bare_rps (target >= 0.5 for submit). A signed-in form post that does nothing is
+measured too: session cookie, user and CSRF check alone, the ceiling for any signed-in write.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def prepare(env: dict, learners: int):
             attempt = start_attempt(user, bank, rng=random.Random(user.id))
             db.session.flush()
             versions = [item["v"] for item in attempt.items]
-            answers += [{"attempt_id": attempt.id, "question_version_id": v, "response": [0]} for v in versions[:5]]
+            # Option 0 is the right one of every BANK question: stored graded, as save_answer stores it.
+            answers += [{"attempt_id": attempt.id, "question_version_id": v, "response": [0], "fraction": 1.0,
+                         "points": 1.0} for v in versions[:5]]
             cookie, token = session_cookie(app, user.id)
             plan.append((attempt.id, versions, cookie, token))
         db.session.execute(insert(AttemptAnswer), answers)
@@ -65,12 +68,20 @@ def prepare(env: dict, learners: int):
 
 def measure(label: str, env: dict, plan, seconds: float, names=("answer autosave", "submit (one per attempt)"),
             target: str = "") -> dict:
-    """Bare endpoint, then answer saves spread over every attempt, then one submit per attempt,
-    all on the same gunicorn server; prints the figures and the ratios to the bare endpoint."""
+    """Bare endpoint, a signed-in no-op post, then answer saves spread over every attempt, then
+    one submit per attempt, all on the same gunicorn server; prints the figures and the ratios
+    to the bare endpoint."""
     results = {}
     with Gunicorn(env) as server:
         results["bare"] = load("bare endpoint", server.port, lambda i: ("GET", "/_bare", None, {}, (200,)),
                                seconds=seconds)
+
+        def signed_in(i):
+            _, _, cookie, token = plan[i % len(plan)]
+            return ("POST", "/_signed_in_post", f"csrf_token={token}",
+                    {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, (302,))
+
+        results["signed_in"] = load("signed-in no-op post", server.port, signed_in, seconds=seconds)
 
         def answer(i):
             attempt_id, versions, cookie, token = plan[i % len(plan)]
@@ -92,6 +103,7 @@ def measure(label: str, env: dict, plan, seconds: float, names=("answer autosave
     for r in results.values():
         print("  " + r.line())
     bare = results["bare"].rps
+    print(f"  ratio signed-in no-op post / bare_rps = {results['signed_in'].rps / bare:.2f}   (the ceiling for any signed-in write)")
     print(f"  ratio answer_rps / bare_rps = {results['answer'].rps / bare:.2f}")
     print(f"  ratio submit_rps / bare_rps = {results['submit'].rps / bare:.2f}{target}")
     return results

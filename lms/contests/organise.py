@@ -393,11 +393,19 @@ def _personal_data(user) -> list[dict]:
     submissions = list(db.session.scalars(select(Submission).where(Submission.registration_id.in_(ids))))
     awards = list(db.session.scalars(select(Award).where(Award.registration_id.in_(ids))))
     entries = list(db.session.scalars(select(RoundEntry).where(RoundEntry.registration_id.in_(ids))))
+    rounds = {r.id: r for r in db.session.scalars(select(ContestRound).where(
+        ContestRound.id.in_({e.round_id for e in entries})))} if entries else {}
+    now = utcnow()
+
+    def shown(entry):  # a round that hides results keeps them hidden here too, until it closes
+        round_ = rounds[entry.round_id]
+        return not round_.hide_results_until_close or (round_.closes_at is not None and now >= round_.closes_at)
+
     return [{
         "contest": contests[r.contest_id].title, "full_name": r.full_name, "date_of_birth": _plain(r.date_of_birth),
         "phone": r.phone, "school": r.school, "class_name": r.class_name, "unit_name": r.unit_name,
         "registered_at": _plain(r.created_at),
-        "results": [{"round_id": e.round_id, "score": e.score, "prediction": e.prediction,
+        "results": [{"round_id": e.round_id, "score": e.score if shown(e) else None, "prediction": e.prediction,
                      "submitted_at": _plain(e.submitted_at)} for e in entries if e.registration_id == r.id],
         "submissions": [{"kind": s.kind, "url": s.url, "article": s.article_md, "file": s.original_name}
                         for s in submissions if s.registration_id == r.id],

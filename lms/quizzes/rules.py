@@ -62,17 +62,30 @@ class GradedItem:
     max_points: float
 
 
+def grade_response(qtype: str, data: dict, points: float, response) -> tuple[float | None, float]:
+    """(fraction, points earned) for one answer; an empty answer earns 0, and a question that
+    is not graded automatically earns nothing and has no fraction."""
+    kind = REGISTRY[qtype]
+    if not kind.gradable:
+        return None, 0.0
+    fraction = kind.grade(data, response) if response not in (None, "", []) else 0.0
+    return fraction, round(fraction * points, 6)
+
+
+def max_points(items: list[tuple[str, float]]) -> float:
+    """What a paper of (type, points) items is out of: the gradable items' points."""
+    return sum(points for qtype, points in items if REGISTRY[qtype].gradable)
+
+
 def grade_items(items: list[tuple[int, str, dict, float, object]]) -> tuple[list[GradedItem], float, float]:
     """items: (version_id, type, data, points, response or None). Unanswered scores 0."""
     graded = []
     total = maximum = 0.0
     for version_id, qtype, data, points, response in items:
-        kind = REGISTRY[qtype]
-        if not kind.gradable:
+        fraction, earned = grade_response(qtype, data, points, response)
+        if fraction is None:
             graded.append(GradedItem(version_id, None, 0.0, 0.0))
             continue
-        fraction = kind.grade(data, response) if response not in (None, "", []) else 0.0
-        earned = round(fraction * points, 6)
         graded.append(GradedItem(version_id, fraction, earned, points))
         total += earned
         maximum += points

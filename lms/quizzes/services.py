@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, case, exists, func, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,6 +32,8 @@ from lms.quizzes.rules import (
     counted_attempt,
     draw_items,
     grade_items,
+    grade_response,
+    max_points,
     percent_of,
 )
 from lms.quizzes.settings import check_settings
@@ -229,8 +231,11 @@ def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None
     deadline = now + timedelta(minutes=limit) if limit else None
     if closes_at is not None:  # a contest round's window ends the attempt whatever time is left
         deadline = min(deadline, closes_at) if deadline else closes_at
+    by_id = {v.id: v for v in versions}
+    # Known from the paper alone, so that submitting only has to add up the saved answers.
+    maximum = max_points([(by_id[item["v"]].type, by_id[item["v"]].points) for item in items])
     attempt = Attempt(user_id=user.id, bank_id=bank.id, course_id=getattr(course, "id", None), round_id=round_id,
-                      purpose=purpose, started_at=now, deadline=deadline, items=items)
+                      purpose=purpose, started_at=now, deadline=deadline, items=items, max_score=maximum)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -285,10 +290,12 @@ def _upsert_answer(dialect: str):
         table = AttemptAnswer.__table__
         stmt = dialect_insert(table).values(
             attempt_id=bindparam("attempt_id"), question_version_id=bindparam("question_version_id"),
-            response=bindparam("response", type_=table.c.response.type), saved_at=bindparam("saved_at"))
+            response=bindparam("response", type_=table.c.response.type), saved_at=bindparam("saved_at"),
+            fraction=bindparam("fraction"), points=bindparam("points"))
         stmt = stmt.on_conflict_do_update(
             index_elements=["attempt_id", "question_version_id"],
-            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at},
+            set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at,
+                  "fraction": stmt.excluded.fraction, "points": stmt.excluded.points},
             where=table.c.saved_at <= stmt.excluded.saved_at,
         )
         _UPSERTS[dialect] = stmt
@@ -297,7 +304,11 @@ def _upsert_answer(dialect: str):
 
 def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> datetime:
     """Store (or replace) the answer to one question in one statement. Two tabs saving at
-    once keep the most recent answer: an older save never overwrites a newer one."""
+    once keep the most recent answer: an older save never overwrites a newer one.
+
+    The answer is graded as it is saved (against the version on the learner's paper), so
+    submitting, the busiest moment of a timed round, only adds up stored points. The points
+    stay server-side: nothing shows them before the attempt is submitted."""
     now = now or utcnow()
     if attempt.status != "open":
         raise AttemptClosed(_l("This attempt was already submitted."))
@@ -307,9 +318,11 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
         raise ServiceError(_l("This question is not part of your attempt."))
     version = version_infos([version_id])[version_id]
     response = REGISTRY[version.type].parse_response(version.data, [str(v) for v in values])
+    fraction, points = grade_response(version.type, version.data, version.points, response)
     connection = db.session.connection()
     connection.execute(_upsert_answer(connection.dialect.name), {
-        "attempt_id": attempt.id, "question_version_id": version_id, "response": response, "saved_at": now})
+        "attempt_id": attempt.id, "question_version_id": version_id, "response": response, "saved_at": now,
+        "fraction": fraction, "points": points})
     for hook in ANSWER_HOOKS:
         hook(attempt, version_id, response, now)
     return now
@@ -323,9 +336,17 @@ ANSWER_HOOKS: list = []
 # once: SQLAlchemy then skips compiling them (and their cache keys) on every request.
 _attempt_t = Attempt.__table__
 _answer_t = AttemptAnswer.__table__
+_answers_of_attempt = _answer_t.c.attempt_id == _attempt_t.c.id
+# Claim the attempt and add up the points its answers earned when they were saved. The sum is
+# NULL when some answer is still ungraded (saved before answers were graded on save).
 _CLAIM = (update(_attempt_t)
           .where(_attempt_t.c.id == bindparam("attempt_id"), _attempt_t.c.status == "open")
-          .values(status="submitted", submitted_at=bindparam("now"), auto_submitted=bindparam("auto")))
+          .values(status="submitted", submitted_at=bindparam("now"), auto_submitted=bindparam("auto"),
+                  score=case(
+                      (exists().where(_answers_of_attempt, _answer_t.c.points.is_(None)), null()),
+                      else_=select(func.coalesce(func.sum(_answer_t.c.points), 0.0)).where(_answers_of_attempt)
+                      .scalar_subquery()))
+          .returning(_attempt_t.c.score, _attempt_t.c.max_score))
 _ANSWERS = (select(_answer_t.c.id, _answer_t.c.question_version_id, _answer_t.c.response)
             .where(_answer_t.c.attempt_id == bindparam("attempt_id")))
 _POINTS = (update(_answer_t).where(_answer_t.c.id == bindparam("answer_id"))
@@ -340,18 +361,22 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     the same graded attempt back."""
     now = now or utcnow()
     db.session.flush()
-    won = db.session.connection().execute(_CLAIM, {"attempt_id": attempt.id, "now": now, "auto": auto}).rowcount
-    if won != 1:
+    claimed = db.session.connection().execute(_CLAIM, {"attempt_id": attempt.id, "now": now, "auto": auto}).first()
+    if claimed is None:
         db.session.refresh(attempt)
         return attempt
     set_committed_value(attempt, "status", "submitted")
     set_committed_value(attempt, "submitted_at", now)
     set_committed_value(attempt, "auto_submitted", auto)
-    grade_attempt(attempt)
+    if claimed.max_score is None or claimed.score is None:
+        grade_attempt(attempt)  # an attempt begun before answers were graded on save
+    else:
+        _store_totals(attempt, round(claimed.score, 6), claimed.max_score)
     return attempt
 
 
 def grade_attempt(attempt: Attempt) -> Attempt:
+    """Grade every answer of ``attempt`` against its paper and store the totals."""
     connection = db.session.connection()
     versions = version_infos([item["v"] for item in attempt.items])
     answers = {row.question_version_id: row for row in connection.execute(_ANSWERS, {"attempt_id": attempt.id})}
@@ -414,9 +439,14 @@ def _report_to_course(attempt: Attempt, bank: QuestionBank) -> None:
     record_quiz_result(db.session.get(User, attempt.user_id), course, counted.percent, bool(counted.passed))
 
 
+# Built once: every autosave and submission loads its attempt with it.
+_OWN_ATTEMPT = select(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+
+
 def attempt_for(user, attempt_id: int) -> Attempt:
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.user_id != user.id:
+    """The learner's own attempt; someone else's is as absent as a missing one."""
+    attempt = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user.id}).scalar_one_or_none()
+    if attempt is None:
         raise NotFound(_l("No such attempt."))
     return attempt
 
@@ -723,21 +753,31 @@ def export_bank(slug: str, fmt: str) -> bytes:
 
 
 def _personal_data(user) -> list[dict]:
-    attempts = db.session.execute(
-        select(QuestionBank.slug, Attempt.id, Attempt.started_at, Attempt.submitted_at, Attempt.percent, Attempt.passed)
-        .join(QuestionBank, QuestionBank.id == Attempt.bank_id).where(Attempt.user_id == user.id)
-        .order_by(Attempt.started_at)).all()
+    """Everything stored about the learner's attempts. Scores appear only where the learner
+    may already see them: never for an open attempt (its answers are graded as they are
+    saved) nor for a contest round whose results wait for the close."""
+    attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at)))
+    if not attempts:
+        return []
+    banks = {b.id: b for b in db.session.scalars(select(QuestionBank).where(
+        QuestionBank.id.in_({a.bank_id for a in attempts})))}
     answers: dict[int, list] = {}
-    ids = [a[1] for a in attempts]
-    if ids:
-        for attempt_id, text, response, fraction in db.session.execute(
-                select(AttemptAnswer.attempt_id, QuestionVersion.text, AttemptAnswer.response, AttemptAnswer.fraction)
-                .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
-                .where(AttemptAnswer.attempt_id.in_(ids))):
-            answers.setdefault(attempt_id, []).append({"question": text, "answer": response, "score": fraction})
+    for attempt_id, text, response, fraction in db.session.execute(
+            select(AttemptAnswer.attempt_id, QuestionVersion.text, AttemptAnswer.response, AttemptAnswer.fraction)
+            .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
+            .where(AttemptAnswer.attempt_id.in_([a.id for a in attempts])).order_by(AttemptAnswer.id)):
+        answers.setdefault(attempt_id, []).append((text, response, fraction))
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    return [{"bank": slug, "started_at": iso(start), "submitted_at": iso(end), "percent": pct, "passed": ok,
-             "answers": answers.get(aid, [])} for slug, aid, start, end, pct, ok in attempts]
+    out = []
+    for a in attempts:
+        bank = banks[a.bank_id]
+        shown = a.status == "submitted" and score_visible(a, bank)
+        per_answer = shown and review_allowed(a, bank)
+        out.append({"bank": bank.slug, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
+                    "percent": a.percent if shown else None, "passed": a.passed if shown else None,
+                    "answers": [{"question": text, "answer": response, "score": fraction if per_answer else None}
+                                for text, response, fraction in answers.get(a.id, [])]})
+    return out
 
 
 def _register_privacy() -> None:

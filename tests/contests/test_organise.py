@@ -250,6 +250,24 @@ def test_a_participants_data_export_and_erasure_cover_the_contest(closed_contest
     assert award.name == DELETED_NAME and award.prize == "first"  # the ranking stands, without the person
 
 
+def test_a_data_export_keeps_hidden_results_hidden_until_the_round_closes(closed_contest):
+    """Otherwise a participant could download her data mid-round and learn which answers are right."""
+    from lms.core.timeutil import utcnow
+    from lms.privacy.services import export_personal_data
+
+    closed_contest["round"].closes_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    exported = export_personal_data(closed_contest["people"]["binh"])
+    assert exported["contests"][0]["results"][0]["score"] is None
+    [attempt] = exported["quizzes"]
+    assert attempt["percent"] is None and {a["score"] for a in attempt["answers"]} == {None}
+    closed_contest["round"].closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    exported = export_personal_data(closed_contest["people"]["binh"])
+    assert exported["contests"][0]["results"][0]["score"] == 100.0
+    assert {a["score"] for a in exported["quizzes"][0]["answers"]} == {1.0}
+
+
 def test_the_organiser_sees_a_participants_answer_log_and_outsiders_do_not(client, closed_contest, make_user, sample_tree):
     from lms.contests.models import Registration
 

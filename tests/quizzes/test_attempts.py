@@ -65,6 +65,54 @@ def test_full_marks_and_resume_same_attempt(app, make_user):
     assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == (3.0, 3.0, 100.0, True)
 
 
+def _answers(attempt):
+    db.session.expire_all()
+    return {a.question_version_id: a for a in db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
+
+
+def test_answers_are_graded_as_they_are_saved_and_submitting_adds_them_up(app, make_user):
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    assert attempt.max_score == 3.0  # known from the paper at start
+    first, second, third = (item["v"] for item in attempt.items)
+    services.save_answer(attempt, first, ["0"])  # VNeID: right
+    services.save_answer(attempt, third, ["6"])
+    stored = _answers(attempt)
+    assert (stored[first].fraction, stored[first].points, stored[third].points) == (1.0, 1.0, 1.0)
+    services.save_answer(attempt, first, ["1"], now=utcnow() + timedelta(seconds=1))  # changes her mind: Zalo
+    services.save_answer(attempt, second, ["0"])  # "Đúng": wrong
+    assert [(_answers(attempt)[v].fraction, _answers(attempt)[v].points) for v in (first, second)] == [(0.0, 0.0)] * 2
+    services.finish_attempt(attempt)
+    db.session.commit()
+    assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == (1.0, 3.0, 33.33, False)
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt.id).score == 1.0
+
+
+def test_attempts_begun_before_grading_on_save_are_graded_in_full(app, make_user):
+    """Attempts open when this version was deployed: their answers carry no points yet."""
+    learner, other = make_user("hs.an"), make_user("hs.binh")
+    bank = load()
+    legacy, mixed = services.start_attempt(learner, bank), services.start_attempt(other, bank)
+    answer_all(legacy)
+    answer_all(mixed)
+    db.session.flush()
+    legacy.max_score = None
+    db.session.execute(AttemptAnswer.__table__.update().where(AttemptAnswer.attempt_id == legacy.id)
+                       .values(fraction=None, points=None))
+    db.session.execute(AttemptAnswer.__table__.update().where(
+        AttemptAnswer.attempt_id == mixed.id, AttemptAnswer.question_version_id == mixed.items[0]["v"])
+        .values(fraction=None, points=None))
+    db.session.commit()
+    for attempt in (legacy, mixed):
+        services.finish_attempt(attempt)
+        db.session.commit()
+        assert (attempt.score, attempt.max_score, attempt.percent) == (3.0, 3.0, 100.0)
+        assert all(a.points == 1.0 for a in _answers(attempt).values())
+
+
 def test_attempt_limit_and_cooldown(app, make_user):
     learner = make_user("hs.an")
     bank = load(BANK.replace("cooldown_minutes: 0", "cooldown_minutes: 30"))
@@ -202,6 +250,7 @@ def test_two_tabs_saving_concurrently_keep_the_latest_per_question(any_db_app, m
     assert len(rows) == 1
     # Whatever order the saves landed in, the most recent one (i = 19) is kept.
     assert rows[0].response == [1] and rows[0].saved_at == base + timedelta(milliseconds=19)
+    assert (rows[0].fraction, rows[0].points) == (0.0, 0.0)  # graded as the answer it kept (Zalo: wrong)
 
 
 def test_two_tabs_starting_at_once_share_one_attempt(any_db_app, make_user):
@@ -224,3 +273,21 @@ def test_two_tabs_starting_at_once_share_one_attempt(any_db_app, make_user):
         t.join()
     assert errors == []
     assert len(set(results)) == 1
+
+
+def test_my_data_download_shows_no_score_before_the_attempt_is_submitted(app, make_user):
+    """Answers are graded on save: the download must not tell a learner mid-quiz which are right."""
+    from lms.privacy.services import export_personal_data
+
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    answer_all(attempt)
+    db.session.commit()
+    [mine] = export_personal_data(learner)["quizzes"]
+    assert len(mine["answers"]) == 3 and {a["score"] for a in mine["answers"]} == {None}
+    assert mine["percent"] is None
+    services.finish_attempt(attempt)
+    db.session.commit()
+    [mine] = export_personal_data(learner)["quizzes"]
+    assert {a["score"] for a in mine["answers"]} == {1.0} and mine["percent"] == 100.0
