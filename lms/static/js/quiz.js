@@ -6,6 +6,10 @@
   if (!form) { return; }
   var status = document.getElementById("quiz-status");
   var pending = {};
+  // Questions changed since their last successful save, and how many changes each has had,
+  // so that the reply to an older save does not mark a newer change as saved.
+  var dirty = {};
+  var edits = {};
   var closed = false;
 
   function say(text) { if (status) { status.textContent = text; } }
@@ -23,6 +27,7 @@
 
   function send(fieldset) {
     var version = fieldset.getAttribute("data-version");
+    var edit = edits[version];
     var body = JSON.stringify({ v: version, values: valuesOf(fieldset) });
     return fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
@@ -37,7 +42,10 @@
       }
       if (!response.ok) { throw new Error(String(response.status)); }
       delete pending[version];
-      fieldset.classList.add("saved");
+      if (edits[version] === edit) {
+        delete dirty[version];
+        fieldset.classList.add("saved");
+      }
       say(form.getAttribute("data-msg-saved"));
       return response.json().then(function (data) {
         if (typeof data.seconds_left === "number") { remaining = data.seconds_left; }
@@ -51,7 +59,26 @@
   form.addEventListener("change", function (event) {
     if (closed) { return; }
     var fieldset = event.target.closest("fieldset[data-version]");
-    if (fieldset) { fieldset.classList.remove("saved"); send(fieldset); }
+    if (fieldset) {
+      var version = fieldset.getAttribute("data-version");
+      edits[version] = (edits[version] || 0) + 1;
+      dirty[version] = true;
+      fieldset.classList.remove("saved");
+      send(fieldset);
+    }
+  });
+
+  // On Submit (or Save), send only the answers the server does not have yet: on a slow
+  // network the post stays small, and a stale second tab cannot overwrite newer answers.
+  // Disabled fields are left out of the post; the server keeps what it has for the rest.
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("fieldset[data-version]").forEach(function (fieldset) {
+      if (!dirty[fieldset.getAttribute("data-version")]) { fieldset.disabled = true; }
+    });
+  });
+  // Coming back with the Back button shows the page as it was left: enable it again.
+  window.addEventListener("pageshow", function () {
+    form.querySelectorAll("fieldset[disabled]").forEach(function (fieldset) { fieldset.disabled = false; });
   });
 
   // Retry answers that could not be sent (a phone losing signal in a lift).
