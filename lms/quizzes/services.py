@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, exists, func, null, select, update
+from sqlalchemy import bindparam, case, exists, func, literal_column, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -346,7 +346,12 @@ _CLAIM = (update(_attempt_t)
                       (exists().where(_answers_of_attempt, _answer_t.c.points.is_(None)), null()),
                       else_=select(func.coalesce(func.sum(_answer_t.c.points), 0.0)).where(_answers_of_attempt)
                       .scalar_subquery()))
-          .returning(_attempt_t.c.score, _attempt_t.c.max_score))
+          .returning(_attempt_t.c.score, _attempt_t.c.max_score,
+                     # The bank's pass mark comes back in the same round trip. Written out because
+                     # SQLAlchemy renders RETURNING columns unqualified, which would be ambiguous here.
+                     literal_column("(SELECT question_bank.settings FROM question_bank "
+                                    "WHERE question_bank.id = attempt.bank_id)",
+                                    type_=QuestionBank.__table__.c.settings.type).label("bank_settings")))
 _ANSWERS = (select(_answer_t.c.id, _answer_t.c.question_version_id, _answer_t.c.response)
             .where(_answer_t.c.attempt_id == bindparam("attempt_id")))
 _POINTS = (update(_answer_t).where(_answer_t.c.id == bindparam("answer_id"))
@@ -371,7 +376,7 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     if claimed.max_score is None or claimed.score is None:
         grade_attempt(attempt)  # an attempt begun before answers were graded on save
     else:
-        _store_totals(attempt, round(claimed.score, 6), claimed.max_score)
+        _store_totals(attempt, round(claimed.score, 6), claimed.max_score, bank_settings=claimed.bank_settings)
     return attempt
 
 
@@ -397,10 +402,10 @@ def grade_attempt(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def _store_totals(attempt: Attempt, total: float, maximum: float) -> None:
+def _store_totals(attempt: Attempt, total: float, maximum: float, *, bank_settings: dict | None = None) -> None:
     """Score, percent and pass mark of a graded (or regraded) attempt, then everything that
     depends on it: the course's quiz result and the areas listening in GRADED_HOOKS."""
-    pass_score = _pass_score(attempt.bank_id)
+    pass_score = _pass_score(attempt.bank_id) if bank_settings is None else _pass_mark(bank_settings)
     percent = percent_of(total, maximum)
     values = {"score": round(total, 6), "max_score": maximum, "percent": percent, "passed": percent >= pass_score}
     db.session.flush()
@@ -420,6 +425,10 @@ def _pass_score(bank_id: int) -> float:
     bank = db.session.identity_map.get(db.session.identity_key(QuestionBank, bank_id))
     settings = bank.settings if bank is not None else db.session.connection().execute(
         _SETTINGS, {"bank_id": bank_id}).scalar_one()
+    return _pass_mark(settings)
+
+
+def _pass_mark(settings: dict | None) -> float:
     return {**check_settings({})[0], **(settings or {})}.get("pass_score", 70)
 
 

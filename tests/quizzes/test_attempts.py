@@ -91,6 +91,18 @@ def test_answers_are_graded_as_they_are_saved_and_submitting_adds_them_up(app, m
     assert db.session.get(Attempt, attempt.id).score == 1.0
 
 
+def test_the_banks_pass_mark_decides_at_submit(app, make_user):
+    learner, other = make_user("hs.an"), make_user("hs.binh")
+    bank = load(BANK.replace("max_attempts: 2", "max_attempts: 2\npass_score: 30"))
+    one_right = services.start_attempt(learner, bank)
+    services.save_answer(one_right, one_right.items[0]["v"], ["0"])
+    none_right = services.start_attempt(other, bank)
+    for attempt in (one_right, none_right):
+        services.finish_attempt(attempt)
+    db.session.commit()
+    assert (one_right.percent, one_right.passed, none_right.percent, none_right.passed) == (33.33, True, 0.0, False)
+
+
 def test_attempts_begun_before_grading_on_save_are_graded_in_full(app, make_user):
     """Attempts open when this version was deployed: their answers carry no points yet."""
     learner, other = make_user("hs.an"), make_user("hs.binh")
