@@ -332,6 +332,35 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
 ANSWER_HOOKS: list = []
 
 
+_STORED = (select(AttemptAnswer.__table__.c.question_version_id, AttemptAnswer.__table__.c.response)
+           .where(AttemptAnswer.__table__.c.attempt_id == bindparam("attempt_id")))
+
+
+def save_posted_answers(attempt: Attempt, posted: dict[int, list[str]], *, now: datetime | None = None) -> int:
+    """The answers a plain form post carries (every question on the page, each time the
+    learner presses Save or Submit without JavaScript). Only those that differ from what is
+    stored are written, so a contest's answer log records changes, not every page post.
+    Returns how many were written; a late or closed attempt refuses them all."""
+    now = now or utcnow()
+    if not posted:
+        return 0
+    if attempt.status != "open":
+        raise AttemptClosed(_l("This attempt was already submitted."))
+    if not accepts_answers(attempt.deadline, now):
+        raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
+    stored = dict(db.session.connection().execute(_STORED, {"attempt_id": attempt.id}).all())
+    versions = version_infos(list(posted))
+    written = 0
+    for version_id, values in posted.items():
+        version = versions.get(version_id)
+        if version is not None and version_id in stored and stored[version_id] == \
+                REGISTRY[version.type].parse_response(version.data, [str(v) for v in values]):
+            continue
+        save_answer(attempt, version_id, values, now=now)
+        written += 1
+    return written
+
+
 # Submitting is the busiest write of a contest's last minute, so its statements are built
 # once: SQLAlchemy then skips compiling them (and their cache keys) on every request.
 _attempt_t = Attempt.__table__

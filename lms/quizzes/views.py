@@ -110,17 +110,17 @@ def _form_values(version_id: int) -> list[str]:
 def save_or_submit(attempt_id):
     """The plain-form path: works without JavaScript. Saves every answer, then maybe submits."""
     attempt = _own_attempt(attempt_id)
+    if attempt.status != "open":  # a double click or a retry: the result already stands
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     now = utcnow()
     late = False
     form = request.form
-    for item in attempt.items:
-        key = f"q{item['v']}"
-        if key in form or f"{key}-present" in form:
-            try:
-                services.save_answer(attempt, item["v"], _form_values(item["v"]), now=now)
-            except AttemptClosed:
-                late = True
-                break
+    posted = {item["v"]: _form_values(item["v"]) for item in attempt.items
+              if f"q{item['v']}" in form or f"q{item['v']}-present" in form}
+    try:
+        services.save_posted_answers(attempt, posted, now=now)
+    except AttemptClosed:
+        late = True
     if request.form.get("action") == "submit" or late:
         services.finish_attempt(attempt, now=now, auto=late)
         db.session.commit()

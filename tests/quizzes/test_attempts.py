@@ -303,3 +303,22 @@ def test_my_data_download_shows_no_score_before_the_attempt_is_submitted(app, ma
     db.session.commit()
     [mine] = export_personal_data(learner)["quizzes"]
     assert {a["score"] for a in mine["answers"]} == {1.0} and mine["percent"] == 100.0
+
+
+def test_a_plain_form_post_writes_only_the_answers_that_changed(app, make_user):
+    """Without JavaScript every Save or Submit posts the whole page: unchanged answers stay as
+    they were (a contest's answer log then records changes, not page posts)."""
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    first, second, third = (item["v"] for item in attempt.items)
+    start = utcnow()
+    page = {first: ["0"], second: ["1"], third: ["6"]}
+    assert services.save_posted_answers(attempt, page, now=start) == 3
+    later = start + timedelta(minutes=1)
+    assert services.save_posted_answers(attempt, {**page, second: ["0"]}, now=later) == 1
+    stored = _answers(attempt)
+    assert (stored[first].saved_at, stored[second].saved_at, stored[third].saved_at) == (start, later, start)
+    assert stored[second].response == [0] and stored[second].points == 0.0
+    with pytest.raises(AttemptClosed):
+        services.save_posted_answers(attempt, page, now=attempt.deadline + timedelta(minutes=1))

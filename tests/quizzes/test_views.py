@@ -90,10 +90,14 @@ def test_double_submit_gives_one_result(client, course, make_user):
     attempt = start(client, course)
     token = csrf_token(client, f"/quizzes/attempts/{attempt.id}")
     for _ in range(2):
-        client.post(f"/quizzes/attempts/{attempt.id}", data={"csrf_token": token, "action": "submit", **right_form(attempt)})
+        response = client.post(f"/quizzes/attempts/{attempt.id}",
+                               data={"csrf_token": token, "action": "submit", **right_form(attempt)})
+        assert response.headers["Location"].endswith("/review")
     db.session.expire_all()
     attempts = list(db.session.scalars(select(Attempt)))
     assert len(attempts) == 1 and attempts[0].status == "submitted" and attempts[0].percent == 100.0
+    # The second click is not mistaken for a late answer.
+    assert "gửi sau hạn" not in client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
 
 
 def test_autosave_needs_csrf_and_refuses_late_answers(client, course, make_user):
