@@ -73,3 +73,32 @@ def test_autosave_resume_offline_answer_and_the_score_that_counts(page, shipped_
     assert (attempt.status, attempt.score, attempt.max_score) == ("submitted", 3.0, float(total))
     stored = {a.question_version_id: a.points for a in db.session.scalars(select(AttemptAnswer))}
     assert stored == {first: 1.0, second: 1.0, third: 1.0}  # untouched questions were not sent at all
+
+
+def test_the_quiz_works_without_javascript(browser, shipped_site):
+    """Old phones and strict browsers: plain form posts save, resume and submit."""
+    context = browser.new_context(locale="vi-VN", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, shipped_site)
+        page.goto(f"{shipped_site}/quizzes/course/{SLUG}")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Bắt đầu làm bài").click()
+        single = [int(f.get_attribute("data-version"))
+                  for f in page.locator("fieldset[data-version][data-type='single']").all()]
+        total = page.locator("fieldset[data-version]").count()
+        first, second = single[:2]
+        (right_1, _), (right_2, _) = choice_indices(first), choice_indices(second)
+        page.locator(f"input[name='q{first}'][value='{right_1[0]}']").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Lưu câu trả lời").click()
+        assert page.locator(f"input[name='q{first}'][value='{right_1[0]}']").is_checked()  # saved and shown again
+        page.locator(f"input[name='q{second}'][value='{right_2[0]}']").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Nộp bài").click()
+        assert f"Điểm: 2 / {total}" in page.text_content(".result")
+    finally:
+        context.close()
+    db.session.expire_all()
+    saved = {a.question_version_id: a.saved_at for a in db.session.scalars(select(AttemptAnswer))}
+    assert saved[first] < saved[second]  # Submit re-sent the first answer unchanged: not written again
