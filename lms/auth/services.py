@@ -83,6 +83,13 @@ def set_password(user: User, password: str) -> None:
     user.one_time_code_expires_at = None
 
 
+def active_user_by_username(username: str | None) -> User | None:
+    """The active account an admin or organiser names by its username, typed in any case or
+    Unicode form (usernames are stored NFC and lower-case)."""
+    return db.session.scalar(select(User).where(User.username == normalise_username((username or "").strip()),
+                                                User.active.is_(True)))
+
+
 def authenticate(username: str, password: str) -> User | None:
     """The user whose password (or unexpired one-time code) matches, or None."""
     global _DUMMY_HASH

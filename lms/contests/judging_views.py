@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.auth.services import active_user_by_username
 from lms.contests import judging
 from lms.contests.judging_forms import (
     ActionForm,
@@ -291,13 +292,11 @@ def save_criteria(slug, number):
 @bp.post("/<slug>/rounds/<int:number>/judging/judges")
 @login_required
 def add_judge(slug, number):
-    from lms.auth.models import User
-
     contest, round_ = _organised(slug, number)
     form = JudgeForm()
     if not form.validate_on_submit():
         return _manage_page(contest, round_, judge_form=form), 400
-    user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+    user = active_user_by_username(form.username.data)
     if user is None:
         flash(_("No account has the username %(name)s.", name=form.username.data.strip()), "error")
         return _back(slug, number)

@@ -17,6 +17,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
 from lms.auth.permissions import is_admin
+from lms.auth.services import active_user_by_username
 from lms.contests import organise, services
 from lms.contests.models import Contest
 from lms.contests.organise_forms import (
@@ -134,7 +135,7 @@ def add_organiser(slug):
     contest = _managed(slug)
     form = OrganiserForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip(), User.active.is_(True)))
+        user = active_user_by_username(form.username.data)
         if user is None:
             flash(_("No active account has this username."), "error")
         else:

@@ -46,7 +46,6 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
     """Export completion rows (learner x course) as CSV (UTF-8 with BOM) or XLSX."""
     from sqlalchemy import select
 
-    from lms.auth.models import User
     from lms.courses.models import Course
     from lms.extensions import db
     from lms.orgs.models import Organization
@@ -66,8 +65,12 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
                                                            Organization.active.is_(True)))
     viewer = None
     if as_username:
-        viewer = db.session.scalar(select(User).where(User.username == as_username.strip().lower()))
-        roots = services.report_scope_roots(viewer) if viewer is not None else []
+        from lms.auth.services import active_user_by_username
+
+        viewer = active_user_by_username(as_username)
+        if viewer is None:
+            _fail(f"No active account {as_username}.")
+        roots = services.report_scope_roots(viewer)
         if roots == []:
             _fail(f"{as_username} may not read any report.")
         if org is None and org_code is None and roots is not None:

@@ -49,7 +49,6 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
     from sqlalchemy import select
 
     from lms.audit.services import record_audit
-    from lms.auth.models import User
     from lms.extensions import db
     from lms.orgs.models import Organization
     from lms.reports.api import course_xapi_info
@@ -63,8 +62,10 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
         sys.exit(2)
     actor = None
     if as_username:
-        actor = db.session.scalar(select(User).where(User.username == as_username.lower()))
-        if actor is None or not actor.is_active:
+        from lms.auth.services import active_user_by_username
+
+        actor = active_user_by_username(as_username)
+        if actor is None:
             click.echo(f"No active account {as_username}.", err=True)
             sys.exit(2)
     org = db.session.scalar(select(Organization).where(Organization.code == org_code))

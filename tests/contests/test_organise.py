@@ -107,6 +107,15 @@ def test_only_admins_and_the_contests_organisers_reach_the_pages(client, closed_
     assert "Hội thi tuyên truyền viên giỏi 2026" in client.get("/contests/manage/").get_data(as_text=True)
 
 
+def test_an_organiser_is_found_whatever_case_the_admin_types(client, closed_contest):
+    login(client, "quantri")
+    post_form(client, "/contests/manage/hoi-thi-2026/organisers", {"username": "  BTC "},
+              page="/contests/manage/hoi-thi-2026/")
+    logout(client)
+    login(client, "btc")
+    assert client.get("/contests/manage/hoi-thi-2026/").status_code == 200
+
+
 def test_every_setting_change_is_logged_with_old_and_new_values(client, closed_contest):
     login(client, "quantri")
     url = "/contests/manage/hoi-thi-2026/"
