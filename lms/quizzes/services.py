@@ -45,6 +45,11 @@ class AttemptClosed(ServiceError):
     """The attempt no longer takes answers (submitted or past its deadline)."""
 
 
+class AlreadySubmitted(AttemptClosed):
+    """The attempt was submitted before this answer arrived: by another tab or device, or
+    automatically when its time ran out while the learner was away."""
+
+
 # --- banks --------------------------------------------------------------------------
 
 
@@ -280,7 +285,13 @@ _UPSERTS: dict = {}
 
 def _upsert_answer(dialect: str):
     """Insert-or-replace of one answer, built once per dialect: autosave is the most frequent
-    write of a quiz, and building this statement costs more than running it."""
+    write of a quiz, and building this statement costs more than running it.
+
+    The row is written only while the attempt is still open, checked inside the statement
+    itself: an answer from a second tab that reaches the database after a submission has
+    claimed the attempt is refused, never stored without being counted. On PostgreSQL the
+    check takes a share lock on the attempt, so a submission in progress is waited for (and
+    then seen), and a submission that arrives later waits for this answer to commit."""
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
         if dialect == "postgresql":
@@ -288,18 +299,24 @@ def _upsert_answer(dialect: str):
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         table = AttemptAnswer.__table__
-        stmt = dialect_insert(table).values(
-            attempt_id=bindparam("attempt_id"), question_version_id=bindparam("question_version_id"),
-            response=bindparam("response", type_=table.c.response.type), saved_at=bindparam("saved_at"),
-            fraction=bindparam("fraction"), points=bindparam("points"))
+        columns = ("attempt_id", "question_version_id", "response", "saved_at", "fraction", "points")
+        attempt_t = Attempt.__table__
+        still_open = (select(attempt_t.c.id)
+                      .where(attempt_t.c.id == bindparam("attempt_id"), attempt_t.c.status == "open")
+                      .with_for_update(read=True))  # FOR SHARE on PostgreSQL; SQLite serialises writers
+        row = select(*[bindparam(name, type_=table.c[name].type) for name in columns]).where(exists(still_open))
+        stmt = dialect_insert(table).from_select(columns, row)
         stmt = stmt.on_conflict_do_update(
             index_elements=["attempt_id", "question_version_id"],
             set_={"response": stmt.excluded.response, "saved_at": stmt.excluded.saved_at,
                   "fraction": stmt.excluded.fraction, "points": stmt.excluded.points},
             where=table.c.saved_at <= stmt.excluded.saved_at,
-        )
+        ).execution_options(preserve_rowcount=True)  # psycopg's count is gone once the cursor closes
         _UPSERTS[dialect] = stmt
     return stmt
+
+
+_STATUS = select(Attempt.__table__.c.status).where(Attempt.__table__.c.id == bindparam("attempt_id"))
 
 
 def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> datetime:
@@ -311,7 +328,7 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
     stay server-side: nothing shows them before the attempt is submitted."""
     now = now or utcnow()
     if attempt.status != "open":
-        raise AttemptClosed(_l("This attempt was already submitted."))
+        raise AlreadySubmitted(_l("This attempt was already submitted."))
     if not accepts_answers(attempt.deadline, now):
         raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
     if version_id not in {item["v"] for item in attempt.items}:
@@ -320,9 +337,13 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
     response = REGISTRY[version.type].parse_response(version.data, [str(v) for v in values])
     fraction, points = grade_response(version.type, version.data, version.points, response)
     connection = db.session.connection()
-    connection.execute(_upsert_answer(connection.dialect.name), {
+    written = connection.execute(_upsert_answer(connection.dialect.name), {
         "attempt_id": attempt.id, "question_version_id": version_id, "response": response, "saved_at": now,
-        "fraction": fraction, "points": points})
+        "fraction": fraction, "points": points}).rowcount
+    # Nothing written: a newer answer from another tab is kept (fine), or a submission from
+    # another tab got there first (this answer came too late to count).
+    if not written and connection.execute(_STATUS, {"attempt_id": attempt.id}).scalar_one() != "open":
+        raise AlreadySubmitted(_l("This attempt was already submitted."))
     for hook in ANSWER_HOOKS:
         hook(attempt, version_id, response, now)
     return now
@@ -345,7 +366,7 @@ def save_posted_answers(attempt: Attempt, posted: dict[int, list[str]], *, now: 
     if not posted:
         return 0
     if attempt.status != "open":
-        raise AttemptClosed(_l("This attempt was already submitted."))
+        raise AlreadySubmitted(_l("This attempt was already submitted."))
     if not accepts_answers(attempt.deadline, now):
         raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
     stored = dict(db.session.connection().execute(_STORED, {"attempt_id": attempt.id}).all())
@@ -381,6 +402,8 @@ _CLAIM = (update(_attempt_t)
                      literal_column("(SELECT question_bank.settings FROM question_bank "
                                     "WHERE question_bank.id = attempt.bank_id)",
                                     type_=QuestionBank.__table__.c.settings.type).label("bank_settings")))
+# FOR NO KEY UPDATE: conflicts with the answers' FOR SHARE, not with foreign-key checks.
+_LOCK = select(_attempt_t.c.id).where(_attempt_t.c.id == bindparam("attempt_id")).with_for_update(key_share=True)
 _ANSWERS = (select(_answer_t.c.id, _answer_t.c.question_version_id, _answer_t.c.response)
             .where(_answer_t.c.attempt_id == bindparam("attempt_id")))
 _POINTS = (update(_answer_t).where(_answer_t.c.id == bindparam("answer_id"))
@@ -395,7 +418,14 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     the same graded attempt back."""
     now = now or utcnow()
     db.session.flush()
-    claimed = db.session.connection().execute(_CLAIM, {"attempt_id": attempt.id, "now": now, "auto": auto}).first()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Wait for answers other tabs are saving right now (they hold a share lock on the
+        # attempt) so that the claim below, a new statement with a fresh snapshot, counts them;
+        # answers that come after this lock wait for the submission, then see it and stop.
+        # SQLite needs no lock: it runs one writer at a time.
+        connection.execute(_LOCK, {"attempt_id": attempt.id})
+    claimed = connection.execute(_CLAIM, {"attempt_id": attempt.id, "now": now, "auto": auto}).first()
     if claimed is None:
         db.session.refresh(attempt)
         return attempt

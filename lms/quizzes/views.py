@@ -24,7 +24,7 @@ from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
 from lms.quizzes.models import QuestionVersion
-from lms.quizzes.services import AttemptClosed
+from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 from lms.quizzes.types import REGISTRY
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
@@ -117,14 +117,18 @@ def save_or_submit(attempt_id):
     form = request.form
     posted = {item["v"]: _form_values(item["v"]) for item in attempt.items
               if f"q{item['v']}" in form or f"q{item['v']}-present" in form}
+    refused = None
     try:
         services.save_posted_answers(attempt, posted, now=now)
-    except AttemptClosed:
-        late = True
+    except AttemptClosed as err:
+        late, refused = True, err
     if request.form.get("action") == "submit" or late:
         services.finish_attempt(attempt, now=now, auto=late)
         db.session.commit()
-        if late:
+        if isinstance(refused, AlreadySubmitted):  # another tab submitted while this page was open
+            flash(_("This attempt was already submitted, perhaps from another tab: "
+                    "answers sent after that were not accepted."), "warning")
+        elif late:
             flash(_("Time was up: answers sent after the deadline were not accepted."), "warning")
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))  # attempt expired at commit
     db.session.commit()
@@ -147,7 +151,10 @@ def autosave(attempt_id):
         return jsonify({"ok": False, "error": _("Bad answer.")}), 400
     except AttemptClosed as err:
         db.session.rollback()
-        return jsonify({"ok": False, "closed": True, "error": str(err)}), 409
+        # What the page tells the learner: the answer was not taken, and how to see the result.
+        message = (_("This attempt was already submitted, perhaps from another tab. Press Submit to see your result.")
+                   if isinstance(err, AlreadySubmitted) else _("Time is up. Press Submit to see your result."))
+        return jsonify({"ok": False, "closed": True, "error": str(err), "message": message}), 409
     except ServiceError as err:
         db.session.rollback()
         return jsonify({"ok": False, "error": str(err)}), 400

@@ -102,3 +102,29 @@ def test_the_quiz_works_without_javascript(browser, shipped_site):
     db.session.expire_all()
     saved = {a.question_version_id: a.saved_at for a in db.session.scalars(select(AttemptAnswer))}
     assert saved[first] < saved[second]  # Submit re-sent the first answer unchanged: not written again
+
+
+def test_a_second_tab_left_open_is_told_the_attempt_was_submitted(page, shipped_site):
+    """She submits in one tab; the other tab still shows the questions. Her next click there
+    is refused, and the page says why (not "time is up"), announced to screen readers."""
+    sign_in(page, shipped_site)
+    page.goto(f"{shipped_site}/quizzes/course/{SLUG}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bắt đầu làm bài").click()
+    other = page.context.new_page()
+    other.goto(page.url)
+    single = [int(f.get_attribute("data-version")) for f in other.locator("fieldset[data-version][data-type='single']").all()]
+    with page.expect_navigation():
+        page.get_by_role("button", name="Nộp bài").click()
+    assert "/review" in page.url
+
+    other.locator(f"input[name='q{single[0]}'][value='0']").check()
+    expect(other.locator("#quiz-status")).to_have_text(
+        "Bài làm này đã được nộp, có thể từ một thẻ khác. Bấm Nộp bài để xem kết quả.")
+    assert "saved" not in (other.locator(f"fieldset[data-version='{single[0]}']").get_attribute("class") or "")
+    other.screenshot(path=str(ARTIFACTS / "quiz-second-tab.png"), full_page=True)
+    with other.expect_navigation():
+        other.get_by_role("button", name="Nộp bài").click()
+    assert "/review" in other.url
+    db.session.expire_all()
+    assert db.session.scalars(select(AttemptAnswer)).all() == []

@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.formats.markdown import parse_markdown_bank
 from lms.quizzes.models import Attempt, AttemptAnswer
-from lms.quizzes.services import AttemptClosed
+from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 
 BANK = """---
 title: "Thử"
@@ -263,6 +263,62 @@ def test_two_tabs_saving_concurrently_keep_the_latest_per_question(any_db_app, m
     # Whatever order the saves landed in, the most recent one (i = 19) is kept.
     assert rows[0].response == [1] and rows[0].saved_at == base + timedelta(milliseconds=19)
     assert (rows[0].fraction, rows[0].points) == (0.0, 0.0)  # graded as the answer it kept (Zalo: wrong)
+
+
+def _counted_equals_stored(attempt_id):
+    """Every stored answer of a submitted attempt is in its score: none stored but not counted."""
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    stored = db.session.scalars(select(AttemptAnswer.points).where(AttemptAnswer.attempt_id == attempt_id)).all()
+    return attempt.status == "submitted" and attempt.score == sum(stored), attempt.score, stored
+
+
+def test_an_answer_saved_while_another_tab_submits_is_refused_not_lost(any_db_app, make_user):
+    """The submission holds the attempt (its transaction is open) when the other tab's answer
+    arrives: the answer must wait, then be refused, rather than be stored and not counted."""
+    app = any_db_app
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    first, second = attempt.items[0]["v"], attempt.items[1]["v"]
+    services.save_answer(attempt, first, ["0"])  # right
+    db.session.commit()
+    attempt_id = attempt.id
+    services.finish_attempt(db.session.get(Attempt, attempt_id))  # not committed yet
+    results, errors = [], []
+    tab = _in_thread(app, lambda: services.save_answer(db.session.get(Attempt, attempt_id), second, ["1"]),
+                     results, errors)
+    tab.start()
+    tab.join(0.5)
+    db.session.commit()
+    tab.join()
+    assert results == [] and [type(e) for e in errors] == [AlreadySubmitted]
+    counted, score, stored = _counted_equals_stored(attempt_id)
+    assert counted and score == 1.0 and stored == [1.0]
+
+
+def test_an_answer_being_saved_when_the_submission_arrives_is_counted(any_db_app, make_user):
+    """The other way round: the answer's transaction is open when the submission comes; the
+    submission waits for it and counts it."""
+    app = any_db_app
+    learner = make_user("hs.an")
+    bank = load()
+    attempt = services.start_attempt(learner, bank)
+    first, second = attempt.items[0]["v"], attempt.items[1]["v"]
+    services.save_answer(attempt, first, ["0"])
+    db.session.commit()
+    attempt_id = attempt.id
+    services.save_answer(db.session.get(Attempt, attempt_id), second, ["1"])  # right; not committed yet
+    results, errors = [], []
+    tab = _in_thread(app, lambda: services.finish_attempt(db.session.get(Attempt, attempt_id)).score,
+                     results, errors)
+    tab.start()
+    tab.join(0.5)
+    db.session.commit()
+    tab.join()
+    assert errors == [] and results == [2.0]
+    counted, score, stored = _counted_equals_stored(attempt_id)
+    assert counted and score == 2.0
 
 
 def test_two_tabs_starting_at_once_share_one_attempt(any_db_app, make_user):

@@ -10,7 +10,7 @@ from lms.courses.services import mark_lesson_read
 from lms.courses.sync import sync_content
 from lms.extensions import db
 from lms.quizzes.formats.markdown import parse_markdown_bank
-from lms.quizzes.models import Attempt, QuestionVersion
+from lms.quizzes.models import Attempt, AttemptAnswer, QuestionVersion
 from lms.quizzes.services import load_bank
 from tests.conftest import csrf_token, login, post_form
 
@@ -115,12 +115,30 @@ def test_autosave_needs_csrf_and_refuses_late_answers(client, course, make_user)
     a.deadline = a.deadline - timedelta(minutes=20)
     db.session.commit()
     late = client.post(url, json={"v": v, "values": ["1"]}, headers={"X-CSRFToken": token})
-    assert late.status_code == 409 and late.json["closed"]
+    assert late.status_code == 409 and late.json["closed"] and late.json["message"].startswith("Đã hết giờ.")
     # Opening the page now grades the attempt as it stood.
     assert client.get(f"/quizzes/attempts/{attempt.id}").status_code == 302
     db.session.expire_all()
     graded = db.session.get(Attempt, attempt.id)
     assert graded.status == "submitted" and graded.auto_submitted and graded.score == 1.0
+
+
+def test_an_answer_from_a_tab_left_open_after_submitting_is_refused_with_the_reason(client, course, make_user):
+    """Two tabs: one submits; the other, still showing the questions, sends an answer (by
+    script, then as a plain form). The page must say the attempt was submitted, not that
+    time ran out, and the answer must not be stored."""
+    make_user("hs.an")
+    login(client, "hs.an")
+    attempt = start(client, course)
+    v = attempt.items[0]["v"]
+    token = csrf_token(client, f"/quizzes/attempts/{attempt.id}")
+    client.post(f"/quizzes/attempts/{attempt.id}", data={"csrf_token": token, "action": "submit"})
+    stale = client.post(f"/quizzes/attempts/{attempt.id}/answer", json={"v": v, "values": ["0"]},
+                        headers={"X-CSRFToken": token})
+    assert stale.status_code == 409 and stale.json["closed"]
+    assert stale.json["message"] == "Bài làm này đã được nộp, có thể từ một thẻ khác. Bấm Nộp bài để xem kết quả."
+    db.session.expire_all()
+    assert db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)).all() == []
 
 
 def test_another_learner_cannot_open_or_answer_my_attempt(client, course, make_user):

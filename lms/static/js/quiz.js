@@ -36,9 +36,12 @@
       body: body
     }).then(function (response) {
       if (response.status === 409) {
+        // Time is up, or another tab submitted: the server says which.
         closed = true;
         say(form.getAttribute("data-msg-closed"));
-        return;
+        return response.json().then(function (data) {
+          if (data && data.message) { say(data.message); }
+        }, function () {});
       }
       if (!response.ok) { throw new Error(String(response.status)); }
       delete pending[version];
