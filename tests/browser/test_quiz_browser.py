@@ -53,6 +53,7 @@ def test_autosave_resume_offline_answer_and_the_score_that_counts(page, shipped_
     page.route("**/answer", lambda route: route.abort())  # the signal drops
     page.locator(f"input[name='q{third}'][value='{right_3[0]}']").check()
     expect(page.locator("#quiz-status")).to_contain_text("Chưa lưu được do mất kết nối")
+    expect(page.locator("#quiz-status")).to_be_in_viewport()
     page.screenshot(path=str(ARTIFACTS / "quiz-attempt.png"), full_page=True)
     action = page.get_attribute("#quiz-form", "action")
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(action)) as sent:
@@ -112,17 +113,21 @@ def test_a_second_tab_left_open_is_told_the_attempt_was_submitted(page, shipped_
     with page.expect_navigation():
         page.get_by_role("button", name="Bắt đầu làm bài").click()
     other = page.context.new_page()
+    other.set_viewport_size({"width": 360, "height": 740})  # a cheap phone
     other.goto(page.url)
     single = [int(f.get_attribute("data-version")) for f in other.locator("fieldset[data-version][data-type='single']").all()]
     with page.expect_navigation():
         page.get_by_role("button", name="Nộp bài").click()
     assert "/review" in page.url
 
-    other.locator(f"input[name='q{single[0]}'][value='0']").check()
-    expect(other.locator("#quiz-status")).to_have_text(
-        "Bài làm này đã được nộp, có thể từ một thẻ khác. Bấm Nộp bài để xem kết quả.")
-    assert "saved" not in (other.locator(f"fieldset[data-version='{single[0]}']").get_attribute("class") or "")
-    other.screenshot(path=str(ARTIFACTS / "quiz-second-tab.png"), full_page=True)
+    last = single[-1]  # at the foot of a long page, as on a phone
+    other.locator(f"input[name='q{last}'][value='0']").check()
+    status = other.locator("#quiz-status")
+    expect(status).to_have_text("Bài làm này đã được nộp, có thể từ một thẻ khác. Bấm Nộp bài để xem kết quả.")
+    expect(status).to_have_class("sr-status warn")
+    expect(status).to_be_in_viewport()  # the bar stays on screen while she scrolls
+    assert "saved" not in (other.locator(f"fieldset[data-version='{last}']").get_attribute("class") or "")
+    other.screenshot(path=str(ARTIFACTS / "quiz-second-tab.png"))  # what the phone's screen shows
     with other.expect_navigation():
         other.get_by_role("button", name="Nộp bài").click()
     assert "/review" in other.url

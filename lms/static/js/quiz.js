@@ -12,7 +12,13 @@
   var edits = {};
   var closed = false;
 
-  function say(text) { if (status) { status.textContent = text; } }
+  // ``warn``: something the learner must act on (not saved, or no longer taken), shown
+  // with a sign and not by colour alone; plain confirmations stay quiet.
+  function say(text, warn) {
+    if (!status) { return; }
+    status.textContent = text;
+    status.classList.toggle("warn", !!warn);
+  }
 
   function valuesOf(fieldset) {
     var inputs = fieldset.querySelectorAll("input[name^='q'], select[name^='q'], textarea[name^='q']");
@@ -38,9 +44,9 @@
       if (response.status === 409) {
         // Time is up, or another tab submitted: the server says which.
         closed = true;
-        say(form.getAttribute("data-msg-closed"));
+        say(form.getAttribute("data-msg-closed"), true);
         return response.json().then(function (data) {
-          if (data && data.message) { say(data.message); }
+          if (data && data.message) { say(data.message, true); }
         }, function () {});
       }
       if (!response.ok) { throw new Error(String(response.status)); }
@@ -55,7 +61,7 @@
       });
     }).catch(function () {
       pending[version] = fieldset;
-      say(form.getAttribute("data-msg-offline"));
+      say(form.getAttribute("data-msg-offline"), true);
     });
   }
 
@@ -111,7 +117,7 @@
     if (remaining === 60) { say(form.getAttribute("data-msg-one-minute")); timer.classList.add("urgent"); }
     if (remaining === 0) {
       closed = true;
-      say(form.getAttribute("data-msg-closed"));
+      say(form.getAttribute("data-msg-closed"), true);
       clearInterval(handle);
     }
   }
