@@ -413,13 +413,15 @@ _TOTALS = (update(_attempt_t).where(_attempt_t.c.id == bindparam("attempt_id"))
                    percent=bindparam("percent"), passed=bindparam("passed")))
 
 
-def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False) -> Attempt:
+def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool = False,
+                   locked: bool = False) -> Attempt:
     """Submit once. The conditional update lets only one caller through; the others get
-    the same graded attempt back."""
+    the same graded attempt back. ``locked``: the caller loaded the attempt with
+    ``attempt_for(..., lock=True)`` in this transaction."""
     now = now or utcnow()
     db.session.flush()
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and not locked:
         # Wait for answers other tabs are saving right now (they hold a share lock on the
         # attempt) so that the claim below, a new statement with a fresh snapshot, counts them;
         # answers that come after this lock wait for the submission, then see it and stop.
@@ -509,11 +511,18 @@ def _report_to_course(attempt: Attempt, bank: QuestionBank) -> None:
 
 # Built once: every autosave and submission loads its attempt with it.
 _OWN_ATTEMPT = select(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.user_id == bindparam("user_id"))
+_OWN_ATTEMPT_LOCKED = _OWN_ATTEMPT.with_for_update(key_share=True)
 
 
-def attempt_for(user, attempt_id: int) -> Attempt:
-    """The learner's own attempt; someone else's is as absent as a missing one."""
-    attempt = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user.id}).scalar_one_or_none()
+def attempt_for(user, attempt_id: int, *, lock: bool = False) -> Attempt:
+    """The learner's own attempt; someone else's is as absent as a missing one.
+
+    ``lock`` is for a request that writes answers and may then submit (the plain form
+    post): on PostgreSQL it takes the attempt's row lock first, as ``finish_attempt``
+    would. Taking it only at submit time, after the answers' share lock, would let two such
+    posts (a double click) each hold a share lock and wait for the other: a deadlock."""
+    statement = _OWN_ATTEMPT_LOCKED if lock else _OWN_ATTEMPT
+    attempt = db.session.execute(statement, {"attempt_id": attempt_id, "user_id": user.id}).scalar_one_or_none()
     if attempt is None:
         raise NotFound(_l("No such attempt."))
     return attempt

@@ -40,9 +40,9 @@ def _course_and_bank(course_slug: str):
         abort(404)
 
 
-def _own_attempt(attempt_id: int):
+def _own_attempt(attempt_id: int, *, lock: bool = False):
     try:
-        return services.attempt_for(current_user, attempt_id)
+        return services.attempt_for(current_user, attempt_id, lock=lock)
     except NotFound:
         abort(404)
 
@@ -109,7 +109,7 @@ def _form_values(version_id: int) -> list[str]:
 @limiter.limit("120 per minute")
 def save_or_submit(attempt_id):
     """The plain-form path: works without JavaScript. Saves every answer, then maybe submits."""
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, lock=True)
     if attempt.status != "open":  # a double click or a retry: the result already stands
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
     now = utcnow()
@@ -123,7 +123,7 @@ def save_or_submit(attempt_id):
     except AttemptClosed as err:
         late, refused = True, err
     if request.form.get("action") == "submit" or late:
-        services.finish_attempt(attempt, now=now, auto=late)
+        services.finish_attempt(attempt, now=now, auto=late, locked=True)
         db.session.commit()
         if isinstance(refused, AlreadySubmitted):  # another tab submitted while this page was open
             flash(_("This attempt was already submitted, perhaps from another tab: "

@@ -1,5 +1,6 @@
 """Taking a course quiz through the pages, as a learner's browser would post them."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -98,6 +99,37 @@ def test_double_submit_gives_one_result(client, course, make_user):
     assert len(attempts) == 1 and attempts[0].status == "submitted" and attempts[0].percent == 100.0
     # The second click is not mistaken for a late answer.
     assert "gửi sau hạn" not in client.get(f"/quizzes/attempts/{attempt.id}/review").get_data(as_text=True)
+
+
+def test_many_clicks_on_submit_with_answers_give_one_result_and_no_error(app, client, course, make_user):
+    """Submit pressed again and again (or from several tabs) while each post still carries
+    answers: every post must end on the result, none on an error page. On PostgreSQL each
+    post locks the attempt before writing, so two posts never wait on each other's lock."""
+    make_user("hs.an")
+    login(client, "hs.an")
+    attempt = start(client, course)
+    token = csrf_token(client, f"/quizzes/attempts/{attempt.id}")
+    cookies = {c.key: c.value for c in client._cookies.values()}
+    form = {"csrf_token": token, "action": "submit", **right_form(attempt)}
+    statuses, barrier = [], threading.Barrier(8)
+
+    def click():
+        tab = app.test_client()
+        for key, value in cookies.items():
+            tab.set_cookie(key, value)
+        barrier.wait()
+        response = tab.post(f"/quizzes/attempts/{attempt.id}", data=form)
+        statuses.append((response.status_code, response.headers.get("Location", "")))
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == 8 and all(code == 302 and where.endswith("/review") for code, where in statuses), statuses
+    db.session.expire_all()
+    [done] = db.session.scalars(select(Attempt)).all()
+    assert done.status == "submitted" and done.percent == 100.0
 
 
 def test_autosave_needs_csrf_and_refuses_late_answers(client, course, make_user):
