@@ -133,3 +133,25 @@ def test_a_second_tab_left_open_is_told_the_attempt_was_submitted(page, shipped_
     assert "/review" in other.url
     db.session.expire_all()
     assert db.session.scalars(select(AttemptAnswer)).all() == []
+
+
+def test_keyboard_focus_is_never_hidden_under_the_sticky_bar(page, shipped_site):
+    """Tabbing down and back up a long paper on a phone, every focused control is below the timer bar."""
+    page.set_viewport_size({"width": 360, "height": 640})
+    sign_in(page, shipped_site)
+    page.goto(f"{shipped_site}/quizzes/course/{SLUG}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bắt đầu làm bài").click()
+    page.locator("fieldset[data-version] input").first.focus()
+    hidden = []
+    # Down to the foot of the paper, then back up (Shift+Tab scrolls controls in at the top).
+    for key in ["Tab"] * 30 + ["Shift+Tab"] * 30:
+        page.keyboard.press(key)
+        box = page.evaluate("""() => {
+            const el = document.activeElement, bar = document.querySelector('.quiz-bar');
+            if (!el || !el.closest('fieldset')) return null;
+            return [el.getBoundingClientRect().top, bar.getBoundingClientRect().bottom, el.name];
+        }""")
+        if box and box[0] < box[1]:
+            hidden.append(box)
+    assert hidden == []
