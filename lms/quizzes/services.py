@@ -319,6 +319,14 @@ def _upsert_answer(dialect: str):
 _STATUS = select(Attempt.__table__.c.status).where(Attempt.__table__.c.id == bindparam("attempt_id"))
 
 
+def _check_open(attempt: Attempt, now: datetime) -> None:
+    """Refuse answers to a submitted attempt, or sent after its deadline (and grace)."""
+    if attempt.status != "open":
+        raise AlreadySubmitted(_l("This attempt was already submitted."))
+    if not accepts_answers(attempt.deadline, now):
+        raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
+
+
 def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: datetime | None = None) -> datetime:
     """Store (or replace) the answer to one question in one statement. Two tabs saving at
     once keep the most recent answer: an older save never overwrites a newer one.
@@ -327,10 +335,7 @@ def save_answer(attempt: Attempt, version_id: int, values: list[str], *, now: da
     submitting, the busiest moment of a timed round, only adds up stored points. The points
     stay server-side: nothing shows them before the attempt is submitted."""
     now = now or utcnow()
-    if attempt.status != "open":
-        raise AlreadySubmitted(_l("This attempt was already submitted."))
-    if not accepts_answers(attempt.deadline, now):
-        raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
+    _check_open(attempt, now)
     if version_id not in {item["v"] for item in attempt.items}:
         raise ServiceError(_l("This question is not part of your attempt."))
     version = version_infos([version_id])[version_id]
@@ -365,10 +370,7 @@ def save_posted_answers(attempt: Attempt, posted: dict[int, list[str]], *, now: 
     now = now or utcnow()
     if not posted:
         return 0
-    if attempt.status != "open":
-        raise AlreadySubmitted(_l("This attempt was already submitted."))
-    if not accepts_answers(attempt.deadline, now):
-        raise AttemptClosed(_l("Time is up: answers are no longer accepted."))
+    _check_open(attempt, now)
     stored = dict(db.session.connection().execute(_STORED, {"attempt_id": attempt.id}).all())
     versions = version_infos(list(posted))
     written = 0
@@ -437,7 +439,7 @@ def finish_attempt(attempt: Attempt, *, now: datetime | None = None, auto: bool 
     if claimed.max_score is None or claimed.score is None:
         grade_attempt(attempt)  # an attempt begun before answers were graded on save
     else:
-        _store_totals(attempt, round(claimed.score, 6), claimed.max_score, bank_settings=claimed.bank_settings)
+        _store_totals(attempt, claimed.score, claimed.max_score, bank_settings=claimed.bank_settings)
     return attempt
 
 

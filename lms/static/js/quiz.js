@@ -44,10 +44,9 @@
       if (response.status === 409) {
         // Time is up, or another tab submitted: the server says which.
         closed = true;
-        say(form.getAttribute("data-msg-closed"), true);
-        return response.json().then(function (data) {
-          if (data && data.message) { say(data.message, true); }
-        }, function () {});
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          say(data.message || form.getAttribute("data-msg-closed"), true);
+        });
       }
       if (!response.ok) { throw new Error(String(response.status)); }
       delete pending[version];
