@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import secrets
 import shlex
@@ -27,7 +28,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.audit.services import record_audit
 from lms.contests import rounds
@@ -42,14 +44,16 @@ from lms.contests.judging_models import (
 )
 from lms.contests.judging_rules import (
     AssignmentInfeasible,
+    InvalidPoints,
     assign_judges,
     entry_score,
     weighted_score,
 )
-from lms.contests.models import Contest, ContestRound, Registration
+from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
+from lms.contests.organise import _apply
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import to_vn, utcnow
 from lms.core.transactions import on_abort, on_commit
 from lms.courses.render import render_markdown
 from lms.extensions import db
@@ -91,13 +95,26 @@ def _judged(round_: ContestRound) -> None:
 
 
 def get_config(round_: ContestRound) -> JudgingConfig:
-    """The round's settings row, created with the defaults on first use."""
+    """The round's saved settings, or an unsaved object holding the defaults.
+
+    Reading never writes: pages that only show the settings (the submit page, the judges'
+    pages) would otherwise insert the row on first visit, and two first visits at once would
+    race on its unique ``round_id``. The unsaved object is never added to the session; the
+    services that change the settings save it with ``_save_config``."""
     config = db.session.scalar(select(JudgingConfig).where(JudgingConfig.round_id == round_.id))
-    if config is None:
-        config = JudgingConfig(round_id=round_.id, judges_per_entry=2, blind=True,
-                               accepted_kinds=list(SUBMISSION_KINDS), max_upload_mb=10)
-        db.session.add(config)
-        db.session.flush()
+    return config if config is not None else JudgingConfig(round_id=round_.id)
+
+
+def _save_config(config: JudgingConfig) -> JudgingConfig:
+    """The settings as a saved row: ``config`` itself once inserted, or the row another
+    request inserted a moment earlier (its values win; the caller applies its changes to it)."""
+    if config.id is not None:
+        return config
+    try:
+        with db.session.begin_nested():
+            db.session.add(config)
+    except IntegrityError:
+        config = db.session.scalar(select(JudgingConfig).where(JudgingConfig.round_id == config.round_id))
     return config
 
 
@@ -111,38 +128,46 @@ def max_upload_limit_mb() -> int:
     return max(1, int(current_app.config.get("MAX_CONTENT_LENGTH") or 20 * 1024 * 1024) // (1024 * 1024) - 1)
 
 
+def _assignments_exist(round_: ContestRound) -> bool:
+    return db.session.scalar(select(JudgeAssignment.id).join(Submission, Submission.id == JudgeAssignment.submission_id)
+                             .where(Submission.round_id == round_.id).limit(1)) is not None
+
+
 def configure_round(actor, round_: ContestRound, *, judges_per_entry: int | None = None, blind: bool | None = None,
                     accepted_kinds: list[str] | None = None, max_upload_mb: int | None = None) -> JudgingConfig:
+    """Change the settings; the audit entry lists each changed one as ``changes={name: [old, new]}``.
+
+    Judges per entry can be raised at any time (the next assignment run tops every entry up)
+    but not lowered once judges are assigned: entries already given more judges would then be
+    averaged over more judges than the others."""
     _judged(round_)
     config = get_config(round_)
     _not_finalised(config)
-    changes: dict[str, list] = {}
+    values: dict = {}
     if judges_per_entry is not None and judges_per_entry != config.judges_per_entry:
         if not 1 <= judges_per_entry <= MAX_JUDGES_PER_ENTRY:
             raise ServiceError(_l("Judges per entry must be between 1 and %(n)d.", n=MAX_JUDGES_PER_ENTRY),
                                field="judges_per_entry")
-        changes["judges_per_entry"] = [config.judges_per_entry, judges_per_entry]
-        config.judges_per_entry = judges_per_entry
-    if blind is not None and blind != config.blind:
-        changes["blind"] = [config.blind, blind]
-        config.blind = blind
+        if judges_per_entry < config.judges_per_entry and _assignments_exist(round_):
+            raise ServiceError(_l("Judges are already assigned, so the number of judges per entry can be raised "
+                                  "but no longer lowered (every entry must be averaged over the same number "
+                                  "of judges)."), field="judges_per_entry")
+        values["judges_per_entry"] = judges_per_entry
+    if blind is not None:
+        values["blind"] = blind
     if accepted_kinds is not None:
         kinds = [k for k in SUBMISSION_KINDS if k in set(accepted_kinds)]
         if not kinds or set(accepted_kinds) - set(SUBMISSION_KINDS):
             raise ServiceError(_l("Choose at least one kind of product."), field="accepted_kinds")
-        if kinds != list(config.accepted_kinds or []):
-            changes["accepted_kinds"] = [list(config.accepted_kinds or []), kinds]
-            config.accepted_kinds = kinds
+        values["accepted_kinds"] = kinds
     if max_upload_mb is not None and max_upload_mb != config.max_upload_mb:
         limit = max_upload_limit_mb()
         if not 1 <= max_upload_mb <= limit:
             raise ServiceError(_l("The file size limit must be between 1 and %(n)d MB.", n=limit),
                                field="max_upload_mb")
-        changes["max_upload_mb"] = [config.max_upload_mb, max_upload_mb]
-        config.max_upload_mb = max_upload_mb
-    if changes:
-        db.session.flush()
-        record_audit(actor, "contest.judging.config", target=round_, **changes)
+        values["max_upload_mb"] = max_upload_mb
+    config = _save_config(config)
+    _apply(actor, config, "contest.judging.config", values, audit_target=round_)
     return config
 
 
@@ -179,10 +204,11 @@ def set_criteria(actor, round_: ContestRound, criteria: list[CriterionInput]) ->
             continue
         if len(name) > 255:
             raise ServiceError(_l("A criterion name is too long (255 characters at most)."), field="criteria")
-        if item.max_points is None or item.max_points <= 0:
-            raise ServiceError(_l("%(name)s: the maximum points must be more than 0.", name=name), field="criteria")
-        if item.weight is None or item.weight < 0:
-            raise ServiceError(_l("%(name)s: the weight cannot be negative.", name=name), field="criteria")
+        if item.max_points is None or not math.isfinite(item.max_points) or item.max_points <= 0:
+            raise ServiceError(_l("%(name)s: the maximum points must be a number more than 0.", name=name),
+                               field="criteria")
+        if item.weight is None or not math.isfinite(item.weight) or item.weight < 0:
+            raise ServiceError(_l("%(name)s: the weight must be a number, 0 or more.", name=name), field="criteria")
         cleaned.append(CriterionInput(name, float(item.max_points), float(item.weight),
                                       nfc(item.description or "").strip()))
     if not cleaned:
@@ -200,48 +226,66 @@ def set_criteria(actor, round_: ContestRound, criteria: list[CriterionInput]) ->
     return rows
 
 
-def judges_of(contest: Contest) -> list[ContestJudge]:
-    return list(db.session.scalars(select(ContestJudge).where(ContestJudge.contest_id == contest.id)
-                                   .order_by(ContestJudge.id)))
+def judges_of(contest: Contest, *, active_only: bool = False) -> list[ContestJudge]:
+    """The contest's judges with their accounts and units loaded, by username; inactive ones
+    (removed after scoring) too unless ``active_only``."""
+    from lms.auth.models import User
+
+    stmt = (select(ContestJudge).join(ContestJudge.user).where(ContestJudge.contest_id == contest.id)
+            .options(contains_eager(ContestJudge.user).selectinload(User.org)).order_by(User.username))
+    if active_only:
+        stmt = stmt.where(ContestJudge.active.is_(True))
+    return list(db.session.scalars(stmt))
 
 
-def is_judge(user, contest: Contest) -> bool:
-    return db.session.scalar(select(ContestJudge.id).where(
-        ContestJudge.contest_id == contest.id, ContestJudge.user_id == user.id)) is not None
+def contest_judge(contest_id: int, user_id: int) -> ContestJudge | None:
+    return db.session.scalar(select(ContestJudge).where(ContestJudge.contest_id == contest_id,
+                                                        ContestJudge.user_id == user_id))
 
 
 def add_judge(actor, contest: Contest, user) -> ContestJudge:
-    existing = db.session.scalar(select(ContestJudge).where(
-        ContestJudge.contest_id == contest.id, ContestJudge.user_id == user.id))
-    if existing is not None:
-        return existing
-    judge = ContestJudge(contest_id=contest.id, user_id=user.id)
-    db.session.add(judge)
+    """Adding a judge who was removed after scoring makes them active again."""
+    judge = contest_judge(contest.id, user.id)
+    if judge is not None and judge.active:
+        return judge
+    reactivated = judge is not None
+    if judge is None:
+        judge = ContestJudge(contest_id=contest.id, user_id=user.id)
+        db.session.add(judge)
+    judge.active = True
     db.session.flush()
-    record_audit(actor, "contest.judging.judge_add", target=contest, user_id=user.id, username=user.username)
+    record_audit(actor, "contest.judging.judge_add", target=contest, user_id=user.id, username=user.username,
+                 reactivated=reactivated)
     return judge
 
 
-def remove_judge(actor, contest: Contest, user) -> None:
-    """Unscored assignments go back to the pool (the next assignment run refills them);
-    a judge who has already scored stays, so the scores keep an accountable author."""
-    judge = db.session.scalar(select(ContestJudge).where(
-        ContestJudge.contest_id == contest.id, ContestJudge.user_id == user.id))
-    if judge is None:
-        return
-    round_ids = [r.id for r in contest.rounds]
+def remove_judge(actor, contest: Contest, user) -> int:
+    """Unscored assignments go back to the pool (the next assignment run refills them). A judge
+    who has already scored stays on the list as inactive: those scores keep their accountable
+    author and still count, but the judge gets no new entries. One who scored nothing goes.
+    Returns the number of scores kept."""
+    judge = contest_judge(contest.id, user.id)
+    if judge is None or not judge.active:
+        return 0
     assignments = list(db.session.scalars(
         select(JudgeAssignment).join(Submission, Submission.id == JudgeAssignment.submission_id)
-        .where(JudgeAssignment.judge_id == user.id, Submission.round_id.in_(round_ids))))
-    if any(a.score is not None for a in assignments):
-        raise ServiceError(_l("%(name)s has already scored entries and cannot be removed.", name=user.full_name))
-    for assignment in assignments:
+        .join(ContestRound, ContestRound.id == Submission.round_id)
+        .where(JudgeAssignment.judge_id == user.id, ContestRound.contest_id == contest.id)
+        .options(selectinload(JudgeAssignment.score),
+                 selectinload(JudgeAssignment.submission).selectinload(Submission.assignments))))
+    released = [a for a in assignments if a.score is None]
+    kept = len(assignments) - len(released)
+    for assignment in released:
         assignment.submission.assignments.remove(assignment)
         db.session.delete(assignment)
-    db.session.delete(judge)
+    if kept:
+        judge.active = False
+    else:
+        db.session.delete(judge)
     db.session.flush()
     record_audit(actor, "contest.judging.judge_remove", target=contest, user_id=user.id, username=user.username,
-                 released_assignments=len(assignments))
+                 released_assignments=len(released), kept_scored=kept)
+    return kept
 
 
 # --- submissions ------------------------------------------------------------------------
@@ -352,7 +396,9 @@ def submit_entry(user, round_: ContestRound, kind: str, *, url: str | None = Non
     """Submit or replace the participant's product while the round is open (server clock).
 
     ``file`` is anything with ``stream`` (or ``read``) and ``filename``, such as werkzeug's
-    FileStorage. A replacement keeps the entry's code; it is refused once a judge has scored.
+    FileStorage. A replacement keeps the entry's code. Judges score only after the close, so
+    an entry can always be replaced while the round is open; the scored check below guards a
+    round whose closing time was moved later after scoring began.
     """
     now = now or utcnow()
     _judged(round_)
@@ -401,7 +447,6 @@ def submit_entry(user, round_: ContestRound, kind: str, *, url: str | None = Non
         setattr(submission, key, value)
     submission.kind = kind
     submission.updated_at = now
-    submission.status = "submitted"
     db.session.flush()
     if old_file is not None:  # gone only once the replacement is committed
         on_commit(db.session(), lambda: old_file.unlink(missing_ok=True))
@@ -422,15 +467,13 @@ def submissions_of(round_: ContestRound) -> list[Submission]:
 
 def run_assignment(actor, round_: ContestRound, rng: Random | None = None) -> int:
     """Give every submission its judges; earlier assignments are kept and count as load, so
-    running again after late entries or new judges only tops up. Returns the new seats."""
-    from lms.auth.models import User
-
+    running again after late entries or new judges only tops up. Inactive judges get nothing
+    new (their scored seats stay). Returns the new seats."""
     _judged(round_)
     config = get_config(round_)
     _not_finalised(config)
     contest = db.session.get(Contest, round_.contest_id)
-    judges = db.session.execute(select(User.id, User.org_id).join(ContestJudge, ContestJudge.user_id == User.id)
-                                .where(ContestJudge.contest_id == contest.id).order_by(User.id)).all()
+    judges = [judge.user for judge in judges_of(contest, active_only=True)]
     if not judges:
         raise ServiceError(_l("Add judges to the contest first."))
     submissions = submissions_of(round_)
@@ -457,10 +500,14 @@ def run_assignment(actor, round_: ContestRound, rng: Random | None = None) -> in
         result = assign_judges(entries, [(j.id, path(j.org_id)) for j in judges], config.judges_per_entry,
                                scope_path, rng or Random(), existing=existing, exclude=exclude)
     except AssignmentInfeasible as err:
-        code = next(s.code for s in submissions if s.id == err.entry_id)
-        raise ServiceError(_l("Entry %(code)s can only get %(n)d judge(s) without a conflict of interest; "
-                              "%(needed)d are needed. Add judges from other units.",
-                              code=code, n=err.available, needed=err.needed)) from err
+        submission = next(s for s in submissions if s.id == err.entry_id)
+        registration = registrations[submission.registration_id]
+        unit = (db.session.scalar(select(Organization.name).where(Organization.id == registration.org_id))
+                if registration.org_id else registration.unit_name)
+        raise ServiceError(_l("Entry %(code)s (unit: %(unit)s) can only get %(n)d judge(s) without a conflict of "
+                              "interest; %(needed)d are needed. Add judges from other units.",
+                              code=submission.code, unit=unit or "—", n=err.available,
+                              needed=err.needed)) from err
     added = 0
     for submission in submissions:
         for judge_id in result[submission.id][len(existing[submission.id]):]:
@@ -477,25 +524,35 @@ def run_assignment(actor, round_: ContestRound, rng: Random | None = None) -> in
 
 def record_score(judge_user, assignment: JudgeAssignment, points: dict[int, float], comment: str = "",
                  now: datetime | None = None) -> JudgeScore:
-    """A judge's points per criterion (criterion id -> points); revisable until the results
-    are final. Each save is audited with the points, so a changed mark stays visible."""
+    """A judge's points per criterion (criterion id -> points), once the round has closed (so
+    every participant may replace their entry until the close, whatever the judges do);
+    revisable until the results are final. Each save is audited with the points, so a changed
+    mark stays visible. A judge removed after scoring can no longer change their scores."""
     now = now or utcnow()
     if assignment.judge_id != judge_user.id:
         raise ServiceError(_l("This entry is not assigned to you."))
     submission = assignment.submission
     round_ = db.session.get(ContestRound, submission.round_id)
     _not_finalised(get_config(round_))
+    if now < round_.closes_at:
+        raise ServiceError(_l("Scoring opens when the round closes, at %(time)s (Vietnam time).",
+                              time=scoring_opens(round_)))
+    judge = contest_judge(round_.contest_id, judge_user.id)
+    if judge is None or not judge.active:
+        raise ServiceError(_l("You are no longer a judge of this contest."))
     criteria = criteria_of(round_)
     if not criteria:
         raise ServiceError(_l("The organisers have not set the rubric yet."))
-    values: list[float] = []
-    for criterion in criteria:
-        value = points.get(criterion.id)
-        if value is None or not 0 <= value <= criterion.max_points:
-            raise ServiceError(_l("%(name)s: give between 0 and %(max)s points.", name=criterion.name,
-                                  max=f"{criterion.max_points:g}"), field=f"c_{criterion.id}")
-        values.append(float(value))
-    score_value = weighted_score([(c.max_points, c.weight) for c in criteria], values)
+    values = [points.get(c.id) for c in criteria]
+    try:
+        score_value = weighted_score([(c.max_points, c.weight) for c in criteria], values)
+    except InvalidPoints as err:
+        if err.index is None:
+            raise ServiceError(_l("These points do not fit the rubric.")) from err
+        criterion = criteria[err.index]
+        raise ServiceError(_l("%(name)s: give between 0 and %(max)s points.", name=criterion.name,
+                              max=f"{criterion.max_points:g}"), field=f"c_{criterion.id}") from err
+    values = [float(v) for v in values]
     stored_points = {str(c.id): v for c, v in zip(criteria, values, strict=True)}
     score = assignment.score
     if score is None:
@@ -506,12 +563,15 @@ def record_score(judge_user, assignment: JudgeAssignment, points: dict[int, floa
     score.comment = nfc(comment or "").strip()[:5000]
     score.weighted_score = score_value
     score.scored_at = now
-    if all(a.score is not None for a in submission.assignments):
-        submission.status = "scored"
     db.session.flush()
     record_audit(judge_user, "contest.judging.score", target=submission, code=submission.code,
                  assignment_id=assignment.id, points=stored_points, weighted=score_value)
     return score
+
+
+def scoring_opens(round_: ContestRound) -> str:
+    """When judges may start scoring (the round's close), as Vietnam wall-clock time."""
+    return to_vn(round_.closes_at).strftime("%H:%M %d/%m/%Y")
 
 
 @dataclass
@@ -552,14 +612,19 @@ def finalise_round(actor, round_: ContestRound, now: datetime | None = None) -> 
             User.id.in_({judge_id for _, judge_id in missing}))).all())
         listed = ", ".join(f"{code} ({names.get(judge_id, judge_id)})" for code, judge_id in missing[:50])
         raise ServiceError(_l("Scores are missing for: %(list)s.", list=listed))
-    registrations = {r.id: r for r in db.session.scalars(select(Registration).where(
-        Registration.id.in_([s.registration_id for s in submissions])))}
+    # One query for the round's existing results; only the missing ones are created.
+    entries = {e.registration_id: e for e in db.session.scalars(
+        select(RoundEntry).where(RoundEntry.round_id == round_.id))}
     for submission in submissions:
-        entry = rounds._entry(round_, registrations[submission.registration_id])
+        entry = entries.get(submission.registration_id)
+        if entry is None:
+            entry = RoundEntry(round_id=round_.id, registration_id=submission.registration_id)
+            db.session.add(entry)
         entry.score = entry_score([a.score.weighted_score for a in submission.assignments])
         entry.submitted_at = submission.updated_at
         # "Less time taken" in the shared ranking: time from opening to the final version.
         entry.seconds_taken = max(0.0, (submission.updated_at - round_.opens_at).total_seconds())
+    config = _save_config(config)
     config.finalised_at = now
     db.session.flush()
     record_audit(actor, "contest.judging.finalise", target=round_, results=len(submissions))

@@ -8,31 +8,44 @@ and turns the judges' rubric scores into the ``RoundEntry.score`` every ranking 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
+if TYPE_CHECKING:
+    from lms.auth.models import User
+
 SUBMISSION_KINDS = ("link", "article", "file")
 
 
+def config_defaults() -> dict:
+    """The settings of a round nobody has configured: the one place they are written down."""
+    return {"judges_per_entry": 2, "blind": True, "accepted_kinds": list(SUBMISSION_KINDS), "max_upload_mb": 10}
+
+
 class JudgingConfig(db.Model):
-    """Per-round judging settings; absent means the defaults below."""
+    """Per-round judging settings; absent means ``config_defaults()``. A new object starts
+    with the defaults, so a round without a row reads the same as one saved untouched."""
 
     __tablename__ = "judging_config"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("contest_round.id"), unique=True)
-    judges_per_entry: Mapped[int] = mapped_column(default=2)
+    judges_per_entry: Mapped[int] = mapped_column()
     # Blind: judges see a random code instead of the participant's name, unit and file name.
-    blind: Mapped[bool] = mapped_column(default=True)
+    blind: Mapped[bool] = mapped_column()
     # Subset of SUBMISSION_KINDS, e.g. ["link", "file"].
-    accepted_kinds: Mapped[list] = mapped_column(JSON, default=lambda: list(SUBMISSION_KINDS))
-    max_upload_mb: Mapped[int] = mapped_column(default=10)
+    accepted_kinds: Mapped[list] = mapped_column(JSON)
+    max_upload_mb: Mapped[int] = mapped_column()
     # Set once the scores are written to the round entries; scores are frozen after that.
     finalised_at: Mapped[datetime | None] = mapped_column()
+
+    def __init__(self, **values):
+        super().__init__(**{**config_defaults(), **values})
 
 
 class JudgingCriterion(db.Model):
@@ -54,6 +67,11 @@ class ContestJudge(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A removed judge who had scored stays (their scores keep an accountable author) but is
+    # no longer given entries; one who had scored nothing is deleted outright.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    user: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("contest_id", "user_id", name="uq_contest_judge_contest_user"),)
 
@@ -80,7 +98,6 @@ class Submission(db.Model):
     sha256: Mapped[str | None] = mapped_column(String(64))
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted | scored
 
     assignments: Mapped[list[JudgeAssignment]] = relationship(back_populates="submission",
                                                               order_by="JudgeAssignment.id")

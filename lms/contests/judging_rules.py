@@ -16,12 +16,20 @@ Score
     criteria with different point scales combine by their weights alone. An entry's score is
     the plain mean of its judges' scores: every assigned judge must score, so each entry is
     averaged over the same number of judges, and no single judge's leniency decides alone.
+
+Re-check
+    The spread of an entry is the highest minus the lowest of its judges' scores. Above
+    ``RECHECK_SPREAD`` points the judges read the entry very differently, and the organisers
+    are shown a flag so they can ask the judges to look again before finalising.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from random import Random
+
+RECHECK_SPREAD = 30.0
 
 
 class AssignmentInfeasible(ValueError):
@@ -36,7 +44,13 @@ class AssignmentInfeasible(ValueError):
 
 
 class InvalidPoints(ValueError):
-    """Rubric points that do not fit the criteria (out of range, wrong count)."""
+    """Rubric points that do not fit the criteria (out of range, wrong count, not finite).
+
+    ``index`` is the 0-based position of the offending criterion, when one is to blame."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.index = index
 
 
 def _neutral(path: str | None, scope_path: str | None) -> bool:
@@ -113,10 +127,10 @@ def weighted_score(criteria: Sequence[tuple[float, float]], points: Sequence[flo
     total_weight = 0.0
     total = 0.0
     for index, ((max_points, weight), value) in enumerate(zip(criteria, points, strict=True)):
-        if max_points <= 0 or weight < 0:
-            raise InvalidPoints(f"criterion {index + 1} has an invalid scale")
-        if value is None or not 0 <= value <= max_points:
-            raise InvalidPoints(f"criterion {index + 1}: points must be between 0 and {max_points:g}")
+        if not (math.isfinite(max_points) and math.isfinite(weight)) or max_points <= 0 or weight < 0:
+            raise InvalidPoints(f"criterion {index + 1} has an invalid scale", index)
+        if value is None or not math.isfinite(value) or not 0 <= value <= max_points:
+            raise InvalidPoints(f"criterion {index + 1}: points must be between 0 and {max_points:g}", index)
         total += weight * value / max_points
         total_weight += weight
     if total_weight <= 0:
@@ -129,3 +143,16 @@ def entry_score(judge_scores: Sequence[float]) -> float | None:
     if not judge_scores:
         return None
     return round(sum(judge_scores) / len(judge_scores), 4)
+
+
+def score_spread(judge_scores: Sequence[float]) -> float | None:
+    """Highest minus lowest judge's score (None with fewer than two scores)."""
+    if len(judge_scores) < 2:
+        return None
+    return round(max(judge_scores) - min(judge_scores), 4)
+
+
+def needs_recheck(judge_scores: Sequence[float], limit: float = RECHECK_SPREAD) -> bool:
+    """Whether the judges differ by more than ``limit`` points: see the module docstring."""
+    spread = score_spread(judge_scores)
+    return spread is not None and spread > limit

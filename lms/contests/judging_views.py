@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import Field
 
 from lms.auth.services import active_user_by_username
 from lms.contests import judging
@@ -25,9 +26,11 @@ from lms.contests.judging_forms import (
     kind_labels,
     score_form,
 )
-from lms.contests.judging_models import ContestJudge, JudgeAssignment, Submission
+from lms.contests.judging_models import JudgeAssignment, Submission
+from lms.contests.judging_rules import RECHECK_SPREAD, entry_score, needs_recheck, score_spread
 from lms.contests.models import Contest, ContestRound, Registration
-from lms.contests.views import can_organise
+from lms.contests.views import _contest as _open_contest
+from lms.contests.views import _round, can_organise
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db, limiter
@@ -36,18 +39,18 @@ bp = Blueprint("judging", __name__, url_prefix="/contests")
 
 
 def _contest(slug: str, *, drafts: bool = False) -> Contest:
-    stmt = select(Contest).where(Contest.slug == slug)
+    """Participants see what the contest pages show; judges and organisers also reach drafts."""
     if not drafts:
-        stmt = stmt.where(Contest.status != "draft")
-    contest = db.session.scalar(stmt)
+        return _open_contest(slug)
+    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if contest is None:
         abort(404)
     return contest
 
 
 def _judged_round(contest: Contest, number: int) -> ContestRound:
-    round_ = next((r for r in contest.rounds if r.position == number and r.kind == "judged"), None)
-    if round_ is None:
+    round_ = _round(contest, number)
+    if round_.kind != "judged":
         abort(404)
     return round_
 
@@ -94,10 +97,11 @@ def submit(slug, number):
             return redirect(url_for("judging.submit", slug=slug, number=number))
     elif request.method == "GET" and not form.kind.data and form.kind.choices:
         form.kind.data = form.kind.choices[0][0]
-    db.session.commit()  # the settings row may have been created on first visit
+    submission = judging.submission_of(round_, registration)
+    # Judges score only after the close; "scored" is derived, never stored.
+    scored = submission is not None and any(a.score is not None for a in submission.assignments)
     return render_template("contests/judging/submit.html", contest=contest, round=round_, form=form, config=config,
-                           submission=judging.submission_of(round_, registration), now=utcnow(),
-                           kinds=kind_labels())
+                           submission=submission, scored=scored, now=utcnow(), kinds=kind_labels())
 
 
 # --- judges -----------------------------------------------------------------------------
@@ -118,11 +122,11 @@ def dashboard():
     for assignment, submission, round_, contest in rows:
         if not groups or groups[-1]["round"].id != round_.id:
             groups.append({"contest": contest, "round": round_, "items": [], "scored": 0,
-                           "final": judging.get_config(round_).finalised_at is not None})
+                           "final": judging.get_config(round_).finalised_at is not None,
+                           "opens": judging.scoring_opens(round_)})
         groups[-1]["items"].append((assignment, submission))
         groups[-1]["scored"] += assignment.score is not None
-    db.session.commit()
-    return render_template("contests/judging/dashboard.html", groups=groups, kinds=kind_labels())
+    return render_template("contests/judging/dashboard.html", groups=groups, kinds=kind_labels(), now=utcnow())
 
 
 @bp.route("/<slug>/rounds/<int:number>/judge/<code>", methods=["GET", "POST"])
@@ -159,10 +163,11 @@ def judge_entry(slug, number, code):
             from lms.orgs.models import Organization
 
             unit = db.session.get(Organization, registration.org_id)
-    db.session.commit()
+    judge = judging.contest_judge(contest.id, current_user.id)
     return render_template("contests/judging/entry.html", contest=contest, round=round_, submission=submission,
                            assignment=assignment, form=form, criteria=criteria, config=config,
-                           registration=registration, unit=unit, kinds=kind_labels())
+                           registration=registration, unit=unit, kinds=kind_labels(), now=utcnow(),
+                           opens=judging.scoring_opens(round_), active=judge is not None and judge.active)
 
 
 # --- files ------------------------------------------------------------------------------
@@ -206,6 +211,8 @@ def _organised(slug: str, number: int) -> tuple[Contest, ContestRound]:
 
 
 def _manage_page(contest, round_, *, config_form=None, criteria_form=None, judge_form=None):
+    from lms.auth.models import User
+
     config = judging.get_config(round_)
     if config_form is None:
         config_form = ConfigForm(formdata=None, data={
@@ -217,24 +224,26 @@ def _manage_page(contest, round_, *, config_form=None, criteria_form=None, judge
         rows = [{"name": c.name, "max_points": c.max_points, "weight": c.weight, "description": c.description}
                 for c in criteria]
         criteria_form = CriteriaForm(formdata=None, data={"rows": rows + [{}, {}]})
-    from lms.auth.models import User
-
-    judges = db.session.execute(select(User).join(ContestJudge, ContestJudge.user_id == User.id)
-                                .where(ContestJudge.contest_id == contest.id).order_by(User.username)).scalars().all()
+    judges = judging.judges_of(contest)
     submissions = judging.submissions_of(round_)
     registrations = {r.id: r for r in db.session.scalars(select(Registration).where(
         Registration.id.in_([s.registration_id for s in submissions])))} if submissions else {}
-    names = {j.id: j for j in judges}
+    names = {j.user_id: j.user for j in judges}
     missing_judges = {a.judge_id for s in submissions for a in s.assignments} - set(names)
     if missing_judges:
         names.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing_judges)))})
-    page = render_template("contests/judging/manage.html", contest=contest, round=round_, config=config,
-                           config_form=config_form, criteria_form=criteria_form, judge_form=judge_form or JudgeForm(
-                               formdata=None), action_form=ActionForm(formdata=None), criteria=criteria,
-                           judges=judges, submissions=submissions, registrations=registrations, users=names,
-                           progress=judging.progress(round_, submissions), now=utcnow(), kinds=kind_labels())
-    db.session.commit()
-    return page
+    entries = []
+    for submission in submissions:
+        given = [a.score.weighted_score for a in submission.assignments if a.score is not None]
+        complete = bool(given) and len(given) == len(submission.assignments)
+        entries.append({"submission": submission, "mean": entry_score(given) if complete else None,
+                        "spread": score_spread(given), "recheck": needs_recheck(given)})
+    return render_template("contests/judging/manage.html", contest=contest, round=round_, config=config,
+                           config_form=config_form, criteria_form=criteria_form,
+                           judge_form=judge_form or JudgeForm(formdata=None), action_form=ActionForm(formdata=None),
+                           criteria=criteria, judges=judges, entries=entries, registrations=registrations,
+                           users=names, progress=judging.progress(round_, submissions), now=utcnow(),
+                           kinds=kind_labels(), recheck_limit=RECHECK_SPREAD)
 
 
 @bp.get("/<slug>/rounds/<int:number>/judging")
@@ -244,66 +253,87 @@ def manage(slug, number):
     return _manage_page(contest, round_)
 
 
-def _back(slug, number):
+def _refused(form, err: ServiceError) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    target = getattr(form, err.field, None) if err.field else None
+    if isinstance(target, Field):
+        target.errors = [*target.errors, str(err)]
+    else:
+        form.form_errors.append(str(err))
+
+
+def _organiser_change(slug, number, change, done, *, form=None, slot=None):
+    """One organiser action: check the form (a bare CSRF button when ``form`` is None), call
+    ``change()``, commit and go back to the manage page with ``done(result)``.
+
+    A refusal rolls back. For a form it re-renders the manage page with everything as typed
+    and the message on the field the service named (status 400); a bare button flashes it."""
+    contest, round_ = _organised(slug, number)
+    if form is None:
+        if not ActionForm().validate_on_submit():
+            abort(400)
+    elif not form.validate_on_submit():
+        return _manage_page(contest, round_, **{slot: form}), 400
+    try:
+        result = change(contest, round_)
+        message = done(result)
+    except ServiceError as err:
+        if form is None:
+            _fail(err)
+        else:
+            db.session.rollback()
+            _refused(form, err)
+            return _manage_page(contest, round_, **{slot: form}), 400
+    else:
+        db.session.commit()
+        flash(message, "success")
     return redirect(url_for("judging.manage", slug=slug, number=number))
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/config")
 @login_required
 def save_config(slug, number):
-    contest, round_ = _organised(slug, number)
     form = ConfigForm()
     form.set_kinds()
-    if not form.validate_on_submit():
-        return _manage_page(contest, round_, config_form=form), 400
-    try:
-        judging.configure_round(current_user, round_, judges_per_entry=form.judges_per_entry.data,
-                                blind=form.blind.data, accepted_kinds=form.accepted_kinds.data,
-                                max_upload_mb=form.max_upload_mb.data)
-    except ServiceError as err:
-        _fail(err)
-    else:
-        db.session.commit()
-        flash(_("Settings saved."), "success")
-    return _back(slug, number)
+
+    def change(contest, round_):
+        return judging.configure_round(current_user, round_, judges_per_entry=form.judges_per_entry.data,
+                                       blind=form.blind.data, accepted_kinds=form.accepted_kinds.data,
+                                       max_upload_mb=form.max_upload_mb.data)
+
+    return _organiser_change(slug, number, change, lambda result: _("Settings saved."), form=form, slot="config_form")
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/criteria")
 @login_required
 def save_criteria(slug, number):
-    contest, round_ = _organised(slug, number)
     form = CriteriaForm()
-    if not form.validate_on_submit():
-        return _manage_page(contest, round_, criteria_form=form), 400
-    rows = [judging.CriterionInput(name=row.form.name.data or "", max_points=row.form.max_points.data,
-                                   weight=1.0 if row.form.weight.data is None else row.form.weight.data,
-                                   description=row.form.description.data or "")
-            for row in form.rows if (row.form.name.data or "").strip()]
-    try:
-        judging.set_criteria(current_user, round_, rows)
-    except ServiceError as err:
-        _fail(err)
-    else:
-        db.session.commit()
-        flash(_("Rubric saved."), "success")
-    return _back(slug, number)
+
+    def change(contest, round_):
+        rows = [judging.CriterionInput(name=row.form.name.data or "", max_points=row.form.max_points.data,
+                                       weight=1.0 if row.form.weight.data is None else row.form.weight.data,
+                                       description=row.form.description.data or "")
+                for row in form.rows if (row.form.name.data or "").strip()]
+        return judging.set_criteria(current_user, round_, rows)
+
+    return _organiser_change(slug, number, change, lambda result: _("Rubric saved."), form=form, slot="criteria_form")
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/judges")
 @login_required
 def add_judge(slug, number):
-    contest, round_ = _organised(slug, number)
     form = JudgeForm()
-    if not form.validate_on_submit():
-        return _manage_page(contest, round_, judge_form=form), 400
-    user = active_user_by_username(form.username.data)
-    if user is None:
-        flash(_("No account has the username %(name)s.", name=form.username.data.strip()), "error")
-        return _back(slug, number)
-    judging.add_judge(current_user, contest, user)
-    db.session.commit()
-    flash(_("%(name)s is now a judge of this contest.", name=user.full_name), "success")
-    return _back(slug, number)
+
+    def change(contest, round_):
+        user = active_user_by_username(form.username.data)
+        if user is None:
+            raise ServiceError(_("No account has the username %(name)s.", name=form.username.data.strip()),
+                               field="username")
+        return judging.add_judge(current_user, contest, user)
+
+    return _organiser_change(slug, number, change,
+                             lambda judge: _("%(name)s is now a judge of this contest.", name=judge.user.full_name),
+                             form=form, slot="judge_form")
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/judges/<int:user_id>/remove")
@@ -311,47 +341,23 @@ def add_judge(slug, number):
 def remove_judge(slug, number, user_id):
     from lms.auth.models import User
 
-    contest, round_ = _organised(slug, number)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    user = db.session.get(User, user_id) or abort(404)
-    try:
-        judging.remove_judge(current_user, contest, user)
-    except ServiceError as err:
-        _fail(err)
-    else:
-        db.session.commit()
-        flash(_("Judge removed."), "success")
-    return _back(slug, number)
+    def change(contest, round_):
+        user = db.session.get(User, user_id) or abort(404)
+        return judging.remove_judge(current_user, contest, user)
+
+    return _organiser_change(slug, number, change, lambda kept: _(
+        "Judge removed; the scores they already gave still count.") if kept else _("Judge removed."))
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/assign")
 @login_required
 def assign(slug, number):
-    contest, round_ = _organised(slug, number)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        added = judging.run_assignment(current_user, round_, Random())
-    except ServiceError as err:
-        _fail(err)
-    else:
-        db.session.commit()
-        flash(_("%(n)d new assignment(s) made.", n=added), "success")
-    return _back(slug, number)
+    return _organiser_change(slug, number, lambda contest, round_: judging.run_assignment(current_user, round_, Random()),
+                             lambda added: _("%(n)d new assignment(s) made.", n=added))
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/finalise")
 @login_required
 def finalise(slug, number):
-    contest, round_ = _organised(slug, number)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        count = judging.finalise_round(current_user, round_)
-    except ServiceError as err:
-        _fail(err)
-    else:
-        db.session.commit()
-        flash(_("Results written for %(n)d entries.", n=count), "success")
-    return _back(slug, number)
+    return _organiser_change(slug, number, lambda contest, round_: judging.finalise_round(current_user, round_),
+                             lambda count: _("Results written for %(n)d entries.", n=count))

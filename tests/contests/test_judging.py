@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import RoleAssignment
-from lms.contests import judging, rounds, services
+from lms.contests import judging, organise, rounds, services
 from lms.contests.judging_models import JudgeAssignment, JudgeScore, JudgingConfig, Submission
 from lms.contests.judging_rules import weighted_score
-from lms.contests.models import Registration, RoundEntry
+from lms.contests.models import ContestRound, Registration, RoundEntry
 from lms.contests.ranking import combine_rounds
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
@@ -57,10 +57,14 @@ def world(any_db_app, sample_tree, make_user):
                                       scope=sample_tree["province"])
     contest.status = "open"
     now = utcnow()
-    quiz = services.add_round(None, contest, "Vòng 1: trắc nghiệm", now - timedelta(days=2), now - timedelta(days=1))
-    db.session.commit()  # add_round numbers rounds from contest.rounds, which the commit refreshes
-    judged = services.add_round(None, contest, "Vòng 2: sản phẩm truyền thông", now - timedelta(hours=1),
-                                now + timedelta(hours=1), kind="judged", weight=2.0)
+    # The quiz round only holds results (written below), so it needs no question bank.
+    quiz = ContestRound(position=1, kind="quiz", title="Vòng 1: trắc nghiệm", opens_at=now - timedelta(days=2),
+                        closes_at=now - timedelta(days=1))
+    contest.rounds.append(quiz)
+    db.session.commit()
+    judged = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 2: sản phẩm truyền thông", kind="judged", opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(hours=1), weight=2.0))
     db.session.commit()
     organiser = make_user("btc", org=sample_tree["province"], full_name="Ban Tổ Chức")
     db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
@@ -295,7 +299,8 @@ def test_judged_round_end_to_end(world):
     assert actions.count("contest.judging.score") == len(given)
     assert actions.count("contest.judging.judge_add") == 3
     config_event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contest.judging.config"))
-    assert config_event.detail == {"max_upload_mb": [10, 1]} and config_event.actor_id is not None
+    # The same changes= shape as every other settings change (organise._apply).
+    assert config_event.detail == {"changes": {"max_upload_mb": [10, 1]}} and config_event.actor_id is not None
 
 
 def test_open_judging_shows_names_and_infeasible_assignment_is_explained(world):

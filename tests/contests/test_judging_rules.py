@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms.contests.judging_rules import (
+    RECHECK_SPREAD,
     AssignmentInfeasible,
     InvalidPoints,
     assign_judges,
     conflicted,
     entry_score,
+    needs_recheck,
+    score_spread,
     weighted_score,
 )
 
@@ -142,3 +145,26 @@ def test_entry_score_is_the_mean():
     assert entry_score([]) is None
     assert entry_score([80, 70]) == 75.0
     assert entry_score([100, 0, 50]) == 50.0
+
+
+def test_non_finite_values_are_invalid_points_naming_the_criterion():
+    inf, nan = float("inf"), float("nan")
+    for criteria, points, index in (([(10, 1), (inf, 1)], [5, 5], 1), ([(10, inf)], [5], 0),
+                                    ([(10, 1), (5, 1)], [nan, 3], 0), ([(10, 1), (5, 1)], [8, inf], 1),
+                                    ([(10, 1), (5, 1)], [8, None], 1)):
+        with pytest.raises(InvalidPoints) as info:
+            weighted_score(criteria, points)
+        assert info.value.index == index, (criteria, points)
+    with pytest.raises(InvalidPoints) as info:
+        weighted_score([(10, 1)], [1, 2])  # the count, not one criterion, is wrong
+    assert info.value.index is None
+
+
+def test_spread_and_recheck_flag():
+    assert score_spread([]) is None and score_spread([70]) is None
+    assert score_spread([70, 90, 55]) == 35.0
+    assert not needs_recheck([70]) and not needs_recheck([])
+    assert not needs_recheck([50, 80])  # exactly 30 apart: not more than 30
+    assert needs_recheck([50, 80.5]) and needs_recheck([100, 20, 90])
+    assert needs_recheck([50, 60], limit=5)
+    assert RECHECK_SPREAD == 30
