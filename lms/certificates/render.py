@@ -94,6 +94,15 @@ def date_vi(iso: str) -> str:
     return f"{day}/{month}/{year}"
 
 
+def draw_qr(c: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+    """A vector QR code of ``url``, ``size`` wide and high, its lower left corner at (x, y)."""
+    widget = QrCodeWidget(url, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(widget)
+    renderPDF.draw(drawing, c, x, y)
+
+
 def render_certificate(data: CertificateData, template: Template, sign) -> bytes:
     """``sign(payload) -> signature``. The signed payload includes a hash of the page's
     drawing instructions, so an edited or overlaid page fails verification."""
@@ -145,12 +154,7 @@ def render_certificate(data: CertificateData, template: Template, sign) -> bytes
     c.drawCentredString(center, y - 2 * mm, "   ·   ".join(facts))
 
     # Bottom left: the QR code to the public page, the serial and the code.
-    qr = QrCodeWidget(data.verify_url, barLevel="M")
-    x0, y0, x1, y1 = qr.getBounds()
-    size = 36 * mm
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(qr)
-    renderPDF.draw(drawing, c, 20 * mm, 22 * mm)
+    draw_qr(c, data.verify_url, 20 * mm, 22 * mm, 36 * mm)
     c.setFont("CertSans", 9)
     lines = [f"Số hiệu: {data.serial}" + (f" (bản {data.version})" if data.version > 1 else ""),
              f"Mã xác thực: {data.code}", f"Kiểm tra tại: {data.verify_url}"]

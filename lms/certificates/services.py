@@ -17,6 +17,7 @@ from lms.certificates.signing import load_or_create_key, public_jwk, sign
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import nfc
 from lms.core.timeutil import utcnow
+from lms.core.urls import public_url
 from lms.courses import services as course_services
 from lms.extensions import db
 
@@ -108,8 +109,8 @@ def _template_from_file(key: str, path: Path) -> Template:
 
 
 def _verify_url(code: str, base_url: str | None = None) -> str:
-    base = base_url or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-    return f"{base.rstrip('/')}/verify/{code}"
+    """PUBLIC_BASE_URL wins over ``base_url`` (see lms.core.urls): the QR code is printed."""
+    return public_url(f"/verify/{code}", base_url)
 
 
 def document_data(cert: Certificate, base_url: str | None = None) -> CertificateData:
@@ -165,7 +166,6 @@ def pdf_for(cert: Certificate, base_url: str | None = None) -> bytes:
     learner is using, so a certificate downloaded from the site always scans back to it."""
     # A certificate keeps the template it was issued with, even if a unit adds one later.
     template = _template_by_key(cert.template) or Template()
-    base_url = current_app.config.get("PUBLIC_BASE_URL") or base_url
     return render_certificate(document_data(cert, base_url), template, lambda payload: sign(signing_key(), payload))
 
 

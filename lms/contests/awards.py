@@ -5,21 +5,18 @@ opens the public award page so a printed certificate can be checked)."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
-from lms.certificates.render import _register_fonts
+from lms.certificates.render import _register_fonts, draw_qr
 from lms.contests.models import Award, Contest
+from lms.core.timeutil import to_vn
 
 # Documents for Vietnamese offices are in Vietnamese whatever the page language.
 PRIZE_NAMES = {"first": "Giải Nhất", "second": "Giải Nhì", "third": "Giải Ba", "consolation": "Giải Khuyến khích"}
@@ -55,7 +52,8 @@ def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
 
 
 def render_award_certificates(contest: Contest, awards: list[Award], verify_base: str) -> bytes:
-    """``verify_base`` + code is the public address of each award."""
+    """``verify_base`` + code is the public address of each award (lms.core.urls.public_url_for:
+    the configured public address, never the one a request behind a proxy arrived at)."""
     _register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
@@ -89,17 +87,13 @@ def render_award_certificates(contest: Contest, awards: list[Award], verify_base
         c.drawCentredString(center, y - 48 * mm, prize_label(award).upper())
         c.setFillColorRGB(0.12, 0.12, 0.12)
         c.setFont("CertSans", 11)
-        issued = (contest.published_at + timedelta(hours=7)) if contest.published_at else None
+        issued = to_vn(contest.published_at)
         if issued is not None:
             c.drawString(22 * mm, 24 * mm, f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}")
         c.drawString(22 * mm, 18 * mm, f"Mã xác minh: {award.code}")
         url = verify_base + award.code
-        widget = QrCodeWidget(url, barLevel="M")
-        x1, y1, x2, y2 = widget.getBounds()
         size = 30 * mm
-        drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, c, width - 22 * mm - size, 16 * mm)
+        draw_qr(c, url, width - 22 * mm - size, 16 * mm, size)
         c.setFont("CertSans", 8)
         c.drawRightString(width - 22 * mm, 13.5 * mm, url)
         c.showPage()

@@ -3,7 +3,6 @@ written as a streamed XLSX (write-only mode keeps memory flat)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -13,6 +12,7 @@ from sqlalchemy import select
 
 from lms.contests import rounds
 from lms.contests.models import Contest, Registration
+from lms.core.timeutil import to_vn
 from lms.extensions import db
 from lms.orgs.models import Organization
 
@@ -46,7 +46,7 @@ def export_contest_xlsx(contest: Contest, path: Path) -> int:
             sheet.append([round_.title, r.rank, "x" if r.tied else "", reg.full_name, reg.date_of_birth, reg.phone,
                           org_names.get(reg.org_id, reg.unit_name), reg.school, reg.class_name, r.entry.score,
                           r.entry.prediction, distance, round(r.entry.seconds_taken, 1),
-                          r.entry.submitted_at + timedelta(hours=7), "x" if reg.duplicate_of_id else ""])
+                          to_vn(r.entry.submitted_at), "x" if reg.duplicate_of_id else ""])
             rows += 1
         for reg in registrations.values():  # registered but no result: still in the report
             if reg.id not in ranked_ids:

@@ -8,7 +8,6 @@ handed over must say the same thing as the results page a year later.
 
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from lms.audit.services import current_ip, record_audit
+from lms.auth.services import grant_role
+from lms.certificates.services import new_code
 from lms.contests import rounds
 from lms.contests.models import AnswerLog, Award, Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import (
@@ -37,10 +38,14 @@ from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import subtree_clause
 from lms.quizzes import services as quiz_services
-from lms.quizzes.models import QuestionBank
+from lms.quizzes.models import Attempt, QuestionBank
+from lms.quizzes.rules import GRACE
 
 STATUSES = ("draft", "open", "closed", "published")
 COUNTING = ("best", "first", "last")
+# What pages call each prize (the documents for offices use awards.PRIZE_NAMES, in Vietnamese).
+PRIZE_LABELS = {"first": _l("First prize"), "second": _l("Second prize"), "third": _l("Third prize"),
+                "consolation": _l("Consolation prize"), "collective": _l("Collective prize")}
 
 
 def _plain(value):
@@ -70,12 +75,16 @@ def _apply(actor, target, action: str, changes: dict, *, audit_target) -> dict:
 
 def update_contest(actor, contest: Contest, *, title: str, rules_md: str, scope: Organization | None,
                    required_fields: set[str], optional_fields: set[str], status: str) -> dict:
+    """A published contest keeps its status (its title, rules and the rest may still be
+    corrected); the status changes to or from "published" only on the prizes page."""
     if not (title or "").strip():
         raise ServiceError(_l("A contest needs a title."), field="title")
-    if status not in STATUSES or status == "published":
-        raise ServiceError(_l("Results are published from the prizes page."), field="status")
+    if status not in STATUSES:
+        raise ServiceError(_l("Unknown status."), field="status")
     if contest.status == "published" and status != "published":
-        raise ServiceError(_l("Withdraw the published results first."), field="status")
+        raise ServiceError(_l("Withdraw the results on the prizes page to change the status."), field="status")
+    if status == "published" and contest.status != "published":
+        raise ServiceError(_l("Results are published from the prizes page."), field="status")
     unknown = (required_fields | optional_fields) - set(OPTIONAL_FIELDS)
     if unknown:
         raise ServiceError(_l("Unknown registration field(s): %(f)s.", f=", ".join(sorted(unknown))))
@@ -180,15 +189,15 @@ def perfect_count(round_: ContestRound) -> int:
 
 
 def add_organiser(actor, contest: Contest, user) -> bool:
+    """Appoint an organiser of this contest: admins only (auth's grant_role decides), logged
+    both as a role grant and in the contest's history. False if they already organise it."""
     from lms.auth.models import RoleAssignment
 
     exists = db.session.scalar(select(RoleAssignment.id).where(
         RoleAssignment.user_id == user.id, RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id))
+    grant_role(actor, user, "organizer", contest_id=contest.id)  # refuses anyone but an admin
     if exists:
         return False
-    db.session.add(RoleAssignment(user_id=user.id, role="organizer", contest_id=contest.id,
-                                  granted_by_id=getattr(actor, "id", None)))
-    db.session.flush()
     record_audit(actor, "contest.organiser.add", target=contest, username=user.username)
     return True
 
@@ -197,6 +206,8 @@ def set_prize_settings(actor, contest: Contest, counts: dict[str, int], collecti
     _refuse_if_published(contest)
     if any(v < 0 for v in counts.values()) or collective < 0:
         raise ServiceError(_l("Prize counts cannot be negative."))
+    if collective > 0 and not collective_level:
+        raise ServiceError(_l("Choose which units compete for the collective prizes."), field="collective_level")
     settings = {**{p: int(counts.get(p, 0)) for p in PRIZES}, "collective": collective,
                 "collective_level": collective_level or None}
     return _apply(actor, contest, "contest.prizes", {"prize_settings": settings}, audit_target=contest)
@@ -244,9 +255,14 @@ def final_standings(contest: Contest) -> list[Standing]:
             for rank, tied, pid in rank_scores(final)]
 
 
-def collective_standings(contest: Contest, level: str) -> list[tuple[int, Organization, object]]:
-    """Units of one kind (school, commune, ...) ranked by participation rate, then average score."""
-    standings = final_standings(contest)
+def collective_standings(contest: Contest, level: str,
+                         standings: list[Standing] | None = None) -> list[tuple[int, Organization, object]]:
+    """Units of one kind (school, commune, ...) of the contest's scope ranked by participation
+    rate, then average final score: the collective prize and the public "Ranking of units"
+    both come from here. A registration flagged as a possible duplicate does not count (one
+    person with two accounts must not raise their unit's participation)."""
+    if standings is None:
+        standings = final_standings(contest)
     scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
     query = select(Organization).where(Organization.active.is_(True))
     if scope is not None:
@@ -255,7 +271,7 @@ def collective_standings(contest: Contest, level: str) -> list[tuple[int, Organi
     paths = {o.id: o.path for o in orgs}
     by_org: dict[int, list[float]] = {}
     for s in standings:
-        if s.registration.org_id in paths:
+        if s.registration.org_id in paths and s.registration.duplicate_of_id is None:
             by_org.setdefault(s.registration.org_id, []).append(s.score)
     level_ids = [o.id for o in orgs if o.kind == level]
     by_id = {o.id: o for o in orgs}
@@ -265,9 +281,10 @@ def collective_standings(contest: Contest, level: str) -> list[tuple[int, Organi
 
 
 def prizes_for(contest: Contest, standings: list[Standing]) -> dict[int, str]:
-    """Registration id -> individual prize under the contest's current prize settings."""
+    """Registration id -> individual prize under the contest's current prize settings. A final
+    score of 0 wins nothing, even when there are fewer participants than prizes."""
     settings = contest.prize_settings or {}
-    return award_prizes([(s.rank, s.registration.id) for s in standings],
+    return award_prizes([(s.rank, s.registration.id) for s in standings if s.score > 0],
                         {p: int(settings.get(p, 0)) for p in PRIZES})
 
 
@@ -279,6 +296,10 @@ def publication_problems(contest: Contest, now: datetime | None = None) -> list[
     for round_ in contest.rounds:
         if now < round_.closes_at:
             problems.append(str(_l("Round %(n)s (%(title)s) has not closed yet.", n=round_.position, title=round_.title)))
+        elif now < round_.closes_at + GRACE:
+            problems.append(str(_l("Round %(n)s (%(title)s) closed less than %(s)d seconds ago: answers sent just "
+                                   "before the close may still arrive. Try again in a moment.",
+                                   n=round_.position, title=round_.title, s=int(GRACE.total_seconds()))))
         if round_.kind == "quiz" and round_.tiebreaker_question and round_.tiebreaker_answer is None:
             problems.append(str(_l("Round %(n)s: set the true count for the tiebreaker question.", n=round_.position)))
         if round_.kind == "judged" and not _judging_finalised(round_):
@@ -295,18 +316,32 @@ def _judging_finalised(round_: ContestRound) -> bool:
     return config is not None and config.finalised_at is not None
 
 
-def _award_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+def close_expired_attempts(contest: Contest, now: datetime | None = None) -> int:
+    """Grade the contest's attempts whose time ran out but were never submitted (the quiz
+    module's cron job does the same for every quiz, when it runs). Each counts as submitted
+    when its time ran out, so its time taken does not depend on when it was graded."""
+    now = now or utcnow()
+    round_ids = [r.id for r in contest.rounds if r.kind == "quiz"]
+    if not round_ids:
+        return 0
+    expired = list(db.session.scalars(select(Attempt).where(
+        Attempt.round_id.in_(round_ids), Attempt.purpose == "contest", Attempt.status == "open",
+        Attempt.deadline.is_not(None), Attempt.deadline < now - GRACE).order_by(Attempt.id)))
+    for attempt in expired:
+        quiz_services.finish_attempt(attempt, now=attempt.deadline, auto=True)
+    return len(expired)
 
 
 def publish_results(actor, contest: Contest, now: datetime | None = None) -> list[Award]:
+    """Every round must have closed (with the quiz grace) before this: the attempts left open
+    are graded first, so the awards count everyone and no late answer can change them."""
     now = now or utcnow()
     if contest.status == "published":
         raise ServiceError(_l("The results are already published."))
     problems = publication_problems(contest, now)
     if problems:
         raise ServiceError(" ".join(problems))
+    close_expired_attempts(contest, now)
     settings = contest.prize_settings or {}
     standings = final_standings(contest)
     prizes = prizes_for(contest, standings)
@@ -321,15 +356,15 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
             awards.append(Award(contest_id=contest.id, kind="individual", prize=prize, rank=s.rank,
                                 registration_id=reg.id, org_id=reg.org_id, name=reg.full_name,
                                 unit_name=org_names.get(reg.org_id) or reg.unit_name or reg.school,
-                                score=s.score, code=_award_code()))
+                                score=s.score, code=new_code()))
     collective = int(settings.get("collective", 0))
     if collective and settings.get("collective_level"):
-        units = collective_standings(contest, settings["collective_level"])
+        units = collective_standings(contest, settings["collective_level"], standings)
         unit_prizes = award_prizes([(rank, org.id) for rank, org, _ in units], {"first": collective})
         for rank, org, result in units:
             if org.id in unit_prizes:
                 awards.append(Award(contest_id=contest.id, kind="collective", prize="first", rank=rank,
-                                    org_id=org.id, name=org.name, score=result.average_score, code=_award_code()))
+                                    org_id=org.id, name=org.name, score=result.average_score, code=new_code()))
     db.session.add_all(awards)
     contest.status = "published"
     contest.published_at = now

@@ -6,10 +6,11 @@ Everyone else gets 404, so a contest in preparation stays invisible.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from lms.contests import organise, services
 from lms.contests.models import Contest
 from lms.contests.organise_forms import (
     FIELD_LABELS,
+    FIELD_MODES,
     ContestForm,
     NewContestForm,
     OrganiserForm,
@@ -29,18 +31,20 @@ from lms.contests.organise_forms import (
     RoundForm,
     TrueCountForm,
     WithdrawForm,
+    level_choices,
+    status_choices,
 )
 from lms.contests.ranking import PRIZES
 from lms.contests.views import _round, can_organise  # the same round lookup as the public pages
 from lms.core.errors import ServiceError
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import VN_OFFSET, to_vn, utcnow
+from lms.core.urls import public_url_for
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.quizzes.models import QuestionBank
 
 bp = Blueprint("contest_admin", __name__, url_prefix="/contests/manage")
 
-VN = timedelta(hours=7)
 RESERVED_SLUGS = {"manage", "judging"}
 
 
@@ -51,9 +55,24 @@ def _managed(slug: str) -> Contest:
     return contest
 
 
-def _fail(err: ServiceError) -> None:
+def _fail(err: ServiceError, form=None) -> None:
+    """Undo, and say why: beside the field it concerns when the form shows it, else flashed."""
     db.session.rollback()
-    flash(str(err), "error")
+    target = getattr(form, err.field, None) if (form is not None and err.field) else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, str(err)]
+    else:
+        flash(str(err), "error")
+
+
+def _flash_form_errors(form) -> None:
+    """For forms whose page is elsewhere (the view redirects): each error, with its field."""
+    for name, errors in form.errors.items():
+        for error in errors:
+            if name in form:
+                flash(_("%(field)s: %(error)s", field=form[name].label.text, error=error), "error")
+            else:
+                flash(str(error), "error")
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -83,10 +102,116 @@ def index():
     return render_template("contests/manage/index.html", contests=contests, form=form)
 
 
-def _history(contest: Contest) -> list[AuditEvent]:
-    return list(db.session.scalars(
+# --- history of changes: logged names and ids, shown as the organiser knows them -------------
+
+CHANGE_LABELS = {
+    "slug": _l("Short name (in the address)"), "title": _l("Title"), "rules_md": _l("Rules (Markdown)"),
+    "scope_org_id": _l("Eligible unit"), "registration_fields": _l("Registration fields"), "status": _l("Status"),
+    "prize_settings": _l("Prizes"),
+    "kind": _l("Kind"), "opens_at": _l("Opens (Vietnam time)"), "closes_at": _l("Closes (Vietnam time)"),
+    "bank_id": _l("Question bank"), "draw": _l("Questions drawn per participant"),
+    "time_limit_minutes": _l("Time limit (minutes)"), "attempts_allowed": _l("Attempts allowed"),
+    "counting": _l("Attempt that counts"), "tiebreaker_question": _l("Tiebreaker question (optional)"),
+    "tiebreaker_answer": _l("True count for the tiebreaker"),
+    "hide_results_until_close": _l("Hide scores and answers until the round closes"),
+    "freeze_minutes": _l("Freeze the leaderboard for the last … minutes"), "weight": _l("Weight in the final score"),
+    "round": _l("Round"), "username": _l("Username"), "reason": _l("Reason"), "awards": _l("Awards"),
+    "rows": _l("Rows"), "registration": _l("Participant"), "duplicate_of": _l("Same as registration"),
+    "settings": _l("Settings"),
+}
+LONG_TEXTS = {"rules_md"}  # shown as "changed": the old and new rules would fill the page
+ROUND_KINDS = {"quiz": _l("Quiz"), "judged": _l("Judged (submitted work)")}
+COUNTINGS = {"best": _l("Best"), "first": _l("First"), "last": _l("Last")}
+PRIZE_COUNT_LABELS = {"first": _l("First prizes"), "second": _l("Second prizes"), "third": _l("Third prizes"),
+                      "consolation": _l("Consolation prizes"), "collective": _l("Collective prizes")}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str | None  # None: only the new value (or "changed") is shown
+    new: str
+
+
+class _Names:
+    """Units, banks and participants named in a page of history, looked up once each."""
+
+    def __init__(self, events: list[AuditEvent]):
+        from lms.contests.models import Registration
+
+        ids: dict[str, set[int]] = {"scope_org_id": set(), "bank_id": set(), "registration": set()}
+        for event in events:
+            detail = event.detail or {}
+            changes, settings = detail.get("changes") or {}, detail.get("settings") or {}
+            values = {"scope_org_id": changes.get("scope_org_id", []), "bank_id": [*changes.get("bank_id", []),
+                                                                                    settings.get("bank_id")],
+                      "registration": [detail.get("registration"), detail.get("duplicate_of")]}
+            for name, found in values.items():
+                ids[name].update(v for v in found if isinstance(v, int))
+
+        def lookup(model, wanted, show):
+            if not wanted:
+                return {}
+            return {row.id: show(row) for row in db.session.scalars(select(model).where(model.id.in_(wanted)))}
+
+        self.known = {
+            "scope_org_id": lookup(Organization, ids["scope_org_id"], lambda o: f"{o.name} ({o.code})"),
+            "bank_id": lookup(QuestionBank, ids["bank_id"], lambda b: f"{b.title} ({b.slug})"),
+            "registration": lookup(Registration, ids["registration"], lambda r: r.full_name),
+        }
+        self.known["duplicate_of"] = self.known["registration"]
+
+    def show(self, name: str, value) -> str:
+        if value is None or value == "" or value == {}:
+            return "—"
+        if name in self.known:
+            return self.known[name].get(value, f"#{value}")
+        if name == "status":
+            return str(dict(status_choices()).get(value) or (_("Published") if value == "published" else value))
+        if name == "kind":
+            return str(ROUND_KINDS.get(value, value))
+        if name == "counting":
+            return str(COUNTINGS.get(value, value))
+        if name == "registration_fields" and isinstance(value, dict):
+            modes = dict(FIELD_MODES)
+            return ", ".join(f"{FIELD_LABELS.get(k, k)} ({str(modes['required' if v else 'optional']).lower()})"
+                             for k, v in value.items())
+        if name == "prize_settings" and isinstance(value, dict):
+            levels = dict(level_choices())
+            parts = [f"{PRIZE_COUNT_LABELS[k]}: {value[k]}" for k in PRIZE_COUNT_LABELS if k in value]
+            if value.get("collective_level"):
+                parts.append(str(levels.get(value["collective_level"], value["collective_level"])))
+            return ", ".join(parts)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, dict):
+            return ", ".join(f"{CHANGE_LABELS.get(k, k)}: {self.show(k, v)}" for k, v in value.items())
+        return str(audit_value(value))
+
+
+def _describe(event: AuditEvent, names: _Names) -> list[Change]:
+    detail = event.detail or {}
+    changes = detail.get("changes")
+    if isinstance(changes, dict):
+        shown = []
+        for name, pair in changes.items():
+            label = str(CHANGE_LABELS.get(name, name))
+            if name in LONG_TEXTS:
+                shown.append(Change(label, None, _("changed")))
+            elif isinstance(pair, list | tuple) and len(pair) == 2:  # {name: [old, new]}, as _apply logs
+                shown.append(Change(label, names.show(name, pair[0]), names.show(name, pair[1])))
+            else:
+                shown.append(Change(label, None, names.show(name, pair)))
+        return shown
+    return [Change(str(CHANGE_LABELS.get(name, name)), None, names.show(name, value)) for name, value in detail.items()]
+
+
+def _history(contest: Contest) -> list[tuple[AuditEvent, list[Change]]]:
+    events = list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.target_type == "contest", AuditEvent.target_id == contest.id)
         .order_by(AuditEvent.id.desc()).limit(100)))
+    names = _Names(events)
+    return [(event, _describe(event, names)) for event in events]
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
@@ -94,11 +219,12 @@ def _history(contest: Contest) -> list[AuditEvent]:
 def contest(slug):
     contest = _managed(slug)
     form = ContestForm(obj=contest if request.method == "GET" else None)
+    if contest.status == "published":  # kept as it is when the other settings are saved
+        form.status.choices = [*form.status.choices, ("published", _("Published"))]
+        form.status.description = _("Withdraw the results on the prizes page to change the status.")
     if request.method == "GET":
         scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
         form.scope_code.data = scope.code if scope else ""
-        if contest.status == "published":
-            form.status.choices = [*form.status.choices, ("published", _("Published"))]
         for name in FIELD_LABELS:
             required = (contest.registration_fields or {}).get(name)
             getattr(form, name).data = "off" if required is None else ("required" if required else "optional")
@@ -116,7 +242,7 @@ def contest(slug):
                     required_fields={n for n, m in modes.items() if m == "required"},
                     optional_fields={n for n, m in modes.items() if m == "optional"}, status=form.status.data)
             except ServiceError as err:
-                _fail(err)
+                _fail(err, form)
             else:
                 db.session.commit()
                 flash(_("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed."), "success")
@@ -124,8 +250,9 @@ def contest(slug):
     organisers = list(db.session.scalars(
         select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id).order_by(User.full_name)))
+    organiser_form = OrganiserForm(formdata=None) if is_admin(current_user) else None  # admins appoint organisers
     return render_template("contests/manage/contest.html", contest=contest, form=form, organisers=organisers,
-                           organiser_form=OrganiserForm(formdata=None), duplicates=services.flagged_duplicates(contest),
+                           organiser_form=organiser_form, duplicates=services.flagged_duplicates(contest),
                            history=_history(contest), labels=ACTION_LABELS)
 
 
@@ -134,15 +261,21 @@ def contest(slug):
 def add_organiser(slug):
     contest = _managed(slug)
     form = OrganiserForm()
-    if form.validate_on_submit():
-        user = active_user_by_username(form.username.data)
-        if user is None:
-            flash(_("No active account has this username."), "error")
-        else:
-            added = organise.add_organiser(current_user, contest, user)
-            db.session.commit()
-            flash(_("%(name)s now organises this contest.", name=user.full_name) if added
-                  else _("%(name)s already organises this contest.", name=user.full_name), "success")
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".contest", slug=slug))
+    user = active_user_by_username(form.username.data)
+    if user is None:
+        flash(_("No active account has this username."), "error")
+        return redirect(url_for(".contest", slug=slug))
+    try:
+        added = organise.add_organiser(current_user, contest, user)
+    except ServiceError as err:
+        _fail(err)
+    else:
+        db.session.commit()
+        flash(_("%(name)s now organises this contest.", name=user.full_name) if added
+              else _("%(name)s already organises this contest.", name=user.full_name), "success")
     return redirect(url_for(".contest", slug=slug))
 
 
@@ -153,7 +286,8 @@ def _bank_choices():
 
 def _settings(form: RoundForm) -> organise.RoundSettings:
     return organise.RoundSettings(
-        title=form.title.data, kind=form.kind.data, opens_at=form.opens_at.data - VN, closes_at=form.closes_at.data - VN,
+        title=form.title.data, kind=form.kind.data, opens_at=form.opens_at.data - VN_OFFSET,
+        closes_at=form.closes_at.data - VN_OFFSET,
         bank_slug=form.bank.data or None, draw=form.draw.data, time_limit_minutes=form.time_limit_minutes.data,
         attempts_allowed=form.attempts_allowed.data, counting=form.counting.data,
         tiebreaker_question=form.tiebreaker_question.data, hide_results_until_close=form.hide_results_until_close.data,
@@ -169,8 +303,8 @@ def round_settings(slug, number=None):
     form = RoundForm(obj=round_ if (round_ is not None and request.method == "GET") else None)
     form.bank.choices = _bank_choices()
     if request.method == "GET" and round_ is not None:
-        form.opens_at.data = round_.opens_at + VN
-        form.closes_at.data = round_.closes_at + VN
+        form.opens_at.data = to_vn(round_.opens_at)
+        form.closes_at.data = to_vn(round_.closes_at)
         bank = db.session.get(QuestionBank, round_.bank_id) if round_.bank_id else None
         form.bank.data = bank.slug if bank else ""
     if request.method == "POST" and form.validate_on_submit():
@@ -182,9 +316,7 @@ def round_settings(slug, number=None):
                 diff = organise.update_round(current_user, round_, _settings(form))
                 message = _("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed.")
         except ServiceError as err:
-            _fail(err)
-            if err.field and hasattr(form, err.field):
-                getattr(form, err.field).errors.append(str(err))
+            _fail(err, form)
         else:
             db.session.commit()
             flash(message, "success")
@@ -201,17 +333,19 @@ def true_count(slug, number):
     contest = _managed(slug)
     round_ = _round(contest, number)
     form = TrueCountForm()
-    if form.validate_on_submit():
-        value = form.true_count.data
-        if request.form.get("use_perfect"):
-            value = organise.perfect_count(round_)
-        try:
-            organise.set_true_count(current_user, round_, value)
-        except ServiceError as err:
-            _fail(err)
-        else:
-            db.session.commit()
-            flash(_("The true count is %(n)s.", n=value if value is not None else "—"), "success")
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for(".round_settings", slug=slug, number=number))
+    value = form.true_count.data
+    if request.form.get("use_perfect"):
+        value = organise.perfect_count(round_)
+    try:
+        organise.set_true_count(current_user, round_, value)
+    except ServiceError as err:
+        _fail(err)
+    else:
+        db.session.commit()
+        flash(_("The true count is %(n)s.", n=value if value is not None else "—"), "success")
     return redirect(url_for(".round_settings", slug=slug, number=number))
 
 
@@ -230,16 +364,19 @@ def prizes(slug):
                 current_user, contest, {p: getattr(form, p).data or 0 for p in PRIZES},
                 form.collective.data or 0, form.collective_level.data)
         except ServiceError as err:
-            _fail(err)
+            _fail(err, form)
         else:
             db.session.commit()
             flash(_("Saved (%(n)d change(s)).", n=len(diff)) if diff else _("Nothing changed."), "success")
             return redirect(url_for(".prizes", slug=slug))
+    if contest.status != "published" and organise.close_expired_attempts(contest):
+        db.session.commit()  # the preview counts attempts whose time ran out, as publishing will
     standings = organise.final_standings(contest)
     preview = organise.prizes_for(contest, standings) if contest.status != "published" else {}
     return render_template("contests/manage/prizes.html", contest=contest, form=form, standings=standings[:200],
                            total=len(standings), preview=preview, awards=organise.awards_of(contest),
-                           problems=organise.publication_problems(contest), withdraw_form=WithdrawForm(formdata=None))
+                           problems=organise.publication_problems(contest), withdraw_form=WithdrawForm(formdata=None),
+                           prize_names=organise.PRIZE_LABELS)
 
 
 @bp.post("/<slug>/publish")
@@ -312,20 +449,11 @@ def awards_pdf(slug):
     only = request.args.get("code")
     if only:
         awards = [a for a in awards if a.code == only] or abort(404)
-    pdf = render_award_certificates(contest, awards, verify_base=url_for("contests.award", slug=slug, code="", _external=True))
+    pdf = render_award_certificates(contest, awards, verify_base=public_url_for("contests.award", slug=slug, code=""))
     record_audit(current_user, "contest.awards.print", target=contest, awards=len(awards))
     db.session.commit()
     return send_file(io.BytesIO(pdf), as_attachment=True, download_name=f"giay-khen-{contest.slug}.pdf",
                      mimetype="application/pdf")
-
-
-def organised_contests(user) -> bool:
-    """For the navigation: does this person organise anything?"""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return is_admin(user) or any(r.role == "organizer" for r in user.roles)
-
-
 
 
 @bp.get("/<slug>/participants/<int:registration_id>")

@@ -13,7 +13,7 @@ average score, at any level of the tree (a unit counts everyone in its subtree).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,18 +41,22 @@ def ranking_key(entry: Entry, true_count: int | None):
             entry.seconds_taken, entry.submitted_at)
 
 
+def shared_ranks(keys: Sequence) -> list[tuple[int, bool]]:
+    """(rank, tied) for each of ``keys``, already in ranking order: equal neighbouring keys
+    share the rank of the first of them ("1, 2, 2, 4") and are marked tied."""
+    result: list[tuple[int, bool]] = []
+    for index, key in enumerate(keys):
+        same_as_previous = index > 0 and key == keys[index - 1]
+        rank = result[-1][0] if same_as_previous else index + 1
+        tied = same_as_previous or (index + 1 < len(keys) and key == keys[index + 1])
+        result.append((rank, tied))
+    return result
+
+
 def rank_participants(entries: Iterable[Entry], true_count: int | None = None) -> list[Ranked]:
     ordered = sorted(entries, key=lambda e: (ranking_key(e, true_count), e.participant_id))
-    keys = [ranking_key(e, true_count) for e in ordered]
-    ranked: list[Ranked] = []
-    for index, entry in enumerate(ordered):
-        if index > 0 and keys[index] == keys[index - 1]:
-            rank = ranked[-1].rank
-        else:
-            rank = index + 1
-        tied = (index > 0 and keys[index] == keys[index - 1]) or (index + 1 < len(keys) and keys[index] == keys[index + 1])
-        ranked.append(Ranked(rank, entry, tied))
-    return ranked
+    ranks = shared_ranks([ranking_key(e, true_count) for e in ordered])
+    return [Ranked(rank, entry, tied) for entry, (rank, tied) in zip(ordered, ranks, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -82,14 +86,8 @@ def rank_units(paths: dict[int, str], headcounts: dict[int, int | None],
         results.append(UnitResult(org_id, len(scores), headcount, rate, average))
     results.sort(key=lambda r: (r.participation_rate is None, -(r.participation_rate or 0.0),
                                 -(r.average_score or 0.0), -r.participants, r.org_id))
-    ranked = []
-    previous = None
-    for index, result in enumerate(results):
-        key = (result.participation_rate, result.average_score, result.participants)
-        rank = ranked[-1][0] if previous == key else index + 1
-        ranked.append((rank, result))
-        previous = key
-    return ranked
+    ranks = shared_ranks([(r.participation_rate, r.average_score, r.participants) for r in results])
+    return [(rank, result) for result, (rank, _) in zip(results, ranks, strict=True)]
 
 
 def combine_rounds(scores: dict[int, dict[int, float]], weights: dict[int, float]) -> dict[int, float]:
@@ -105,13 +103,8 @@ def combine_rounds(scores: dict[int, dict[int, float]], weights: dict[int, float
 def rank_scores(scores: dict[int, float]) -> list[tuple[int, bool, int]]:
     """(rank, tied, participant) by score, highest first; equal scores share a rank."""
     ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    result = []
-    for index, (pid, score) in enumerate(ordered):
-        rank = result[-1][0] if index and ordered[index - 1][1] == score else index + 1
-        tied = (index > 0 and ordered[index - 1][1] == score) or (
-            index + 1 < len(ordered) and ordered[index + 1][1] == score)
-        result.append((rank, tied, pid))
-    return result
+    ranks = shared_ranks([score for _, score in ordered])
+    return [(rank, tied, pid) for (pid, _), (rank, tied) in zip(ordered, ranks, strict=True)]
 
 
 PRIZES = ("first", "second", "third", "consolation")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.audit.services import record_audit
 from lms.auth.services import normalise_phone
-from lms.contests.models import Contest, ContestRound, Registration
+from lms.contests.models import Contest, Registration
 from lms.core.errors import ServiceError
 from lms.core.text import fold, nfc
 from lms.courses.content import SLUG_RE
@@ -38,19 +38,6 @@ def create_contest(actor, slug: str, title: str, rules_md: str = "", scope: Orga
     db.session.flush()
     record_audit(actor, "contest.create", target=contest, slug=slug)
     return contest
-
-
-def add_round(actor, contest: Contest, title: str, opens_at: datetime, closes_at: datetime, **settings) -> ContestRound:
-    """Times are naive UTC (the pages convert from Vietnam time)."""
-    if closes_at <= opens_at:
-        raise ServiceError(_l("A round must close after it opens."), field="closes_at")
-    position = len(contest.rounds) + 1
-    round_ = ContestRound(position=position, title=nfc(title), opens_at=opens_at, closes_at=closes_at, **settings)
-    contest.rounds.append(round_)  # through the collection, so the next round numbers after this one
-    db.session.flush()
-    record_audit(actor, "contest.round", target=contest, round=position, opens_at=opens_at.isoformat(),
-                 closes_at=closes_at.isoformat())
-    return round_
 
 
 @dataclass

@@ -155,10 +155,10 @@ def export(slug):
 @limiter.limit("60 per minute")
 def units(slug):
     """Collective ranking: units of one kind (schools, communes, provinces) by participation
-    rate against headcount, then average final score."""
-    from lms.contests.models import RoundEntry
-    from lms.contests.ranking import combine_rounds, rank_units
-    from lms.orgs.models import ORG_KINDS, Organization
+    rate against headcount, then average final score. The same ranking decides the collective
+    prize (organise.collective_standings)."""
+    from lms.contests import organise
+    from lms.orgs.models import ORG_KINDS
 
     contest = _contest(slug)
     kind = request.args.get("kind", "school")
@@ -167,27 +167,7 @@ def units(slug):
     board_visible = contest.status == "published" or all(utcnow() >= r.closes_at for r in contest.rounds)
     ranked = []
     if board_visible and contest.rounds:
-        entries = db.session.execute(
-            select(RoundEntry.registration_id, RoundEntry.round_id, RoundEntry.score, Registration.org_id)
-            .join(Registration, Registration.id == RoundEntry.registration_id)
-            .where(Registration.contest_id == contest.id, RoundEntry.score.is_not(None),
-                   Registration.duplicate_of_id.is_(None))).all()
-        per_registration: dict[int, dict[int, float]] = {}
-        org_of: dict[int, int | None] = {}
-        for reg_id, round_id, score, org_id in entries:
-            per_registration.setdefault(reg_id, {})[round_id] = score
-            org_of[reg_id] = org_id
-        finals = combine_rounds(per_registration, {r.id: r.weight for r in contest.rounds})
-        scores_by_org: dict[int, list[float]] = {}
-        for reg_id, final in finals.items():
-            if org_of.get(reg_id):
-                scores_by_org.setdefault(org_of[reg_id], []).append(final)
-        orgs = list(db.session.scalars(select(Organization).where(Organization.active.is_(True))))
-        paths = {o.id: o.path for o in orgs}
-        level = [o.id for o in orgs if o.kind == kind]
-        ranked = rank_units(paths, {o.id: o.headcount for o in orgs}, scores_by_org, level)
-        names = {o.id: o.name for o in orgs}
-        ranked = [(rank, result, names[result.org_id]) for rank, result in ranked if result.participants]
+        ranked = [(rank, result, org.name) for rank, org, result in organise.collective_standings(contest, kind)]
     return render_template("contests/units.html", contest=contest, ranked=ranked, kind=kind,
                            visible=board_visible)
 
@@ -200,7 +180,8 @@ def results(slug):
     contest = _contest(slug)
     if contest.status != "published":
         abort(404)
-    return render_template("contests/results.html", contest=contest, awards=organise.awards_of(contest))
+    return render_template("contests/results.html", contest=contest, awards=organise.awards_of(contest),
+                           prize_names=organise.PRIZE_LABELS)
 
 
 @bp.get("/<slug>/awards/<code>")

@@ -155,7 +155,7 @@ def _demo_contest(orgs) -> list[str]:
         bank_slug="ky-nang-tuyen-truyen-vien", draw=10, time_limit_minutes=20,
         tiebreaker_question="Có bao nhiêu thí sinh trả lời đúng tất cả các câu hỏi?", freeze_minutes=60))
     organiser = db.session.scalar(select(User).where(User.username == "quanly.sgd"))
-    if organiser is not None:
-        organise.add_organiser(None, contest, organiser)
+    if organiser is not None:  # seeded like the other demo roles (organise.add_organiser needs an admin)
+        db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
     db.session.flush()
     return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days."]

@@ -5,9 +5,11 @@ from datetime import date, datetime, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from lms.contests import rounds, services
+from lms.contests import organise, rounds, services
 from lms.contests.models import Registration, RoundEntry
 from lms.extensions import db
+from lms.quizzes import services as quiz_services
+from lms.quizzes.formats.markdown import parse_markdown_bank
 from tests.conftest import login
 
 OPENS = datetime(2026, 12, 1, 1)
@@ -15,9 +17,11 @@ OPENS = datetime(2026, 12, 1, 1)
 
 def build(n, with_results=True):
     contest = services.create_contest(None, "bao-cao", "Hội thi báo cáo")
-    contest.status = "published"
-    round_ = services.add_round(None, contest, "Vòng 1", OPENS, OPENS + timedelta(hours=2))
+    quiz_services.load_bank("bao-cao", parse_markdown_bank("---\ntitle: Báo cáo\n---\n## Câu 1\n- [x] A\n- [ ] B\n"))
+    round_ = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 1", kind="quiz", opens_at=OPENS, closes_at=OPENS + timedelta(hours=2), bank_slug="bao-cao"))
     round_.tiebreaker_answer = 10
+    contest.status = "published"
     db.session.execute(insert(Registration), [
         {"contest_id": contest.id, "full_name": f"Nguyễn Thị Hoà {i}", "date_of_birth": date(2009, 1, 1 + i % 28),
          "phone": f"09{i:08d}", "identity_key": str(i)} for i in range(n)])

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.contests import services
+from lms.contests import organise, services
 from lms.contests.models import Registration
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -20,10 +20,11 @@ def contest(app, sample_tree):
     contest = services.create_contest(None, "hoi-thi", "Hội thi tuyên truyền viên giỏi", "Thể lệ **ngắn gọn**.",
                                       scope=sample_tree["province"], registration_fields={"phone": True})
     contest.status = "open"
-    bank, _ = quiz_services.load_bank("vong-1", parse_markdown_bank("---\ntitle: V1\n---\n## Câu 1\n- [x] A\n- [ ] B\n"))
+    quiz_services.load_bank("vong-1", parse_markdown_bank("---\ntitle: V1\n---\n## Câu 1\n- [x] A\n- [ ] B\n"))
     now = utcnow()
-    services.add_round(None, contest, "Vòng 1", now - timedelta(hours=1), now + timedelta(hours=1), bank_id=bank.id,
-                       time_limit_minutes=10, tiebreaker_question="Bao nhiêu người đúng hết?")
+    organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 1", kind="quiz", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1),
+        bank_slug="vong-1", time_limit_minutes=10, tiebreaker_question="Bao nhiêu người đúng hết?"))
     db.session.commit()
     return contest
 

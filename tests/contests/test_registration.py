@@ -5,7 +5,8 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from lms.contests import services
+from lms.audit.models import AuditEvent
+from lms.contests import organise, services
 from lms.contests.models import Registration
 from lms.core.errors import ServiceError
 from lms.extensions import db
@@ -25,10 +26,18 @@ def contest(app, sample_tree, make_user):
 def test_rules_are_rendered_safely_and_times_checked(contest, make_user):
     assert "<strong>một lần</strong>" in contest.rules_html
     with pytest.raises(ServiceError):
-        services.add_round(None, contest, "Vòng 1", datetime(2026, 12, 1, 2), datetime(2026, 12, 1, 1))
+        organise.add_round(None, contest, organise.RoundSettings(
+            title="Vòng 1", kind="judged", opens_at=datetime(2026, 12, 1, 2), closes_at=datetime(2026, 12, 1, 1)))
     # 23:59 Vietnam time on 1/12 is 16:59 UTC the same day.
-    round_ = services.add_round(None, contest, "Vòng 1", datetime(2026, 12, 1, 1), datetime(2026, 12, 1, 16, 59))
+    round_ = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 1", kind="judged", opens_at=datetime(2026, 12, 1, 1), closes_at=datetime(2026, 12, 1, 16, 59)))
     assert round_.position == 1 and round_.closes_at.hour == 16
+    second = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 2", kind="judged", opens_at=datetime(2026, 12, 2, 1), closes_at=datetime(2026, 12, 2, 16, 59)))
+    assert second.position == 2
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "contest.round.add")).all()
+    assert [e.detail["round"] for e in logged] == [1, 2]
+    assert logged[0].detail["settings"]["closes_at"] == "2026-12-01T16:59:00Z"
 
 
 def test_registration_requires_configured_fields_and_eligibility(contest, make_user, sample_tree, make_org):

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from lms.contests import rounds, services
+from lms.contests import organise, rounds, services
 from lms.core.errors import ServiceError
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
@@ -20,9 +20,10 @@ OPENS, CLOSES = datetime(2026, 12, 1, 1, 0), datetime(2026, 12, 1, 16, 59)
 def round_(app, sample_tree, make_user):
     contest = services.create_contest(None, "hoi-thi", "Hội thi", scope=sample_tree["province"])
     contest.status = "open"
-    bank, _ = quiz_services.load_bank("vong-loai", parse_markdown_bank(BANK))
-    r = services.add_round(None, contest, "Vòng loại", OPENS, CLOSES, bank_id=bank.id, time_limit_minutes=30,
-                           tiebreaker_question="Bao nhiêu thí sinh đúng hết?", freeze_minutes=60)
+    quiz_services.load_bank("vong-loai", parse_markdown_bank(BANK))
+    r = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng loại", kind="quiz", opens_at=OPENS, closes_at=CLOSES, bank_slug="vong-loai", time_limit_minutes=30,
+        tiebreaker_question="Bao nhiêu thí sinh đúng hết?", freeze_minutes=60))
     db.session.commit()
     return r
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select
 
 from lms.auth.models import User
-from lms.contests import rounds, services
+from lms.contests import organise, rounds, services
 from lms.contests.models import Registration, RoundEntry
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
@@ -20,10 +20,11 @@ def test_thousand_participants(any_db_app, make_org):
     province = make_org("P", "Tỉnh", "province")
     contest = services.create_contest(None, "mo-phong", "Mô phỏng", scope=province)
     contest.status = "open"
-    bank, _ = quiz_services.load_bank("mp", parse_markdown_bank(
+    quiz_services.load_bank("mp", parse_markdown_bank(
         "---\ntitle: MP\nshuffle_options: false\n---\n" + "".join(f"## Câu {i}\n- [x] Đúng\n- [ ] Sai\n\n" for i in range(5))))
-    round_ = services.add_round(None, contest, "Vòng 1", OPENS, OPENS + timedelta(hours=2), bank_id=bank.id,
-                                time_limit_minutes=20, tiebreaker_question="?", freeze_minutes=0)
+    round_ = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 1", kind="quiz", opens_at=OPENS, closes_at=OPENS + timedelta(hours=2), bank_slug="mp",
+        time_limit_minutes=20, tiebreaker_question="?", freeze_minutes=0))
     db.session.execute(insert(User), [{"username": f"ts{i:04d}", "full_name": f"Thí sinh {i}", "name_search": "",
                                        "kind": "student", "org_id": province.id} for i in range(N)])
     db.session.commit()
