@@ -79,7 +79,6 @@ def build(url: str, instance: str, rows: int) -> None:
                 for k in range(10):
                     classes.append(add_org(f"BT-X{c}-S{s}-L{k}", f"Lớp {6 + k % 4}A{k}", "class", school))
         conn.execute(insert(Organization), org_rows)
-        course_ids = []
         for i in range(COURSES_PER_LEARNER):
             conn.execute(insert(Course), [{"slug": f"khoa-{i}", "title": f"Dịch vụ công trực tuyến - phần {i + 1}",
                                            "audience": ",citizen,student,", "lesson_count": 5}])

@@ -17,6 +17,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.services import record_audit
 from lms.auth.models import User
 from lms.auth.permissions import is_admin
+from lms.core.timeutil import vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
 
@@ -78,11 +79,11 @@ def _filtered():
     for key, op in (("since", "ge"), ("until", "lt")):
         if args.get(key):
             try:
-                day = datetime.strptime(args[key], "%Y-%m-%d")
+                day = datetime.strptime(args[key], "%Y-%m-%d").date()
             except ValueError:
                 continue
-            # Dates are chosen in Vietnam time (UTC+7); stored times are UTC.
-            moment = day - timedelta(hours=7) + (timedelta(days=1) if key == "until" else timedelta())
+            # Dates are chosen in Vietnam time; stored times are UTC. "until" includes its whole day.
+            moment = vn_day_start_utc(day + timedelta(days=1) if key == "until" else day)
             stmt = stmt.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 

@@ -12,22 +12,23 @@ def _signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def _author(user) -> bool:
-    return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
+def _admin_or(role: str):
+    """Who sees an entry: an admin, or anyone holding ``role`` somewhere."""
+    def allowed(user) -> bool:
+        return is_admin(user) or any(granted == role for granted, _scope in grants_of(user))
 
-def _manager(user) -> bool:
-    return is_admin(user) or any(role == "manager" for role, _ in grants_of(user))
-
-
-def _organiser(user) -> bool:
-    return is_admin(user) or any(role == "organizer" for role, _ in grants_of(user))
+    return allowed
 
 
-# (endpoint, label, who sees it)
 def _everyone(user) -> bool:
     return True
 
 
+_author = _admin_or("author")
+_manager = _admin_or("manager")
+_organiser = _admin_or("organizer")
+
+# (endpoint, label, who sees it)
 NAV_ENTRIES = [
     ("courses.catalogue", _l("Courses"), _everyone),
     ("contests.index", _l("Contests"), _everyone),

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold, nfc
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import utcnow, vn_today
 from lms.courses.models import (
     Assignment,
     Course,
@@ -204,7 +204,7 @@ def assign_course(actor, course: Course, org: Organization, due_on: date | None 
 
     if not can_manage_org(actor, org):
         raise ServiceError(_l("You may only assign courses to your own class or units."))
-    if due_on is not None and due_on < date.today():
+    if due_on is not None and due_on < vn_today():  # a Vietnam calendar day, as reports read it
         raise ServiceError(_l("The due date is in the past."), field="due_on")
     assignment = db.session.scalar(
         select(Assignment).where(Assignment.course_id == course.id, Assignment.org_id == org.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -21,8 +20,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.auth.models import USER_KINDS
 from lms.auth.permissions import grants_of, has_any_people_scope, is_admin, org_scope_filter
 from lms.core.errors import NotFound, ServiceError
+from lms.core.timeutil import vn_today
 from lms.courses import services
 from lms.courses.content import IMAGE_SUFFIXES
 from lms.courses.forms import AssignForm, FeedbackForm
@@ -33,7 +34,7 @@ from lms.orgs.models import Organization
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
-AUDIENCES = ("civil_servant", "student", "citizen")
+AUDIENCES = USER_KINDS  # the catalogue's audience filter offers every account kind
 
 
 def _course(slug: str) -> Course:
@@ -64,7 +65,7 @@ def catalogue():
     if current_user.is_authenticated:
         progress = services.progress_by_course(current_user, courses)
         by_course = {c.id: c for c in courses}
-        today = date.today()
+        today = vn_today()  # the same day the teacher's report counts "overdue" on
         for a in services.assignments_for(current_user):
             if a.course_id in by_course:
                 enrollment = progress.get(a.course_id, (0, None))[1]

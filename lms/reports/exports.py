@@ -10,6 +10,7 @@ reason the contest report does.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -27,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lms.audit.services import record_audit
+from lms.core.files import atomic_output
 from lms.reports.services import CompletionRow, ReportFilter
 
 BOM = "\ufeff"
@@ -118,10 +120,11 @@ def write_csv(rows: Iterable[CompletionRow], target: str | os.PathLike | BinaryI
     """Write the CSV to a path or a binary file object; returns the number of rows.
 
     The csv writer writes straight into a UTF-8 text layer over the file (no
-    intermediate string), as the raw-dump baseline does.
+    intermediate string), as the raw-dump baseline does.  A path is written
+    whole or not at all (``atomic_output``).
     """
     if isinstance(target, (str, os.PathLike)):
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+        with atomic_output(target, "w", encoding="utf-8", newline="") as fh:
             return _write_text(fh, rows)
     text = io.TextIOWrapper(target, encoding="utf-8", newline="")
     try:
@@ -139,7 +142,8 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
 
     Dates and times are stored as Excel dates (not text) with a Vietnamese
     display format, so people can sort and filter them; booleans become
-    "yes"/blank like the CSV so the two exports read the same.
+    "yes"/blank like the CSV so the two exports read the same.  A path is
+    written whole or not at all (``atomic_output``).
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Completion"))
@@ -167,23 +171,40 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
         templates[index] = cell
     due_cell, enrolled_cell, completed_cell = templates[8], templates[9], templates[12]
     count = 0
-    for (code, name, path, user, full, slug, title, assigned, due, enrolled, read, total, completed, score,
-         serial, overdue) in rows:
-        if due is not None:
-            due_cell.value = due
-            due = due_cell
-        if enrolled is not None:
-            enrolled_cell.value = enrolled
-            enrolled = enrolled_cell
-        if completed is not None:
-            completed_cell.value = completed
-            completed = completed_cell
-        sheet.append((code, name, path, user, full, slug, title, yes if assigned else no, due, enrolled, read,
-                      total, completed, None if score is None else round(score, 1), serial,
-                      yes if overdue else no))
-        count += 1
-    workbook.save(target)
+    try:
+        for (code, name, path, user, full, slug, title, assigned, due, enrolled, read, total, completed, score,
+             serial, overdue) in rows:
+            if due is not None:
+                due_cell.value = due
+                due = due_cell
+            if enrolled is not None:
+                enrolled_cell.value = enrolled
+                enrolled = enrolled_cell
+            if completed is not None:
+                completed_cell.value = completed
+                completed = completed_cell
+            sheet.append((code, name, path, user, full, slug, title, yes if assigned else no, due, enrolled, read,
+                          total, completed, None if score is None else round(score, 1), serial,
+                          yes if overdue else no))
+            count += 1
+    except BaseException:
+        _abandon(sheet)
+        raise
+    if isinstance(target, (str, os.PathLike)):
+        with atomic_output(target, "wb") as fh:
+            workbook.save(fh)
+    else:
+        workbook.save(target)
     return count
+
+
+def _abandon(sheet) -> None:
+    """After a failure mid-sheet, end openpyxl's streaming writer cleanly and delete its
+    temp file (left alone, its generators complain when collected and the file waits for
+    the interpreter to exit)."""
+    with contextlib.suppress(Exception):
+        sheet.close()
+        sheet._writer.cleanup()  # openpyxl's own temp file (private API: best effort)
 
 
 def xlsx_tempfile(rows: Iterable[CompletionRow]) -> Path:

@@ -8,14 +8,15 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
+from lms.auth.models import USER_KINDS
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.reports.services import AUDIENCES, ReportFilter
+from lms.reports.services import ReportFilter
 
 
 def audience_choices():
     labels = {"civil_servant": _l("Civil servants"), "student": _l("Students"), "citizen": _l("Citizens")}
-    return [("", _l("Everyone"))] + [(a, labels[a]) for a in AUDIENCES]
+    return [("", _l("Everyone"))] + [(a, labels[a]) for a in USER_KINDS]
 
 
 def _optional_int(value):
@@ -46,14 +47,18 @@ class ReportFilterForm(FlaskForm):
             raise ValidationError(_l("The end date is before the start date."))
 
     def to_filter(self) -> ReportFilter:
-        """The filter to apply; invalid fields are ignored rather than failing the page."""
-        ok = not self.errors
-        return ReportFilter(
-            course_id=self.course.data if ok and self.course.data else None,
-            audience=self.audience.data or None if ok else None,
-            since=self.since.data if ok else None,
-            until=self.until.data if ok else None,
-        )
+        """The filter to apply: a field with an error is left out (the page still works and
+        says so, see ``not_applied``), the valid ones still apply."""
+        def valid(field):
+            return field.data if field.data and not field.errors else None
+
+        return ReportFilter(course_id=valid(self.course), audience=valid(self.audience),
+                            since=valid(self.since), until=valid(self.until))
+
+    def not_applied(self) -> list:
+        """Labels of the fields left out of the filter because they are invalid."""
+        return [field.label.text for field in (self.course, self.audience, self.since, self.until)
+                if field.errors]
 
     def query_args(self) -> dict:
         """The filter as URL parameters for drill-down and export links."""

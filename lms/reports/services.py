@@ -25,7 +25,7 @@ Counting rules (documented in docs/reports.md):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -33,15 +33,16 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
-from lms.auth.models import User
+from lms.auth.models import USER_KINDS, User
 from lms.auth.permissions import can_manage_org, grants_of, is_admin_grants, scope_paths
 from lms.certificates.models import Certificate
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import VN_OFFSET, vn_day_start_utc, vn_today
 from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonProgress
+from lms.courses.rules import is_overdue
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import subtree_clause
-from lms.reports.rollup import LearnerFact, OrgNode, Totals, own_totals, roll_up
+from lms.reports.rollup import LearnerFact, OrgNode, Totals, name_sort_key, own_totals, roll_up
 
 __all__ = [
     "ReportFilter",
@@ -53,13 +54,12 @@ __all__ = [
     "completion_rows",
     "dashboard_data",
     "class_matrix",
-    "vn_today",
+    "vn_today",  # re-exported from lms.core.timeutil for older imports
     "PATH_SEPARATOR",
 ]
 
-VN_OFFSET = timedelta(hours=7)
 PATH_SEPARATOR = " › "
-AUDIENCES = ("civil_servant", "student", "citizen")
+AUDIENCES = USER_KINDS  # the account kinds a report can be narrowed to (the API imports this name)
 # SQLite accepts 32,766 bound parameters; staying well below also keeps
 # PostgreSQL's plans for IN lists cheap.
 _IN_CHUNK = 2000
@@ -95,16 +95,6 @@ class CompletionRow(NamedTuple):
     score: float | None
     certificate_serial: str | None
     overdue: bool
-
-
-def vn_today() -> date:
-    """Today's date in Vietnam: due dates are calendar days people read locally."""
-    return (utcnow() + VN_OFFSET).date()
-
-
-def to_vn(moment: datetime | None) -> datetime | None:
-    """Stored naive-UTC time shown as Vietnam wall-clock time."""
-    return None if moment is None else moment + VN_OFFSET
 
 
 # --- scope --------------------------------------------------------------------------
@@ -236,9 +226,8 @@ class _Window:
 
     @classmethod
     def of(cls, flt: ReportFilter) -> _Window:
-        since = datetime.combine(flt.since, datetime.min.time()) - VN_OFFSET if flt.since else None
-        until = (datetime.combine(flt.until + timedelta(days=1), datetime.min.time()) - VN_OFFSET
-                 if flt.until else None)
+        since = vn_day_start_utc(flt.since) if flt.since else None
+        until = vn_day_start_utc(flt.until + timedelta(days=1)) if flt.until else None
         today = vn_today()
         return cls(since, until, min(today, flt.until + timedelta(days=1)) if flt.until else today)
 
@@ -525,8 +514,6 @@ class Dashboard:
 def dashboard_data(root: Organization | None, flt: ReportFilter = ReportFilter(),
                    learners_of: int | None = None) -> Dashboard:
     """Everything one dashboard page shows, from a single pass over the facts."""
-    from lms.reports.rollup import name_sort_key
-
     scope = _load_scope(root, flt)
     monthly: dict[str, int] = {}
     scores: list[float] = []
@@ -617,6 +604,9 @@ class ClassMatrix:
     rows: list[MatrixRow]
     median_read: float | None
     due_on: date | None
+    # The course asked for when it is neither assigned to the class nor started by any of
+    # its students: the page says so rather than showing an empty grid (or another course).
+    requested: Course | None = None
 
 
 def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix:
@@ -625,7 +615,9 @@ def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix
     "Behind" = the course is assigned and overdue for the student, or the
     student has read fewer lessons than the class median.  The course shown
     is the one asked for, else the first course assigned to the class (or
-    an ancestor), else the course most students are enrolled in.
+    an ancestor), else the course most students are enrolled in.  A course
+    asked for that the class has nothing of (the dashboard's course filter,
+    say) comes back as ``requested``, with no matrix.
     """
     scope = _load_scope(org, ReportFilter())
     assigned = scope.assigned.get(org.id, {})
@@ -641,7 +633,13 @@ def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix
     candidate_ids = list(dict.fromkeys(list(assigned) + sorted(enrolled_counts, key=lambda c: -enrolled_counts[c])))
     courses = list(db.session.scalars(select(Course).where(Course.id.in_(candidate_ids)))) if candidate_ids else []
     courses.sort(key=lambda c: candidate_ids.index(c.id))
-    course = next((c for c in courses if c.id == course_id), None) if course_id else (courses[0] if courses else None)
+    course = next((c for c in courses if c.id == course_id), None) if course_id else None
+    if course_id and course is None:
+        requested = db.session.get(Course, course_id)
+        if requested is not None:
+            return ClassMatrix(None, courses, [], [], None, None, requested=requested)
+    if course is None:  # none asked for (or an unknown id): the class's own first course
+        course = courses[0] if courses else None
     if course is None:
         return ClassMatrix(None, courses, [], [], None, None)
     lessons = list(db.session.scalars(select(Lesson).where(Lesson.course_id == course.id, Lesson.active.is_(True))
@@ -664,21 +662,14 @@ def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix
     for s in students:
         read = [(s.id, lesson.id) in read_pairs for lesson in lessons]
         e = enrollments.get(s.id)
-        completed = e is not None and e.completed_at is not None
+        completed_at = None if e is None else e.completed_at
         score = None if e is None else (e.score if e.score is not None else e.quiz_score)
-        rows.append(MatrixRow(s.id, s.full_name, s.username, read, sum(read), score, completed,
-                              is_assigned and not completed and due_on is not None and due_on < today, False))
+        rows.append(MatrixRow(s.id, s.full_name, s.username, read, sum(read), score, completed_at is not None,
+                              is_assigned and is_overdue(due_on, completed_at, today), False))
     med = median([r.lessons_read for r in rows]) if rows else None
     if med is not None:
         for r in rows:
             r.below_median = not r.completed and r.lessons_read < med
-    from lms.reports.rollup import name_sort_key
-
     rows.sort(key=lambda r: name_sort_key(r.full_name))
     return ClassMatrix(course, courses, lessons, rows, med, due_on)
 
-
-def iter_facts(root: Organization | None, flt: ReportFilter = ReportFilter()) -> Iterable[LearnerFact]:
-    """Facts as a stream for callers that aggregate on the fly (no list kept)."""
-    scope = _load_scope(root, flt)
-    return (_fact(p) for p in _pairs(scope, flt))

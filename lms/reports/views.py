@@ -23,6 +23,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
+from lms.auth.permissions import can_manage_org
+from lms.core.timeutil import vn_today
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.reports import charts, exports, services
@@ -38,6 +40,9 @@ def _report_scope_only():
     """People with no report scope get 404: the reports do not exist for them."""
     if services.report_scope_roots(current_user) == []:
         abort(404)
+
+
+FILTER_FIELDS = ("course", "audience", "since", "until")
 
 
 def _filter_form() -> ReportFilterForm:
@@ -78,7 +83,9 @@ def index():
     flt = form.to_filter()
     roots = services.report_scope_roots(current_user)
     if roots is not None and len(roots) == 1:  # one unit to look after: open it straight away
-        return redirect(url_for(".org_report", code=roots[0].code, **form.query_args()))
+        # The filter as typed, invalid fields included, so the unit page can say what it left out.
+        typed = {name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)}
+        return redirect(url_for(".org_report", code=roots[0].code, **typed))
     if roots is None:
         dash = services.dashboard_data(None, flt)
         rows = children_rows(dash.nodes, dash.totals, None)
@@ -119,7 +126,9 @@ def org_report(code):
     return render_template("reports/dashboard.html", org=org, chain=services.ancestors_within(org, roots),
                            rows=rows, overall=dash.totals.get(org.id, Totals()), learners=dash.learners,
                            charts=_charts(rows, dash), form=form, args=form.query_args(),
-                           is_class=org.kind == "class" or not rows)
+                           is_class=org.kind == "class" or not rows,
+                           # the rule of public_views.settings: a manager of the unit (or an admin)
+                           can_publish=can_manage_org(current_user, org, roles=("manager",)))
 
 
 @bp.get("/class/<code>")
@@ -143,7 +152,7 @@ def _export(code: str, fmt: str):
     flt = form.to_filter()
     exports.audit_export(current_user, org, flt, fmt, via="web")
     db.session.commit()
-    filename = exports.export_filename(org, fmt, services.vn_today())
+    filename = exports.export_filename(org, fmt, vn_today())
     if fmt == "csv":
         body = stream_with_context(exports.csv_chunks(services.completion_rows(org, flt)))
         response = Response(body, mimetype="text/csv")

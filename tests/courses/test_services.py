@@ -98,3 +98,19 @@ def test_feedback_is_one_per_learner_and_republished_after_edit(course, make_use
     with pytest.raises(ServiceError):
         services.leave_feedback(learner, lesson, 6, None)
     assert services.lesson_feedback_summary(course) == {lesson.id: (1, 5.0)}
+
+
+def test_due_dates_are_checked_against_the_vietnam_day(course, make_user, sample_tree, monkeypatch):
+    """20:00 UTC on 1 January is 03:00 on 2 January in Vietnam: a due date of 1 January is past,
+    whatever the server's own clock zone says (it used to be date.today())."""
+    from datetime import datetime
+
+    from lms.core import timeutil
+
+    teacher = make_user("gv.a", org=sample_tree["school_a"], roles=[("teacher", sample_tree["class_a1"])])
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2030, 1, 1, 20, 0))
+    with pytest.raises(ServiceError) as err:
+        services.assign_course(teacher, course, sample_tree["class_a1"], due_on=date(2030, 1, 1))
+    assert err.value.field == "due_on"
+    assignment = services.assign_course(teacher, course, sample_tree["class_a1"], due_on=date(2030, 1, 2))
+    assert assignment.due_on == date(2030, 1, 2)  # today in Vietnam is not past

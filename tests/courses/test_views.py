@@ -150,6 +150,31 @@ def test_assignments_scope_and_overdue(client, courses, make_user, sample_tree):
     assert 'class="overdue"' in catalogue and ("Quá hạn" in catalogue or "Overdue" in catalogue)
 
 
+def test_learner_and_teacher_agree_on_overdue_before_7am_in_vietnam(client, courses, make_user, sample_tree,
+                                                                  monkeypatch):
+    """At 03:00 in Vietnam (20:00 UTC the day before) a course due "yesterday" is overdue on the
+    learner's own page exactly when the teacher's report says so (both read the Vietnam day)."""
+    from datetime import datetime
+
+    from lms.core import timeutil
+    from lms.courses.models import Assignment, Course
+    from lms.reports import services as reports
+
+    course = db.session.scalar(select(Course).where(Course.slug == "dich-vu-cong"))
+    db.session.add(Assignment(course_id=course.id, org_id=sample_tree["class_a1"].id, due_on=date(2030, 1, 1)))
+    make_user("hs.a1", org=sample_tree["class_a1"])
+    db.session.commit()
+    login(client, "hs.a1")
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2030, 1, 1, 20, 0))  # 2 January, 03:00 in Vietnam
+    catalogue = client.get("/courses/").get_data(as_text=True)
+    assert 'class="overdue"' in catalogue
+    matrix = reports.class_matrix(sample_tree["class_a1"], course.id)
+    assert [row.overdue for row in matrix.rows] == [True]
+    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2030, 1, 1, 16, 0))  # 23:00 on 1 January
+    assert 'class="overdue"' not in client.get("/courses/").get_data(as_text=True)
+    assert [row.overdue for row in reports.class_matrix(sample_tree["class_a1"], course.id).rows] == [False]
+
+
 def test_lesson_page_weighs_under_60_kb_with_its_css(client, courses, make_user):
     make_user("hs.an")
     login(client, "hs.an")

@@ -79,3 +79,62 @@ def test_people_without_scope_and_bad_input(app, world):
     assert run(app, "--org", "NOPE").exit_code != 0
     assert run(app, "--course", "nope").exit_code != 0
     assert run(app, "--since", "31/12/2026").exit_code == 2
+
+
+def test_empty_org_is_not_set_and_keeps_the_scope(app, world, tmp_path):
+    """--org "" (an unset shell variable) used to skip the scope checks and export every unit."""
+    out = tmp_path / "c.csv"
+    result = run(app, "--as", "ql.a", "--org", "", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    units = {r[0] for r in read_csv(out)[1:]}
+    assert units and units <= {"SA", "SA-1"}
+    event = db.session.query(AuditEvent).filter_by(action="report.export").one()
+    assert event.detail["scope"] == "SA" and event.detail["on_behalf_of"] == "ql.a"
+    # Blanks count as empty too, and an empty --as is refused rather than ignored.
+    assert run(app, "--as", "ql.a", "--org", "  ", "-o", str(out)).exit_code == 0
+    assert {r[0] for r in read_csv(out)[1:]} <= {"SA", "SA-1"}
+    refused = run(app, "--as", "", "-o", str(tmp_path / "d.csv"))
+    assert refused.exit_code == 2 and "--as needs a username" in refused.output
+    assert not (tmp_path / "d.csv").exists()
+
+
+def test_xlsx_to_standard_output_is_refused(app, world, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(app, "--org", "SA", "--format", "xlsx", "-o", "-")
+    assert result.exit_code == 2
+    assert "XLSX cannot be written to standard output" in result.output
+    assert not (tmp_path / "-").exists()
+    assert db.session.query(AuditEvent).filter_by(action="report.export").count() == 0
+
+
+def test_audit_event_gets_the_row_count(app, world, tmp_path):
+    out = tmp_path / "a.xlsx"
+    assert run(app, "--org", "SA", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    assert run(app, "--org", "SA").exit_code == 0  # CSV to standard output
+    events = db.session.query(AuditEvent).filter_by(action="report.export").order_by(AuditEvent.id).all()
+    sheet_rows = load_workbook(out).active.max_row - 1
+    assert [e.detail["rows"] for e in events] == [sheet_rows, sheet_rows] and sheet_rows > 0
+
+
+def test_a_failed_export_leaves_no_file_and_an_unfinished_audit_entry(app, world, tmp_path, monkeypatch):
+    from lms.reports import services
+
+    real = services.completion_rows
+
+    def broken(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        yield next(rows)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "completion_rows", broken)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for fmt in ("csv", "xlsx"):
+        out = folder / f"a.{fmt}"
+        out.write_text("the previous export")
+        result = run(app, "--org", "SA", "--format", fmt, "-o", str(out))
+        assert result.exit_code != 0
+        assert out.read_text() == "the previous export"  # not replaced by half a file
+    assert sorted(p.name for p in folder.iterdir()) == ["a.csv", "a.xlsx"]  # no .part left behind
+    events = db.session.query(AuditEvent).filter_by(action="report.export").all()
+    assert len(events) == 2 and all("rows" not in e.detail for e in events)  # recorded, never finished

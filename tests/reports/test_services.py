@@ -189,6 +189,18 @@ def test_dashboard_and_matrix(world):
     assert matrix.median_read == 1
 
 
+def test_matrix_for_a_course_the_class_has_nothing_of(world):
+    other = add_course("thue", "Khai thuế điện tử")
+    db.session.commit()
+    matrix = services.class_matrix(world["class_a1"], other.id)
+    assert matrix.course is None and matrix.requested == other and matrix.rows == []
+    assert [c.slug for c in matrix.courses] == ["dvc"]  # still offered to choose from
+    # The class's own course, asked for or not, and an unknown id fall back to it.
+    for course_id in (world["dvc"].id, None, 999_999):
+        matrix = services.class_matrix(world["class_a1"], course_id)
+        assert matrix.course.slug == "dvc" and matrix.requested is None
+
+
 # --- random trees ----------------------------------------------------------------------
 
 

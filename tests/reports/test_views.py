@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 from tests.reports import test_services
 from tests.reports.test_services import HANG
 
@@ -127,3 +127,74 @@ def test_pages_have_table_headers_with_scope(client, world, url):
     page = client.get(url).get_data(as_text=True)
     if "<table" in page:
         assert 'scope="col"' in page and "<caption>" in page
+
+
+def test_an_invalid_filter_field_is_dropped_alone_and_the_page_says_so(client, world):
+    """An end date before the start date used to drop every filter (course too), while the
+    form still showed them and the download links fetched everything."""
+    english(world["admin"])
+    login(client, "admin")
+    dvc = world["dvc"].id
+    page = client.get(f"/reports/org/XA?course={dvc}&since=2026-05-01&until=2026-04-01").get_data(as_text=True)
+    assert "The end date is before the start date." in page
+    assert "These filter fields were not applied because their values are invalid: To (date)." in page
+    assert f"/reports/org/XA/export.csv?course={dvc}&amp;since=2026-05-01\"" in page  # until left out
+    assert f"/reports/org/SA?course={dvc}&amp;since=2026-05-01\"" in page
+    # A course that is not a choice is dropped, the dates stay.
+    page = client.get("/reports/org/XA?course=999999&since=2026-05-01").get_data(as_text=True)
+    assert "not applied because their values are invalid: Course." in page
+    assert "/reports/org/XA/export.csv?since=2026-05-01\"" in page
+    # Nothing invalid, no note.
+    assert "not applied" not in client.get(f"/reports/org/XA?course={dvc}").get_data(as_text=True)
+
+
+def test_invalid_filter_survives_the_redirect_to_the_managers_unit(client, world):
+    english(world["manager_a"])
+    login(client, "ql.a")
+    landing = client.get("/reports/?since=2026-05-01&until=2026-04-01")
+    assert landing.status_code == 302
+    assert landing.headers["Location"].endswith("/reports/org/SA?since=2026-05-01&until=2026-04-01")
+    page = client.get(landing.headers["Location"]).get_data(as_text=True)
+    assert "not applied because their values are invalid: To (date)." in page
+
+
+def test_export_applies_only_the_valid_fields(client, world):
+    login(client, "admin")
+    response = client.get(f"/reports/org/XA/export.csv?course={world['vneid'].id}&since=2026-05-01&until=2026-01-01")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert {r[5] for r in rows[1:]} == {"vneid"}  # the course filter still applies
+    event = db.session.query(AuditEvent).filter_by(action="report.export").one()
+    assert event.detail["course_id"] == world["vneid"].id and event.detail["until"] is None
+
+
+def test_class_view_with_a_course_the_class_has_nothing_of(client, world):
+    """The dashboard's course filter can name a course no student of the class started: the
+    page says exactly that (it used to claim no course was assigned at all)."""
+    from tests.reports.test_services import add_course
+
+    other = add_course("thue", "Khai thuế điện tử")
+    db.session.commit()
+    english(world["teacher"])
+    login(client, "gv.a1")
+    page = client.get(f"/reports/class/SA-1?course={other.id}").get_data(as_text=True)
+    assert "No student of this class has started “Khai thuế điện tử” yet" in page
+    assert "No course is assigned to this class" not in page
+    assert f'<option value="{world["dvc"].id}"' in page  # the class's own courses to choose from
+    # An id that is no course at all shows the class's first course.
+    page = client.get("/reports/class/SA-1?course=999999").get_data(as_text=True)
+    assert "Dịch vụ công trực tuyến" in page and HANG in page
+
+
+def test_ranking_settings_link_for_those_who_may_use_it(client, world):
+    login(client, "ql.a")
+    page = client.get("/reports/org/SA").get_data(as_text=True)
+    assert 'href="/ranking/settings/SA"' in page
+    assert client.get("/ranking/settings/SA").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "gv.a1")  # a teacher reads the class report but may not publish rankings
+    page = client.get("/reports/org/SA-1").get_data(as_text=True)
+    assert "/ranking/settings/" not in page
+    assert client.get("/ranking/settings/SA-1").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "admin")
+    assert 'href="/ranking/settings/XA"' in client.get("/reports/org/XA").get_data(as_text=True)
