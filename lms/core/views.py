@@ -59,10 +59,55 @@ def healthz():
     return jsonify(result), status
 
 
+# Machine-readable answers of /api/ paths: {"error": code, "message": text}, the shape
+# docs/openapi.yaml calls Error.  English, like the rest of the API contract.
+API_ERRORS = {
+    400: ("bad_request", "The request is malformed."),
+    401: ("unauthorized", "A valid API token is required (Authorization: Bearer <secret>)."),
+    403: ("forbidden", "Not allowed."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "Method not allowed."),
+    429: ("rate_limited", "Too many requests; slow down."),
+    500: ("error", "Something went wrong; the error was recorded."),
+}
+
+
+def api_error(status: int, message: str | None = None, code: str | None = None):
+    """A JSON error response for the API; ``message`` defaults to the status's own."""
+    default_code, default_message = API_ERRORS.get(status, ("error", "Error."))
+    response = jsonify({"error": code or default_code, "message": message or default_message})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _explicit_description(error) -> str | None:
+    """The description a view passed to ``abort(..., description=...)``, if any (not the
+    HTTP exception's generic text)."""
+    description = getattr(error, "description", None)
+    if description and description != getattr(type(error), "description", None):
+        return str(description)
+    return None
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
 def _error_page(code: int, title, message):
     def handler(error):
-        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return jsonify({"error": str(title)}), code
+        if request.path.startswith("/api/"):
+            # Only a 400's description is for the client (which parameter is wrong);
+            # other statuses keep their fixed text, so a 404 says the same for an
+            # unknown unit and for one outside the token's scope.
+            response = api_error(code, _explicit_description(error) if code == 400 else None)
+            retry = getattr(error, "retry_after", None) if code == 429 else None
+            if retry:
+                response.headers["Retry-After"] = str(retry)
+            return response
+        if _wants_json():
+            return jsonify({"error": API_ERRORS.get(code, ("error", ""))[0], "message": str(message)}), code
         return render_template("core/error.html", code=code, title=title, message=message), code
 
     return handler
@@ -73,8 +118,12 @@ def register_error_pages(app) -> None:
     from flask_wtf.csrf import CSRFError
 
     app.register_error_handler(400, _error_page(400, _l("Bad request"), _l("The request could not be understood.")))
+    app.register_error_handler(401, _error_page(401, _l("Sign-in required"), _l("Sign in to see this page.")))
     app.register_error_handler(403, _error_page(403, _l("Not allowed"), _l("You do not have access to this page.")))
     app.register_error_handler(404, _error_page(404, _l("Page not found"), _l("This page does not exist or you do not have access to it.")))
+    app.register_error_handler(
+        405, _error_page(405, _l("Not allowed here"), _l("This address does not accept this kind of request."))
+    )
     app.register_error_handler(
         429, _error_page(429, _l("Too many attempts"), _l("Please wait a moment before trying again."))
     )

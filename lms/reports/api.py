@@ -12,23 +12,36 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from lms.audit.services import record_audit
+from lms.auth.models import User
 from lms.core.timeutil import utcnow
+from lms.core.urls import public_url_for
+from lms.core.views import api_error
 from lms.courses.models import Course
 from lms.extensions import csrf, db, limiter
 from lms.orgs.models import Organization
+from lms.orgs.services import is_within, subtree_clause
 from lms.reports import tokens
 from lms.reports.rollup import children_rows
-from lms.reports.services import AUDIENCES, ReportFilter, completion_rollup, completion_rows
-from lms.reports.xapi import XAPI_VERSION, build_statements, record_from_row
+from lms.reports.services import (
+    AUDIENCES,
+    PATH_SEPARATOR,
+    CompletionRow,
+    ReportFilter,
+    completion_rollup,
+    completion_rows,
+)
+from lms.reports.xapi import XAPI_VERSION, build_statements, course_xapi_info, record_from_row
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -50,56 +63,29 @@ def _bearer() -> str | None:
 
 def _token_key() -> str:
     """Rate-limit bucket per token.  Runs before authentication (Flask-Limiter checks
-    in the app's before_request), so it keys on a hash of the presented secret."""
+    in the app's before_request), so it keys on the fingerprint of the presented secret."""
     secret = _bearer()
     if not secret:
         return "api-anon:" + (request.remote_addr or "")
-    return "api-token:" + hashlib.sha256(secret.encode()).hexdigest()[:24]
+    return "api-token:" + tokens.hash_secret(secret)[:24]
 
 
 limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT), key_func=_token_key,
               scope="api_v1_token")(bp)
 limiter.limit(ADDRESS_RATE_LIMIT, scope="api_v1_address")(bp)
 
-
-def _error(status: int, code: str, message: str):
-    response = jsonify({"error": code, "message": message})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-def _http_error(err: HTTPException):
-    codes = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-             429: "rate_limited"}
-    message = err.description if err.code == 400 else {
-        401: "A valid API token is required (Authorization: Bearer <secret>).",
-        404: "Not found.",
-        405: "Method not allowed.",
-        429: "Too many requests; slow down.",
-    }.get(err.code, err.name)
-    response = _error(err.code or 500, codes.get(err.code, "error"), message)
-    if err.code == 429:
-        retry = getattr(err, "retry_after", None)
-        if retry:
-            response.headers["Retry-After"] = str(retry)
-    return response
-
-
-# Registered per status code: the app's HTML error pages are registered per code too,
-# and Flask prefers a code-specific handler over a class-based one.
-for _status in (400, 401, 403, 404, 405, 429, 500):
-    bp.register_error_handler(_status, _http_error)
+# Errors (400, 404, 405, 429, 500, and routing errors on unknown /api/ paths) are
+# answered as {"error", "message"} JSON by the app's shared handlers (lms.core.views).
 
 
 @bp.before_request
 def _authenticate():
-    token = tokens.authenticate(_bearer())
-    if token is None:
+    found = tokens.authenticate_scoped(_bearer())
+    if found is None:
         db.session.rollback()
-        return _error(401, "unauthorized", "A valid API token is required (Authorization: Bearer <secret>).")
-    g.api_token = token
+        return api_error(401)
+    # The scope is worked out once per request: every check below reads g.api_scope.
+    g.api_token, g.api_scope = found
     g.no_store = True  # personal data may be in the body: no shared cache keeps it
     return None
 
@@ -107,7 +93,7 @@ def _authenticate():
 @bp.after_request
 def _no_cookie(response):
     """Machines get no session cookie, and the response varies with the token."""
-    response.headers["Vary"] = "Authorization"
+    response.vary.add("Authorization")
     return response
 
 
@@ -123,7 +109,7 @@ def _audit(endpoint: str, org: Organization | None, **detail) -> None:
 def _org(code: str) -> Organization:
     """The unit, if this token may read it; otherwise 404, the same for unknown codes."""
     org = db.session.scalar(select(Organization).where(Organization.code == code))
-    if org is None or not org.active or not tokens.token_can_read(g.api_token, org):
+    if org is None or not org.active or not tokens.token_can_read(g.api_token, org, g.api_scope):
         if org is not None:
             # An attempt outside the token's scope is worth a trace for the admins.
             record_audit(g.api_token.owner, "api.denied", target=g.api_token, endpoint=request.endpoint,
@@ -162,9 +148,30 @@ def _filter() -> tuple[ReportFilter, dict]:
     return ReportFilter(course_id=course_id, audience=audience, since=since, until=until), echo
 
 
-def _page_args() -> tuple[int, int]:
-    """(offset, limit) from ``cursor`` and ``limit``.  The cursor is opaque to clients;
-    it encodes a position in the stable order of the rows (unit path, learner, course)."""
+# --- pagination ------------------------------------------------------------------------
+#
+# Rows stream in the order of services.completion_rows: unit path, then learner id, then
+# that learner's courses.  A cursor is a position in that order - the last row's unit
+# path, its learner, and which of that learner's courses were already sent - so the
+# next page starts right after it however many rows were added or removed elsewhere,
+# and without streaming the rows before it again (see _rows_after).
+
+_PATH_RE = re.compile(r"^(/[0-9]+)+/$")
+_BAD_CURSOR = "'cursor' is not valid; use the value returned by the previous page."
+_STALE_CURSOR = "'cursor' is no longer valid because the units changed; start again without it."
+
+
+@dataclass(frozen=True)
+class _Position:
+    path: str  # materialised path of the last row's unit
+    user_id: int  # the last row's learner
+    sent: frozenset[str] | None  # that learner's course slugs already sent; None = all of them
+
+
+def _page_args() -> tuple[_Position | int | None, int]:
+    """(position, limit) from ``cursor`` and ``limit``.  The cursor is opaque to clients.
+    An int position is a cursor of the earlier offset format ("o:<n>"), still honoured
+    so that a client paging through an upgrade does not fail."""
     raw_limit = request.args.get("limit", "")
     try:
         limit = int(raw_limit) if raw_limit else DEFAULT_LIMIT
@@ -173,28 +180,114 @@ def _page_args() -> tuple[int, int]:
     if not 1 <= limit <= MAX_LIMIT:
         abort(400, description=f"'limit' must be between 1 and {MAX_LIMIT}.")
     cursor = request.args.get("cursor") or ""
-    offset = 0
-    if cursor:
-        try:
-            decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            kind, _, number = decoded.partition(":")
-            offset = int(number)
-            if kind != "o" or offset < 0:
+    if not cursor:
+        return None, limit
+    try:
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, rest = decoded.partition(":")
+        if kind == "o":
+            offset = int(rest)
+            if offset < 0:
                 raise ValueError
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            abort(400, description="'cursor' is not valid; use the value returned by the previous page.")
-    return offset, limit
+            return offset, limit
+        if kind != "k":
+            raise ValueError
+        path, user_id, sent = json.loads(rest)
+        if not isinstance(path, str) or not _PATH_RE.match(path) or type(user_id) is not int:
+            raise ValueError
+        if sent is not None and not (isinstance(sent, list) and all(isinstance(s, str) for s in sent)):
+            raise ValueError
+        return _Position(path, user_id, None if sent is None else frozenset(sent)), limit
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        abort(400, description=_BAD_CURSOR)
 
 
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+def _encode(position: _Position) -> str:
+    sent = None if position.sent is None else sorted(position.sent)
+    text = "k:" + json.dumps([position.path, position.user_id, sent], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _page(iterator, offset: int, limit: int) -> tuple[list, str | None]:
-    """One page of a stream plus the cursor of the next page (None on the last)."""
-    items = list(islice(iterator, offset, offset + limit + 1))
-    more = len(items) > limit
-    return items[:limit], (_cursor(offset + limit) if more else None)
+def _rows_from(root: Organization, flt: ReportFilter, position: _Position | int | None) -> Iterator[CompletionRow]:
+    if position is None:
+        return completion_rows(root, flt)
+    if isinstance(position, int):
+        return islice(completion_rows(root, flt), position, None)
+    return _rows_after(root, flt, position)
+
+
+def _rows_after(root: Organization, flt: ReportFilter, position: _Position) -> Iterator[CompletionRow]:
+    """The rows of ``completion_rows(root, flt)`` that come after ``position``.
+
+    The stream is ordered by unit path and a subtree is a contiguous range of paths, so
+    what follows unit P is: the rest of P's own learners, P's sub-units, then the
+    subtrees of the later siblings of P, of P's parent, ... up to the root's children.
+    Each of those is streamed on its own (``completion_rows`` of that unit gives exactly
+    its part of the root's stream), lazily, so a page reads only the units it needs.
+    Only the unit paths in the stream are relative to the unit streamed; they are
+    prefixed with the names from the root down to make them the root's again.
+    """
+    if not is_within(position.path, root.path):
+        abort(400, description=_BAD_CURSOR)
+    ids = position.path.strip("/").split("/")
+    depth = root.path.count("/") - 1
+    prefixes = ["/" + "/".join(ids[:d]) + "/" for d in range(depth, len(ids) + 1)]
+    found = {org.path: org for org in db.session.scalars(
+        select(Organization).where(Organization.path.in_(prefixes), subtree_clause(root.path)))}
+    if len(found) != len(prefixes):
+        abort(400, description=_STALE_CURSOR)  # a unit on the way was moved since
+    chain = [found[path] for path in prefixes]  # the root ... the cursor's unit
+    names = [chain[0].name]
+    for node in chain[1:]:
+        # Inactive units are merged ones, which have no sub-units left.
+        names.append(names[-1] + PATH_SEPARATOR + node.name)
+    return _chain_rows(flt, position, chain, names)
+
+
+def _chain_rows(flt, position: _Position, chain: list[Organization], names: list[str]) -> Iterator[CompletionRow]:
+    unit = chain[-1]
+    user_ids: dict[str, int] | None = None
+    prefix = names[-2] + PATH_SEPARATOR if len(chain) > 1 else ""
+    for row in completion_rows(unit, flt):
+        if row.org_code == unit.code:  # the unit's own learners come first, by id
+            if user_ids is None:
+                user_ids = dict(db.session.execute(select(User.username, User.id).where(User.org_id == unit.id)).all())
+            user_id = user_ids.get(row.username, 0)
+            if user_id < position.user_id or (user_id == position.user_id and (
+                    position.sent is None or row.course_slug in position.sent)):
+                continue
+        yield row._replace(org_path_names=prefix + row.org_path_names) if prefix else row
+    for level in range(len(chain) - 1, 0, -1):
+        parent, node = chain[level - 1], chain[level]
+        prefix = names[level - 1] + PATH_SEPARATOR
+        siblings = db.session.scalars(
+            select(Organization).where(Organization.parent_id == parent.id, subtree_clause(parent.path),
+                                       Organization.path > node.path).order_by(Organization.path)).all()
+        for sibling in siblings:
+            for row in completion_rows(sibling, flt):
+                yield row._replace(org_path_names=prefix + row.org_path_names)
+
+
+def _page(root: Organization, flt: ReportFilter, position: _Position | int | None,
+          limit: int) -> tuple[list[CompletionRow], str | None]:
+    """One page of rows plus the cursor of the next page (None on the last)."""
+    items = list(islice(_rows_from(root, flt, position), limit + 1))
+    if len(items) <= limit:
+        return items, None
+    page, following = items[:limit], items[limit]
+    last = page[-1]
+    path = db.session.scalar(select(Organization.path).where(Organization.code == last.org_code))
+    user_id = db.session.scalar(select(User.id).where(User.username == last.username))
+    sent: frozenset[str] | None = None
+    if (following.org_code, following.username) == (last.org_code, last.username):
+        # The page ends inside this learner's rows: remember which were sent.
+        run = [row.course_slug for row in page
+               if (row.org_code, row.username) == (last.org_code, last.username)]
+        sent = frozenset(run)
+        if (isinstance(position, _Position) and position.sent is not None
+                and (position.path, position.user_id) == (path, user_id)):
+            sent |= position.sent
+    return page, _encode(_Position(path, user_id, sent))
 
 
 def _org_ref(org) -> dict:
@@ -210,23 +303,18 @@ def _now_iso() -> str:
     return utcnow().replace(microsecond=0).isoformat() + "Z"
 
 
-def _site() -> str:
-    return (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-
-
 # --- endpoints -------------------------------------------------------------------------
 
 
 @bp.get("/courses")
 def courses():
     """The catalogue of active courses, so a dashboard can offer a course filter."""
-    site = _site()
     rows = db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.slug)).all()
     payload = {"courses": [{
         "slug": c.slug, "title": c.title, "summary": c.summary, "audiences": c.audiences(),
         "language": c.language, "lessons": c.lesson_count, "estimated_minutes": c.estimated_minutes,
         "has_quiz": bool(c.quiz_slug), "pass_score": c.pass_score, "certificate": c.certificate,
-        "version": c.version, "url": f"{site}/courses/{c.slug}",
+        "version": c.version, "url": public_url_for("courses.course", course_slug=c.slug),
     } for c in rows]}
     _audit("courses", g.api_token.org, count=len(rows))
     db.session.commit()
@@ -257,8 +345,8 @@ def completion_learner_rows(code: str):
     """Learner x course rows (personal data), paginated."""
     org = _org(code)
     flt, echo = _filter()
-    offset, limit = _page_args()
-    rows, next_cursor = _page(completion_rows(org, flt), offset, limit)
+    position, limit = _page_args()
+    rows, next_cursor = _page(org, flt, position, limit)
     payload = {
         "org": _org_ref(org),
         "filter": echo,
@@ -273,16 +361,9 @@ def completion_learner_rows(code: str):
         } for r in rows],
         "next_cursor": next_cursor,
     }
-    _audit("completion.rows", org, filter=echo, offset=offset, rows=len(rows))
+    _audit("completion.rows", org, filter=echo, cursor=request.args.get("cursor") or None, rows=len(rows))
     db.session.commit()
     return jsonify(payload)
-
-
-def course_xapi_info() -> dict[str, tuple[str, float | None]]:
-    """slug -> (language, pass score or None when the course has no quiz)."""
-    return {slug: (language, float(pass_score) if quiz_slug else None)
-            for slug, language, pass_score, quiz_slug in db.session.execute(
-                select(Course.slug, Course.language, Course.pass_score, Course.quiz_slug))}
 
 
 @bp.get("/orgs/<code>/xapi")
@@ -290,19 +371,24 @@ def xapi(code: str):
     """xAPI statements of the unit's learners, as an xAPI StatementResult.
 
     ``limit`` counts learner x course records (each gives 0-4 statements), so a page
-    never splits the statements of one record."""
+    never splits the statements of one record.  The site address in every statement
+    (and so in its id) is PUBLIC_BASE_URL, as for ``lms export-xapi``: never the Host
+    header a client sent, which would give the same statement other ids."""
+    site = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not site:
+        return api_error(503, "xAPI statements need the site's public address: the operator must set "
+                              "LMS_PUBLIC_BASE_URL.", code="not_configured")
     org = _org(code)
     flt, echo = _filter()
-    offset, limit = _page_args()
-    records, next_cursor = _page(completion_rows(org, flt), offset, limit)
+    position, limit = _page_args()
+    records, next_cursor = _page(org, flt, position, limit)
     info = course_xapi_info()
-    site = _site()
     statements = [s for row in records for s in build_statements(record_from_row(row, info), site)]
     more = ""
     if next_cursor:
         args = {k: v for k, v in request.args.items() if k not in ("cursor", "limit")}
         more = url_for(".xapi", code=org.code, cursor=next_cursor, limit=limit, **args)
-    _audit("xapi", org, filter=echo, offset=offset, statements=len(statements))
+    _audit("xapi", org, filter=echo, cursor=request.args.get("cursor") or None, statements=len(statements))
     db.session.commit()
     response = jsonify({"statements": statements, "more": more})
     response.headers["X-Experience-API-Version"] = XAPI_VERSION

@@ -31,18 +31,17 @@ from lms.audit.services import record_audit
 from lms.contests.models import ContestRound, Registration, RoundEntry
 from lms.contests.ranking import rank_units
 from lms.core.errors import ServiceError
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import utcnow, vn_day_start_utc, vn_today
 from lms.extensions import cache, db
 from lms.orgs.models import ORG_KINDS, Organization
 from lms.orgs.services import subtree_clause
 from lms.reports.models import PublicRanking
-from lms.reports.services import ReportFilter, completion_rollup, vn_today
+from lms.reports.services import ReportFilter, completion_rollup
 
 # Classes are left out: a class of a handful of pupils is too close to naming them.
 PUBLIC_KINDS = tuple(kind for kind in ORG_KINDS if kind != "class")
 CACHE_SECONDS = 3600
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-VN_OFFSET = timedelta(hours=7)
 
 
 def parse_month(value: str) -> date | None:
@@ -167,9 +166,7 @@ def completion_ranking(nodes, rolled, kind: str) -> list[Row]:
 def _month_utc(first: date) -> tuple[datetime, datetime]:
     """The Vietnam calendar month as a half-open UTC range."""
     last = month_bounds(first)[1]
-    start = datetime.combine(first, datetime.min.time()) - VN_OFFSET
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time()) - VN_OFFSET
-    return start, end
+    return vn_day_start_utc(first), vn_day_start_utc(last + timedelta(days=1))
 
 
 def contest_scores(root: Organization, first: date) -> tuple[dict[int, list[float]], int]:
@@ -196,9 +193,14 @@ def contest_scores(root: Organization, first: date) -> tuple[dict[int, list[floa
     return scores, rounds
 
 
-def contest_ranking(root: Organization, nodes, scores: dict[int, list[float]], kind: str) -> list[Row]:
-    paths = dict(db.session.execute(
+def subtree_paths(root: Organization) -> dict[int, str]:
+    """Unit id -> path for the whole subtree (what ``rank_units`` walks up)."""
+    return dict(db.session.execute(
         select(Organization.id, Organization.path).where(subtree_clause(root.path))).all())
+
+
+def contest_ranking(paths: dict[int, str], nodes, scores: dict[int, list[float]], kind: str) -> list[Row]:
+    """Units of ``kind`` by contest participation; ``paths`` from ``subtree_paths``."""
     headcounts = {node.id: node.headcount for node in nodes}
     names = {node.id: (node.code, node.name) for node in nodes}
     level = [node.id for node in nodes if node.kind == kind and node.id in paths]
@@ -217,6 +219,7 @@ def month_ranking(root: Organization, kinds: list[str], first: date) -> dict:
     since, until = month_bounds(first)
     nodes, rolled = completion_rollup(root, ReportFilter(since=since, until=until))
     scores, rounds = contest_scores(root, first)
+    paths = subtree_paths(root) if rounds else {}  # once for every level, not once per level
     sections = []
     for kind in PUBLIC_KINDS:
         if kind not in kinds or not any(node.kind == kind for node in nodes):
@@ -224,7 +227,7 @@ def month_ranking(root: Organization, kinds: list[str], first: date) -> dict:
         sections.append({
             "kind": kind,
             "completion": completion_ranking(nodes, rolled, kind),
-            "contest": contest_ranking(root, nodes, scores, kind) if rounds else [],
+            "contest": contest_ranking(paths, nodes, scores, kind) if rounds else [],
         })
     return {"sections": sections, "rounds": rounds, "computed_at": utcnow()}
 

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.auth.permissions import can_manage_org
+from lms.auth.permissions import can_manage_org, grants_of, is_admin_grants, scope_paths
 from lms.core.errors import ServiceError
 from lms.extensions import db, limiter
 from lms.orgs.models import Organization
@@ -36,11 +36,32 @@ def _published(code: str):
     return org, setting
 
 
+SETTINGS_ROLES = ("manager",)
+
+
+def settings_units(user) -> list[Organization]:
+    """The units whose public levels ``user`` chooses, for links to their settings pages:
+    a manager's own units; for an admin the top-level units."""
+    if user is None or not user.is_authenticated:
+        return []
+    grants = grants_of(user)
+    stmt = select(Organization).where(Organization.active.is_(True))
+    if is_admin_grants(grants):
+        stmt = stmt.where(Organization.parent_id.is_(None))
+    else:
+        paths = scope_paths(grants, SETTINGS_ROLES)
+        if not paths:
+            return []
+        stmt = stmt.where(Organization.path.in_(paths))
+    return list(db.session.scalars(stmt.order_by(Organization.path)))
+
+
 @bp.get("/")
 @limiter.limit("120 per minute")
 def index():
     return render_template("reports/public/index.html", roots=public.published_roots(),
-                           month=public.current_month(), kind_labels=KIND_LABELS)
+                           month=public.current_month(), kind_labels=KIND_LABELS,
+                           managed=settings_units(current_user))
 
 
 @bp.get("/<code>/")
@@ -65,12 +86,13 @@ def month(code: str, month: str):
     data = public.cached_month_ranking(org, setting, first)
     return render_template("reports/public/month.html", org=org, first=first, data=data,
                            previous=public.previous_month(first), following=public.next_month(first),
-                           kind_labels=KIND_LABELS)
+                           kind_labels=KIND_LABELS,
+                           can_configure=can_manage_org(current_user, org, roles=SETTINGS_ROLES))
 
 
 def _settings_org(code: str) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.code == code, Organization.active.is_(True)))
-    if org is None or not can_manage_org(current_user, org, roles=("manager",)):
+    if org is None or not can_manage_org(current_user, org, roles=SETTINGS_ROLES):
         abort(404)
     return org
 

@@ -6,15 +6,18 @@ create tokens only inside it.  Anyone else gets 404, as elsewhere in the admin a
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from lms.core.errors import ServiceError
-from lms.core.timeutil import utcnow
+from lms.auth.models import RoleAssignment, User
+from lms.auth.permissions import is_admin
+from lms.core.errors import NotFound, ServiceError
+from lms.core.timeutil import to_vn, utcnow, vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import get_org_by_code
@@ -24,42 +27,51 @@ from lms.reports.token_forms import NewTokenForm, RevokeTokenForm
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
-# Dates are entered in Vietnam time; expiries are stored in naive UTC.
-VIETNAM_OFFSET = timedelta(hours=7)
+STATUS_LABELS = {
+    tokens.ACTIVE: _l("active"),
+    tokens.REVOKED: _l("revoked"),
+    tokens.EXPIRED: _l("expired"),
+    tokens.UNIT_INACTIVE: _l("stopped: its unit was merged or closed"),
+    tokens.SUSPENDED: _l("suspended: its owner no longer manages this unit"),
+}
 
 
 @bp.before_request
 @login_required
 def _token_admins_only():
-    if tokens.token_roots(current_user) == []:
+    if not tokens.has_token_access(current_user):
         abort(404)
 
 
-def _end_of_day_utc(day) -> datetime:
-    """A token "expiring on" a day works through that whole day in Vietnam."""
-    return datetime.combine(day + timedelta(days=1), time()) - VIETNAM_OFFSET
+def expiry_for_last_day(day: date) -> datetime:
+    """A token "expiring on" a day works through that whole day in Vietnam: it stops
+    when the next Vietnam day begins (stored, like every time, in naive UTC)."""
+    return vn_day_start_utc(day + timedelta(days=1))
+
+
+def last_valid_day(expires_at: datetime | None) -> date | None:
+    """The last Vietnam day on which a token works: the inverse of expiry_for_last_day,
+    so the list shows the day that was entered, not the midnight that ends it."""
+    if expires_at is None:
+        return None
+    return (to_vn(expires_at) - timedelta(microseconds=1)).date()
 
 
 def _listing(form: NewTokenForm, status: int = 200):
+    # Owners' roles (and their units) are loaded with the list: each row's status works
+    # out the owner's current scope.
     rows = db.session.scalars(
         tokens.tokens_visible_to(current_user)
-        .options(joinedload(ApiToken.owner), joinedload(ApiToken.org))
+        .options(joinedload(ApiToken.owner).selectinload(User.roles).joinedload(RoleAssignment.org),
+                 joinedload(ApiToken.org))
         .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
     ).unique().all()
     now = utcnow()
-    items = []
-    for token in rows:
-        if token.revoked_at is not None:
-            state = _("revoked")
-        elif not token.is_live(now):
-            state = _("expired")
-        elif not tokens.is_global(token) and not tokens.token_scope(token):
-            state = _("suspended: its owner no longer manages this unit")
-        else:
-            state = _("active")
-        items.append((token, state, token.revoked_at is None and tokens.can_manage_token(current_user, token)))
+    items = [(token, STATUS_LABELS[tokens.token_status(token, now)], last_valid_day(token.expires_at),
+              token.revoked_at is None and tokens.can_manage_token(current_user, token))
+             for token in rows]
     return render_template("reports/tokens/index.html", form=form, token_rows=items,
-                           revoke_form=RevokeTokenForm(), is_admin=tokens.token_roots(current_user) is None), status
+                           revoke_form=RevokeTokenForm(), is_admin=is_admin(current_user)), status
 
 
 @bp.get("/")
@@ -77,12 +89,13 @@ def create():
     try:
         if code:
             org = get_org_by_code(code)
-        expires = _end_of_day_utc(form.expires_on.data) if form.expires_on.data else None
+        expires = expiry_for_last_day(form.expires_on.data) if form.expires_on.data else None
         token, secret = tokens.create_token(current_user, org, form.name.data, expires)
     except ServiceError as err:
         db.session.rollback()
         message = err.message
-        if err.field in (None, "org_code") and tokens.token_roots(current_user) is not None:
+        if err.field in (None, "org_code") and not is_admin(current_user) and (
+                isinstance(err, NotFound) or not tokens.may_create_for(current_user, org)):
             # A manager learns the same thing about an unknown code and another school's.
             message = _("Unit %(code)s is outside the units you manage.", code=code) if code \
                 else _("Enter the code of a unit you manage.")

@@ -4,6 +4,10 @@ A token is a capability handed to a machine (a provincial dashboard), but it act
 behalf of the person who created it: its scope is its own subtree *intersected with the
 owner's current scope*.  So a token stops working the moment its owner is demoted or
 deactivated, without anyone having to remember to revoke it.
+
+Who may do what is the platform's usual rule (``lms.auth.permissions``) restricted to
+the manager role; only what is particular to tokens lives here: the owner must be an
+active account, and only admins hold platform-wide tokens.
 """
 
 from __future__ import annotations
@@ -12,11 +16,19 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from lms.audit.services import record_audit
+from lms.auth.permissions import (
+    can_manage_org,
+    grants_of,
+    is_admin_grants,
+    org_scope_filter,
+    scope_paths,
+)
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -25,44 +37,50 @@ from lms.orgs.services import is_within
 from lms.reports.models import ApiToken
 
 PREFIX_LENGTH = 8
-# 32 random bytes: far beyond guessing, so a fast unsalted hash is safe to store.
+# 32 random bytes: far beyond guessing, so a fast unsalted hash is safe to store, and
+# two tokens never share a secret (the column is unique all the same).
 SECRET_BYTES = 32
 MAX_NAME_LENGTH = 120
+
+# Tokens are a manager's tool: a teacher's class figures are read on the pages instead.
+TOKEN_ROLES = ("manager",)
+
+# What token_status answers; "active" is the only state in which a token authenticates.
+ACTIVE, REVOKED, EXPIRED, UNIT_INACTIVE, SUSPENDED = "active", "revoked", "expired", "unit_inactive", "suspended"
 
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-# Tokens are a manager's tool: a teacher's class figures are read on the pages instead.
-TOKEN_ROLES = ("manager",)
+def _active(user) -> bool:
+    """Token-specific: a deactivated or deleted account neither holds nor creates tokens."""
+    return user is not None and user.is_active
 
 
-def token_roots(user) -> list[Organization] | None:
-    """The units whose figures ``user`` may hand to a machine: None for an active admin
-    (everything), else the active person's manager subtrees.  Read from the roles each
-    time, so a demotion or deactivation takes effect on the very next API call."""
-    from lms.auth.permissions import grants_of, is_admin_grants, scope_paths
-
-    if user is None or not user.is_active:
-        return []
+def has_token_access(user) -> bool:
+    """Whether ``user`` may use the token pages at all: an active admin, or an active
+    manager of some unit."""
+    if not _active(user):
+        return False
     grants = grants_of(user)
-    if is_admin_grants(grants):
-        return None
-    paths = set(scope_paths(grants, TOKEN_ROLES))
-    roots = {r.org.id: r.org for r in user.roles if r.org is not None and r.org.path in paths}
-    return sorted(roots.values(), key=lambda org: org.path)
+    return is_admin_grants(grants) or bool(scope_paths(grants, TOKEN_ROLES))
 
 
 def may_create_for(actor, org: Organization | None) -> bool:
-    """Admins create tokens anywhere (``org`` None = a global token); anyone else only
-    for a unit inside their own report scope."""
-    roots = token_roots(actor)
-    if roots is None:
-        return True
-    if org is None:
+    """Admins create tokens anywhere (``org`` None = a platform-wide token); a manager
+    only for a unit inside their own subtree."""
+    if not _active(actor):
         return False
-    return any(is_within(org.path, root.path) for root in roots)
+    if org is None:
+        return is_admin_grants(grants_of(actor))
+    return can_manage_org(actor, org, roles=TOKEN_ROLES)
+
+
+def can_manage_token(actor, token: ApiToken) -> bool:
+    """Whoever could create this token may revoke it (a manager may revoke a token a
+    colleague made for a school of theirs)."""
+    return may_create_for(actor, token.org)
 
 
 def create_token(actor, org: Organization | None, name: str,
@@ -78,29 +96,18 @@ def create_token(actor, org: Organization | None, name: str,
         raise ServiceError(_l("The expiry date must be in the future."), field="expires")
     if not may_create_for(actor, org):
         raise ServiceError(_l("You can create tokens only for units you manage."), field="org_code")
-    while True:
-        secret = secrets.token_urlsafe(SECRET_BYTES)
-        digest = hash_secret(secret)
-        if not db.session.scalar(select(ApiToken.id).where(ApiToken.secret_hash == digest)):
-            break
-    token = ApiToken(name=name, org=org, owner=actor, prefix=secret[:PREFIX_LENGTH], secret_hash=digest,
-                     expires_at=expires, created_at=utcnow())
+    if org is not None and not org.active:
+        # It would never authenticate (see token_status): refuse rather than hand it out.
+        raise ServiceError(_l("Unit %(code)s is no longer active (merged or closed): create the token for "
+                              "the unit that replaced it.", code=org.code), field="org_code")
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    token = ApiToken(name=name, org=org, owner=actor, prefix=secret[:PREFIX_LENGTH],
+                     secret_hash=hash_secret(secret), expires_at=expires, created_at=utcnow())
     db.session.add(token)
     db.session.flush()
     record_audit(actor, "api_token.create", target=token, org=org, token=token.prefix, name=name,
                  expires=expires.isoformat() if expires else None)
     return token, secret
-
-
-def can_manage_token(actor, token: ApiToken) -> bool:
-    """Admins manage every token; others the tokens inside their scope (a manager may
-    revoke a token a colleague made for a school of theirs)."""
-    roots = token_roots(actor)
-    if roots is None:
-        return True
-    if token.org is None:
-        return False
-    return any(is_within(token.org.path, root.path) for root in roots)
 
 
 def revoke_token(actor, token: ApiToken) -> ApiToken:
@@ -112,69 +119,100 @@ def revoke_token(actor, token: ApiToken) -> ApiToken:
     return token
 
 
-def token_scope(token: ApiToken) -> list[Organization]:
-    """Subtree roots this token may read now: its own root intersected with the owner's
-    current scope.  An empty list means the token is dead (owner demoted or gone)."""
-    owner_roots = token_roots(token.owner)
-    if owner_roots is None:  # the owner is an admin
-        if token.org is None:
-            return list(db.session.scalars(
-                select(Organization).where(Organization.parent_id.is_(None)).order_by(Organization.path)))
-        return [token.org]
-    if token.org is None:  # a global token whose owner is no longer an admin
+def token_scope(token: ApiToken) -> list[Organization] | None:
+    """Subtree roots this token may read now: None for a platform-wide token of an
+    admin (everything, including units created later), else its own root intersected
+    with the owner's current manager scope.  An empty list means the token is dead
+    (owner demoted, deactivated or gone)."""
+    owner = token.owner
+    if not _active(owner):
         return []
-    if any(is_within(token.org.path, root.path) for root in owner_roots):
+    grants = grants_of(owner)
+    if is_admin_grants(grants):
+        return None if token.org is None else [token.org]
+    if token.org is None:  # a platform-wide token whose owner is no longer an admin
+        return []
+    paths = scope_paths(grants, TOKEN_ROLES)
+    if any(is_within(token.org.path, path) for path in paths):
         return [token.org]
     # The owner now manages only part of the token's subtree: keep that part.
-    return [root for root in owner_roots if is_within(root.path, token.org.path)]
+    inside = {path for path in paths if is_within(path, token.org.path)}
+    roots = {r.org.id: r.org for r in owner.roles if r.org is not None and r.org.path in inside}
+    return sorted(roots.values(), key=lambda org: org.path)
 
 
-def is_global(token: ApiToken) -> bool:
-    """A live global token sees everything, including units created after it was made."""
-    return token.org is None and token_roots(token.owner) is None
+def token_state(token: ApiToken, now: datetime | None = None) -> tuple[str, list[Organization] | None]:
+    """(status, scope): the one judgement of whether a token works, shared by the token
+    list and ``authenticate``.  The scope is meaningful only when the status is active."""
+    if token.revoked_at is not None:
+        return REVOKED, []
+    if not token.is_live(now):
+        return EXPIRED, []
+    if token.org is not None and not token.org.active:
+        # A merged unit's token does not follow it into the target: that would widen it.
+        return UNIT_INACTIVE, []
+    scope = token_scope(token)
+    if scope == []:
+        return SUSPENDED, []
+    return ACTIVE, scope
 
 
-def authenticate(secret: str | None, *, touch: bool = True) -> ApiToken | None:
-    """The live token for ``secret``, or None (unknown, revoked, expired, or whose owner
-    can no longer read anything).  The stored hash is compared in constant time so that
-    response timing reveals nothing about how close a guess was."""
+def token_status(token: ApiToken, now: datetime | None = None) -> str:
+    return token_state(token, now)[0]
+
+
+def find_token(secret: str | None) -> ApiToken | None:
+    """The token whose secret this is, whatever its state.  The stored hash is compared
+    in constant time so that response timing reveals nothing about how close a guess was."""
     if not secret or len(secret) < PREFIX_LENGTH or len(secret) > 200:
         return None
     digest = hash_secret(secret)
-    candidates = db.session.scalars(select(ApiToken).where(ApiToken.prefix == secret[:PREFIX_LENGTH]))
-    token = None
-    for candidate in candidates:
+    found = None
+    for candidate in db.session.scalars(select(ApiToken).where(ApiToken.prefix == secret[:PREFIX_LENGTH])):
         if hmac.compare_digest(candidate.secret_hash, digest):
-            token = candidate
-    if token is None or not token.is_live():
-        return None
-    if token.org is not None and not token.org.active:
-        # A merged unit's token does not follow it into the target: that would widen it.
-        return None
-    if not is_global(token) and not token_scope(token):
-        return None
-    if touch:
-        token.last_used_at = utcnow()
-    return token
+            found = candidate
+    return found
 
 
-def token_can_read(token: ApiToken, org: Organization) -> bool:
-    if is_global(token):
-        return True
-    return any(is_within(org.path, root.path) for root in token_scope(token))
+def authenticate_scoped(secret: str | None) -> tuple[ApiToken, list[Organization] | None] | None:
+    """The live token for ``secret`` with its current scope (see ``token_scope``), or
+    None: unknown, revoked, expired, of an inactive unit, or whose owner can no longer
+    read anything.  Marks the token used."""
+    token = find_token(secret)
+    if token is None:
+        return None
+    status, scope = token_state(token)
+    if status != ACTIVE:
+        return None
+    token.last_used_at = utcnow()
+    return token, scope
+
+
+def authenticate(secret: str | None) -> ApiToken | None:
+    found = authenticate_scoped(secret)
+    return found[0] if found else None
+
+
+def is_global(token: ApiToken) -> bool:
+    """A live platform-wide token sees everything, including units created after it was made."""
+    return token.org is None and token_scope(token) is None
+
+
+_UNKNOWN: Any = object()
+
+
+def token_can_read(token: ApiToken, org: Organization, scope: list[Organization] | None = _UNKNOWN) -> bool:
+    """Whether the token may read ``org``; pass ``scope`` (from ``token_state``) when it
+    is already known, to avoid working it out again."""
+    if scope is _UNKNOWN:
+        scope = token_scope(token)
+    return scope is None or any(is_within(org.path, root.path) for root in scope)
 
 
 def tokens_visible_to(actor):
-    """A select() of the tokens this person may list: all for admins, else those whose
-    unit lies in their scope."""
-    from sqlalchemy import false, or_
-
-    from lms.orgs.services import subtree_clause
-
+    """A select() of the tokens this person may list: all for admins (platform-wide ones
+    included), else those whose unit lies in their manager scope."""
     stmt = select(ApiToken).outerjoin(Organization, Organization.id == ApiToken.org_id)
-    roots = token_roots(actor)
-    if roots is None:
-        return stmt
-    if not roots:
+    if not _active(actor):
         return stmt.where(false())
-    return stmt.where(or_(*(subtree_clause(root.path) for root in roots)))
+    return stmt.where(org_scope_filter(actor, Organization.path, roles=TOKEN_ROLES))

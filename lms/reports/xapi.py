@@ -1,17 +1,22 @@
 """Learning records as xAPI 1.0.3 statements, for organisations that run an LRS.
 
-Pure functions over plain data, so the mapping is tested without a database and the
-API and the CLI produce byte-identical statements.
+Pure functions over plain data (plus ``course_xapi_info``, the one lookup both callers
+need), so the mapping is tested without a database and the API and the CLI produce
+byte-identical statements.
 
 Choices worth knowing:
 
 * The actor is an *account* on this platform (homePage = the site, name = username),
   never an email or a full name: the LRS gets what it needs to tell learners apart,
   and nothing more personal.
-* Statement ids are UUID5 over the facts they state (who, what course, which verb,
-  when / what score).  Exporting twice yields the same ids, which an LRS recognises
-  as the same statements; a new fact (a better score, a later completion) gets a new
-  id instead of conflicting with the old statement.
+* Statement ids are UUID5 over everything in the statement that an LRS compares
+  (xAPI 1.0.3 Data 2.3.1): actor, verb id, object id, result, context and timestamp.
+  Exporting twice yields the same ids, which an LRS recognises as the same
+  statements; any change (more lessons read, a better score, a later completion, the
+  learner moved to another unit) gives a new id instead of re-sending an old id with
+  new content, which an LRS answers with 409 Conflict.  The activity definition (the
+  course title) and the verb's display are not part of the statement's identity in
+  the spec, so renaming a course does not duplicate anything.
 * Times are stored in naive UTC and written as ISO 8601 with a ``Z``.  A statement
   whose moment is unknown (a failed quiz: the record keeps only the score) has no
   ``timestamp``; the LRS then uses the time it stored it, as the spec allows.
@@ -19,10 +24,13 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from lms.core.timeutil import VN_OFFSET
 
 XAPI_VERSION = "1.0.3"
 VERB_BASE = "http://adlnet.gov/expapi/verbs/"
@@ -41,7 +49,6 @@ VERBS: dict[str, dict[str, str]] = {
 }
 
 LANGUAGE_TAGS = {"vi": "vi-VN", "en": "en-US"}
-VN_OFFSET = timedelta(hours=7)
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,22 @@ def iso_utc(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def statement_id(site: str, record: LearningRecord, verb: str, fact: str) -> str:
-    key = "\x1f".join((site, record.username, record.course_slug, verb, fact))
+def statement_id(statement: dict) -> str:
+    """UUID5 over the parts of ``statement`` an LRS compares when an id comes again.
+
+    Left out, as the spec leaves them out of a statement's immutable content: the id
+    itself, ``version``, the activity definition (course title) and the verb's
+    display.  Everything else is in, so no field can change under a stable id.
+    """
+    identity = {
+        "actor": statement["actor"],
+        "verb": statement["verb"]["id"],
+        "object": statement["object"]["id"],
+        "result": statement.get("result"),
+        "context": statement.get("context"),
+        "timestamp": statement.get("timestamp"),
+    }
+    key = json.dumps(identity, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return str(uuid.uuid5(STATEMENT_NAMESPACE, key))
 
 
@@ -118,9 +139,8 @@ def build_statements(record: LearningRecord, site: str, platform: str = "LMS") -
         "extensions": {f"{site}/xapi/extensions/org-code": record.org_code},
     }
 
-    def make(verb: str, fact: str, timestamp: datetime | None, result: dict | None = None) -> dict:
+    def make(verb: str, timestamp: datetime | None, result: dict | None = None) -> dict:
         statement = {
-            "id": statement_id(site, record, verb, fact),
             "actor": actor,
             "verb": {"id": VERB_BASE + verb, "display": dict(VERBS[verb])},
             "object": activity,
@@ -131,20 +151,19 @@ def build_statements(record: LearningRecord, site: str, platform: str = "LMS") -
             statement["result"] = result
         if timestamp is not None:
             statement["timestamp"] = iso_utc(timestamp)
-        return statement
+        return {"id": statement_id(statement), **statement}
 
     statements: list[dict] = []
     if record.enrolled_at is not None:
-        statements.append(make("registered", iso_utc(record.enrolled_at), record.enrolled_at))
+        statements.append(make("registered", record.enrolled_at))
     started = record.lessons_read > 0 or record.score is not None or record.completed_at is not None
     if started:
         result: dict = {"completion": record.completed_at is not None}
         if record.lessons_total > 0:
             progress = round(100 * min(record.lessons_read, record.lessons_total) / record.lessons_total)
             result["extensions"] = {PROGRESS_EXTENSION: progress}
-        # The fact is the start, not the progress: progress changes, the start does not.
-        fact = iso_utc(record.enrolled_at) if record.enrolled_at else "started"
-        statements.append(make("attempted", fact, record.enrolled_at, result))
+        # Progress is part of the content, so more lessons read give a new statement.
+        statements.append(make("attempted", record.enrolled_at, result))
     success = None
     if record.score is not None and record.pass_score is not None:
         success = record.score >= record.pass_score
@@ -154,17 +173,25 @@ def build_statements(record: LearningRecord, site: str, platform: str = "LMS") -
             result["success"] = success
         if record.score is not None:
             result["score"] = _score(record.score)
-        statements.append(make("completed", iso_utc(record.completed_at), record.completed_at, result))
+        statements.append(make("completed", record.completed_at, result))
     if success is not None:
         verb = "passed" if success else "failed"
         result = {"success": success, "score": _score(record.score)}
         if success and record.completed_at is not None:
             result["completion"] = True
         moment = record.completed_at if success else None
-        statements.append(make(verb, f"{record.score:.4f}", moment, result))
+        statements.append(make(verb, moment, result))
     return statements
 
 
-def iter_statements(records: Iterable[LearningRecord], site: str, platform: str = "LMS") -> Iterator[dict]:
-    for record in records:
-        yield from build_statements(record, site, platform)
+def course_xapi_info() -> dict[str, tuple[str, float | None]]:
+    """slug -> (language, pass score or None when the course has no quiz), for
+    ``record_from_row``; read once per export or API page."""
+    from sqlalchemy import select
+
+    from lms.courses.models import Course
+    from lms.extensions import db
+
+    return {slug: (language, float(pass_score) if quiz_slug else None)
+            for slug, language, pass_score, quiz_slug in db.session.execute(
+                select(Course.slug, Course.language, Course.pass_score, Course.quiz_slug))}

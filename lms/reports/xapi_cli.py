@@ -1,4 +1,11 @@
-"""`lms export-xapi --org CODE [--since DATE] [--until DATE] -o FILE [--ndjson] [--as USERNAME]`."""
+"""`lms export-xapi --org CODE [--since DATE] [--until DATE] -o FILE [--ndjson] [--as USERNAME]`.
+
+Audited like `lms export-completion`: one ``report.export`` event with no actor,
+``via="cli"`` and ``on_behalf_of`` the ``--as`` account, committed before anything is
+written and completed with the statement count once the output is whole (an event
+without ``statements`` is an export that did not finish).  A file appears whole or not
+at all (written aside, then renamed); ``-o -`` streams to standard output.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,12 @@ import getpass
 import json
 import sys
 from contextlib import contextmanager
-from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
+
+from lms.core.files import atomic_output
+from lms.reports.cli import _fail, _parse_date
 
 
 @contextmanager
@@ -17,17 +26,8 @@ def _open_output(path: str):
     if path == "-":
         yield sys.stdout
     else:
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        with atomic_output(path, "w", encoding="utf-8", newline="\n") as handle:
             yield handle
-
-
-def _date(value: str | None, name: str):
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD", param_hint=name) from None
 
 
 @click.command("export-xapi")
@@ -43,37 +43,43 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
     """Export learning records as xAPI 1.0.3 statements for a learning-record store.
 
     Statements are written as they are produced, so memory stays flat for a whole
-    province.  Statement ids are stable: exporting again gives the same ids.
+    province.  Statement ids are stable: exporting unchanged records again gives the
+    same ids.
     """
     from flask import current_app
     from sqlalchemy import select
 
-    from lms.audit.services import record_audit
     from lms.extensions import db
     from lms.orgs.models import Organization
-    from lms.reports.api import course_xapi_info
+    from lms.reports.exports import audit_export
     from lms.reports.services import ReportFilter, can_view_org, completion_rows
-    from lms.reports.xapi import build_statements, record_from_row
+    from lms.reports.xapi import build_statements, course_xapi_info, record_from_row
 
-    flt = ReportFilter(since=_date(since, "--since"), until=_date(until, "--until"))
+    flt_since, flt_until = _parse_date(since, "--since"), _parse_date(until, "--until")
+    if flt_since and flt_until and flt_until < flt_since:
+        _fail("--until is before --since.", 2)
+    flt = ReportFilter(since=flt_since, until=flt_until)
     site = (site or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if not site:
-        click.echo("Set PUBLIC_BASE_URL (LMS_PUBLIC_BASE_URL) or pass --site: statement ids depend on it.", err=True)
-        sys.exit(2)
-    actor = None
+        _fail("Set PUBLIC_BASE_URL (LMS_PUBLIC_BASE_URL) or pass --site: statement ids depend on it.", 2)
+    viewer = None
     if as_username:
         from lms.auth.services import active_user_by_username
 
-        actor = active_user_by_username(as_username)
-        if actor is None:
-            click.echo(f"No active account {as_username}.", err=True)
-            sys.exit(2)
+        viewer = active_user_by_username(as_username)
+        if viewer is None:
+            _fail(f"No active account {as_username}.", 2)
     org = db.session.scalar(select(Organization).where(Organization.code == org_code))
-    # The same answer for an unknown unit and one outside the account's scope.
-    if org is None or not org.active or (actor is not None and not can_view_org(actor, org)):
-        click.echo(f"No unit {org_code} within your scope.", err=True)
-        sys.exit(2)
+    if org is None or not org.active or (viewer is not None and not can_view_org(viewer, org)):
+        # The same answer for an unknown unit and one outside the account's scope.
+        _fail(f"No unit {org_code} within the scope of {as_username}." if viewer is not None
+              else f"No active unit has the code {org_code}.", 2)
 
+    fmt = "xapi-ndjson" if ndjson else "xapi-json"
+    # Logged and committed before writing, like the completion export.
+    event = audit_export(None, org, flt, fmt, via="cli", on_behalf_of=viewer.username if viewer else None,
+                         os_user=_os_user())
+    db.session.commit()
     info = course_xapi_info()
     count = 0
     with _open_output(output) as out:
@@ -89,9 +95,7 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
                 count += 1
         if not ndjson:
             out.write("\n]\n")
-    record_audit(actor, "report.export_xapi", org=org, via="cli", os_user=_os_user(),
-                 scope=org.code, statements=count, since=since, until=until,
-                 format="ndjson" if ndjson else "json")
+    event.detail = {**event.detail, "statements": count}  # a new dict: JSON columns miss in-place changes
     db.session.commit()
     if output != "-":
         click.echo(f"{count} statement(s) written to {output}.")

@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from flask import current_app
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
@@ -19,6 +20,7 @@ from lms.courses.models import Assignment, Course, Enrollment
 from lms.extensions import db
 from lms.reports import tokens
 
+SITE = "https://hoc.example.vn"
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
 
@@ -29,7 +31,9 @@ def spec():
 
 def build_world(make_org, make_user):
     """Province P > school SA > class SA-1 (learner An, completed) and school SB > class
-    SB-1 (learner Bình, failed the quiz); the course is assigned to the province."""
+    SB-1 (learner Bình, failed the quiz); the course is assigned to the province.  The
+    site's public address is set, as xAPI statements need it."""
+    current_app.config["PUBLIC_BASE_URL"] = current_app.config.get("PUBLIC_BASE_URL") or SITE
     province = make_org("P", "Tỉnh Mẫu", "province", headcount=1000)
     school_a = make_org("SA", "Trường A", "school", parent=province, headcount=100)
     class_a1 = make_org("SA-1", "Lớp A1", "class", parent=school_a, headcount=30)

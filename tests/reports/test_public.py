@@ -191,3 +191,51 @@ def test_settings_scope(client, world):
 def test_teacher_cannot_change_settings(client, world):
     login(client, "teacher.a")
     assert client.get("/ranking/settings/SA-1").status_code == 404
+
+
+# --- review fixes -----------------------------------------------------------------------
+
+
+def test_subtree_paths_are_read_once_per_ranking(app, world):
+    from sqlalchemy import event
+
+    statements = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    publish(world["province"], ["province", "school"])
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        data = public.month_ranking(world["province"], ["province", "school"], public.parse_month(MONTH))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert [s["kind"] for s in data["sections"]] == ["province", "school"] and data["rounds"] == 1
+    path_reads = [s for s in statements if "organization.path" in s and "organization.id, organization.path" in s]
+    assert len(path_reads) == 1, path_reads
+
+
+def test_managers_find_the_settings_page(client, world):
+    publish(world["province"], ["school"])
+    anonymous = client.get("/ranking/").get_data(as_text=True)
+    assert "/ranking/settings/" not in anonymous
+    assert "/ranking/settings/" not in client.get(f"/ranking/P/{MONTH}").get_data(as_text=True)
+    login(client, "manager.a")
+    index = client.get("/ranking/").get_data(as_text=True)
+    assert 'href="/ranking/settings/SA"' in index and "/ranking/settings/P" not in index
+    assert 'href="/ranking/settings/P"' not in client.get(f"/ranking/P/{MONTH}").get_data(as_text=True)
+    settings = client.get("/ranking/settings/SA").get_data(as_text=True)
+    assert "/ranking/" in settings and "Đơn vị bạn quản lý" in settings  # says where to find it again
+
+
+def test_admin_and_province_manager_see_their_settings_links(client, world):
+    login(client, "manager.p")
+    assert 'href="/ranking/settings/P"' in client.get("/ranking/").get_data(as_text=True)
+    publish(world["province"], ["school"])
+    assert 'href="/ranking/settings/P"' in client.get(f"/ranking/P/{MONTH}").get_data(as_text=True)
+    other = client.application.test_client()
+    login(other, "admin1")
+    assert 'href="/ranking/settings/P"' in other.get("/ranking/").get_data(as_text=True)
+    teacher = client.application.test_client()
+    login(teacher, "teacher.a")
+    assert "/ranking/settings/" not in teacher.get("/ranking/").get_data(as_text=True)

@@ -189,3 +189,115 @@ def test_token_of_a_merged_unit_stops_and_does_not_follow_the_merge(app, people)
     merge_org(people["school_a"], people["school_b"])
     db.session.commit()
     assert tokens.authenticate(secret) is None
+
+
+# --- review fixes -----------------------------------------------------------------------
+
+
+def test_one_status_for_the_list_and_for_authentication(client, people):
+    from lms.orgs.services import merge_org
+
+    token, secret = tokens.create_token(people["admin"], people["school_a"], "Merged school")
+    db.session.commit()
+    assert tokens.token_status(token) == tokens.ACTIVE
+    merge_org(people["school_a"], people["school_b"])
+    db.session.commit()
+    assert tokens.token_status(token) == tokens.UNIT_INACTIVE
+    assert tokens.authenticate(secret) is None
+    login(client, "admin1")
+    html = client.get("/admin/api-tokens/").get_data(as_text=True)
+    row = html[html.index("Merged school"):html.index("</tr>", html.index("Merged school"))]
+    assert "đang hoạt động" not in row  # "active", as it used to say
+    assert "sáp nhập" in row  # "stopped: its unit was merged or closed"
+
+
+def test_statuses(app, people, make_user):
+    manager = people["manager_a"]
+    live, _ = tokens.create_token(manager, people["class_a1"], "live")
+    expired, _ = tokens.create_token(manager, people["class_a1"], "old", expires=utcnow() + timedelta(hours=1))
+    revoked, _ = tokens.create_token(manager, people["class_a1"], "revoked")
+    tokens.revoke_token(manager, revoked)
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert [tokens.token_status(t) for t in (live, expired, revoked)] == [
+        tokens.ACTIVE, tokens.EXPIRED, tokens.REVOKED]
+    manager.active = False
+    db.session.commit()
+    assert tokens.token_status(live) == tokens.SUSPENDED
+
+
+def test_no_token_for_an_inactive_unit(client, people, make_org):
+    from lms.orgs.services import merge_org
+
+    merge_org(people["class_a1"], make_org("SA-2", "Lớp A2", "class", parent=people["school_a"]))
+    db.session.commit()
+    for actor in (people["admin"], people["manager_a"]):
+        with pytest.raises(ServiceError) as refused:
+            tokens.create_token(actor, people["class_a1"], "Too late")
+        assert refused.value.field == "org_code" and "SA-1" in str(refused.value)
+    # On the page the manager, whose unit it was, is told why.
+    login(client, "manager.a")
+    response = post_form(client, "/admin/api-tokens/", {"name": "Too late", "org_code": "SA-1"},
+                         page="/admin/api-tokens/")
+    assert response.status_code == 400
+    assert "SA-1" in response.get_data(as_text=True) and "token-secret" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_expiry_shows_the_last_valid_day(client, people):
+    from datetime import date
+
+    from lms.core.timeutil import vn_today
+    from lms.reports.token_views import expiry_for_last_day, last_valid_day
+
+    day = vn_today() + timedelta(days=10)
+    login(client, "admin1")
+    post_form(client, "/admin/api-tokens/", {"name": "Dated", "org_code": "SA", "expires_on": day.isoformat()},
+              page="/admin/api-tokens/")
+    token = db.session.scalar(select(ApiToken))
+    assert token.expires_at == expiry_for_last_day(day)
+    assert last_valid_day(token.expires_at) == day
+    html = client.get("/admin/api-tokens/").get_data(as_text=True)
+    assert day.strftime("%d/%m/%Y") in html
+    assert (day + timedelta(days=1)).strftime("%d/%m/%Y") not in html
+    assert last_valid_day(expiry_for_last_day(date(2025, 12, 31))) == date(2025, 12, 31)
+
+
+def test_token_list_loads_owners_roles_with_the_list(client, people, make_user):
+    from sqlalchemy import event
+
+    def queries_for_listing() -> int:
+        count = []
+        listener = lambda *args: count.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/api-tokens/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(count)
+
+    tokens.create_token(people["manager_a"], people["school_a"], "first")
+    db.session.commit()
+    login(client, "admin1")
+    few = queries_for_listing()
+    for n in range(5):
+        owner = make_user(f"owner{n}", roles=[("manager", people["province"])])
+        tokens.create_token(owner, people["province"], f"token {n}")
+    db.session.commit()
+    assert queries_for_listing() == few
+
+
+def test_manager_and_admin_rules_come_from_permissions(app, people):
+    """can_manage_token is may_create_for on the token's unit; teachers and deactivated
+    accounts have neither."""
+    token, _ = tokens.create_token(people["manager_p"], people["school_a"], "A")
+    db.session.commit()
+    assert tokens.can_manage_token(people["manager_a"], token)  # a colleague of the school
+    assert tokens.can_manage_token(people["admin"], token)
+    assert not tokens.can_manage_token(people["teacher_a"], token)
+    assert not tokens.has_token_access(people["teacher_a"])
+    assert tokens.has_token_access(people["manager_a"]) and tokens.has_token_access(people["admin"])
+    people["admin"].active = False
+    db.session.commit()
+    assert not tokens.may_create_for(people["admin"], None)
+    assert not tokens.has_token_access(people["admin"])

@@ -116,7 +116,9 @@ def test_ids_are_stable_and_change_with_the_fact():
     assert first == [s["id"] for s in build_statements(record(), SITE + "/")]
     assert len(set(first)) == len(first)
     better = [s["id"] for s in build_statements(record(score=95.0), SITE)]
-    assert better[:3] == first[:3] and better[3] != first[3]
+    # The score is in the "completed" statement too (changed deliberately: its id used
+    # to stay while its content changed, which an LRS answers with 409 Conflict).
+    assert better[:2] == first[:2] and better[2] != first[2] and better[3] != first[3]
     other_site = [s["id"] for s in build_statements(record(), "https://other.example.vn")]
     assert set(other_site).isdisjoint(first)
 
@@ -157,7 +159,12 @@ def test_cli_exports_json_and_ndjson_with_stable_ids(app, world, tmp_path):
     assert parsed == statements
     names = {s["actor"]["account"]["name"] for s in statements}
     assert names == {"an.nguyen", "binh.tran", "cuong.le"}
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.export_xapi")).all()
+    # Audited like export-completion, before writing (changed deliberately from a
+    # "report.export_xapi" event recorded after the file was written).
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.export")
+                                .order_by(AuditEvent.id)).all()
+    assert [e.detail["format"] for e in events] == ["xapi-json", "xapi-json", "xapi-ndjson"]
+    assert all(e.detail["via"] == "cli" and e.actor_id is None for e in events)
     assert len(events) == 3 and events[0].detail["statements"] == len(statements)
     assert events[0].org_id == world["province"].id
 
@@ -178,11 +185,13 @@ def test_cli_manager_cannot_export_another_school(app, world, tmp_path):
     # Same answer as for a unit that does not exist.
     unknown = run(app, "--org", "NOPE", "--as", "manager.a", "-o", str(out))
     assert unknown.exit_code == 2 and unknown.output.replace("NOPE", "X") == result.output.replace("SB", "X")
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export_xapi")) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export")) is None
     ok = run(app, "--org", "SA", "--as", "manager.a", "-o", str(out))
     assert ok.exit_code == 0, ok.output
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export_xapi"))
-    assert event.actor_id == world["manager_a"].id and event.detail["scope"] == "SA"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export"))
+    # As export-completion: no actor, the account named in on_behalf_of.
+    assert event.actor_id is None and event.detail["on_behalf_of"] == "manager.a"
+    assert event.detail["scope"] == "SA"
     assert "Trần Thị Bình" not in out.read_text(encoding="utf-8")
 
 
@@ -191,3 +200,82 @@ def test_cli_needs_a_site_address(app, world, tmp_path):
     result = run(app, "--org", "P", "-o", str(tmp_path / "x.json"))
     assert result.exit_code == 2 and "PUBLIC_BASE_URL" in result.output
     assert run(app, "--org", "P", "--site", SITE, "-o", str(tmp_path / "x.json")).exit_code == 0
+
+
+# --- review fixes -----------------------------------------------------------------------
+
+
+def comparable(statement: dict) -> dict:
+    """What an LRS compares when it receives an id it already has (xAPI 1.0.3 Data 2.3.1):
+    everything but the id, the version, the activity definition and the verb's display."""
+    return {"actor": statement["actor"], "verb": statement["verb"]["id"], "object": statement["object"]["id"],
+            "result": statement.get("result"), "context": statement.get("context"),
+            "timestamp": statement.get("timestamp")}
+
+
+def test_one_id_never_carries_two_contents():
+    """Re-exporting after any change must not send a known id with new content (409)."""
+    variants = [
+        record(), record(lessons_read=1, completed_at=None, score=None),
+        record(lessons_read=2, completed_at=None, score=None), record(completed_at=None, score=40.0),
+        record(score=95.0), record(completed_at=datetime(2025, 4, 1)), record(org_code="SB-1"),
+        record(pass_score=95.0), record(lessons_total=3), record(course_language="en"),
+        record(course_title="Dịch vụ công (bản mới)"),
+    ]
+    seen: dict[str, dict] = {}
+    for variant in variants:
+        for statement in build_statements(variant, SITE):
+            check(statement)
+            assert seen.setdefault(statement["id"], comparable(statement)) == comparable(statement), statement
+    # More lessons read: a new "attempted" statement; the registration stays the same.
+    one, two = (build_statements(record(lessons_read=n, completed_at=None, score=None), SITE) for n in (1, 2))
+    assert one[0]["id"] == two[0]["id"] and one[1]["id"] != two[1]["id"]
+    # A renamed course changes only the activity definition: same ids, no duplicates.
+    renamed = build_statements(record(course_title="Tên mới"), SITE)
+    assert [s["id"] for s in renamed] == [s["id"] for s in build_statements(record(), SITE)]
+
+
+def test_cli_refuses_since_after_until_and_bad_dates(app, world, tmp_path):
+    out = tmp_path / "x.json"
+    result = run(app, "--org", "P", "--since", "2025-02-01", "--until", "2025-01-01", "-o", str(out))
+    assert result.exit_code == 2 and "--until is before --since" in result.output
+    bad = run(app, "--org", "P", "--since", "01/02/2025", "-o", str(out))
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+    assert not out.exists()
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export")) is None
+
+
+def test_cli_without_as_does_not_speak_of_a_scope(app, world, tmp_path):
+    result = run(app, "--org", "NOPE", "-o", str(tmp_path / "x.json"))
+    assert result.exit_code == 2
+    assert "NOPE" in result.output and "scope" not in result.output
+
+
+def test_cli_audits_first_and_leaves_no_partial_file(app, world, tmp_path, monkeypatch):
+    import lms.reports.xapi as xapi_module
+
+    out = tmp_path / "p.json"
+    out.write_text("previous good export", encoding="utf-8")
+    calls = []
+
+    def failing(record, site, platform="LMS"):
+        calls.append(record)
+        if len(calls) > 1:
+            raise RuntimeError("disk full")
+        return build_statements(record, site, platform)
+
+    monkeypatch.setattr(xapi_module, "build_statements", failing)
+    result = run(app, "--org", "P", "-o", str(out))
+    assert result.exit_code != 0
+    assert out.read_text(encoding="utf-8") == "previous good export"  # untouched, not half-written
+    assert not (tmp_path / "p.json.part").exists()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.export"))
+    assert event is not None and event.detail["format"] == "xapi-json"  # recorded before writing
+    assert "statements" not in event.detail  # ... and not marked complete
+
+
+def test_cli_streams_to_standard_output(app, world):
+    result = run(app, "--org", "SA", "-o", "-", "--ndjson")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert lines and all(check(s) is None for s in lines)
