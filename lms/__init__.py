@@ -49,6 +49,7 @@ CLI_MODULES = (
     "lms.contests.cli",
     "lms.reports.cli",
     "lms.reports.xapi_cli",
+    "lms.access.docs",
 )
 
 

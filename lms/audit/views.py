@@ -6,17 +6,17 @@ import csv
 import io
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms.access.web import requires
 from lms.audit.models import AuditEvent
 from lms.audit.services import record_audit
 from lms.auth.models import User
-from lms.auth.permissions import is_admin
 from lms.core.timeutil import vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -58,13 +58,6 @@ ACTION_LABELS = {
 }
 
 
-@bp.before_request
-@login_required
-def _admins_only():
-    if not is_admin(current_user):
-        abort(404)
-
-
 def _filtered():
     args = request.args
     stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
@@ -89,6 +82,7 @@ def _filtered():
 
 
 @bp.get("/")
+@requires("admin")
 def index():
     page = db.paginate(_filtered(), per_page=50, error_out=False)
     actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()))
@@ -97,6 +91,7 @@ def index():
 
 
 @bp.get("/export.csv")
+@requires("admin")
 def export():
     rows = db.session.scalars(_filtered().limit(100_000))
     out = io.StringIO()

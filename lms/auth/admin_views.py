@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms.access import rules
+from lms.access.adapters import (
+    can_act_on_user,
+    can_manage_org,
+    grants_of,
+    is_admin,
+    org_scope_filter,
+)
+from lms.access.web import requires
 from lms.audit.services import record_audit
 from lms.auth import services
 from lms.auth.admin_forms import (
@@ -19,15 +28,6 @@ from lms.auth.admin_forms import (
     PersonForm,
 )
 from lms.auth.models import ROLES, RoleAssignment, User
-from lms.auth.permissions import (
-    can_grant_role,
-    can_manage_org,
-    can_manage_user,
-    grants_of,
-    has_any_people_scope,
-    is_admin,
-    org_scope_filter,
-)
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.core.timeutil import utcnow
@@ -38,16 +38,16 @@ from lms.orgs.services import get_org_by_code, subtree_clause
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 
-@bp.before_request
-@login_required
-def _people_scope_only():
-    if not has_any_people_scope(current_user):
-        abort(404)
-
-
-def _person(user_id: int) -> User:
+def _person(user_id: int, *, act: bool = True) -> User:
+    """The account ``user_id`` if the viewer may act on it (``users.act_on``: scope over its
+    home unit and every role it holds), or only see it (``act=False``: its home unit is in
+    the viewer's subtree); 404 otherwise."""
     user = db.session.get(User, user_id)
-    if user is None or user.deleted_at is not None or not can_manage_user(current_user, user):
+    if user is None or user.deleted_at is not None:
+        abort(404)
+    allowed = can_act_on_user(current_user, user) if act else (
+        is_admin(current_user) or (not user.is_admin and can_manage_org(current_user, user.org)))
+    if not allowed:
         abort(404)
     return user
 
@@ -63,6 +63,7 @@ def _org_in_scope(code: str) -> Organization:
 
 
 @bp.get("/")
+@requires("people.manage")
 def index():
     q = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") or ""
@@ -91,21 +92,26 @@ def index():
 
 
 @bp.get("/<int:user_id>")
+@requires("people.manage")
 def detail(user_id):
-    user = _person(user_id)
+    user = _person(user_id, act=False)
     form = PersonForm(obj=user, org_code=user.org.code if user.org else "")
     grant_form = GrantRoleForm()
     grant_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES if _may_offer(r)]
+    grants = grants_of(current_user)
     return render_template("users/detail.html", user=user, form=form, grant_form=grant_form, role_labels=ROLE_LABELS,
-                           can_revoke=lambda a: can_grant_role(grants_of(current_user), a.role, a.org.path if a.org else None))
+                           can_act=can_act_on_user(current_user, user),
+                           can_revoke=lambda a: rules.may_change_roles_of(current_user.id, user.id) and rules.can_grant_role(
+                               grants, a.role, a.org.path if a.org else None, a.contest_id))
 
 
 def _may_offer(role: str) -> bool:
     grants = grants_of(current_user)
-    if role in ("organizer", "judge"):
+    if role in rules.CONTEST_ROLES:
         return False  # granted from the contest's own page
-    return is_admin(current_user) or any(
-        can_grant_role(grants, role, path) for held, path in grants if path is not None)
+    if rules.is_admin(grants):
+        return True
+    return any(rules.can_grant_role(grants, role, g.org_path) for g in grants if g.org_path is not None)
 
 
 def _back(user_id, message=None, category="error"):
@@ -115,6 +121,7 @@ def _back(user_id, message=None, category="error"):
 
 
 @bp.post("/<int:user_id>/edit")
+@requires("users.act_on")
 def edit(user_id):
     user = _person(user_id)
     form = PersonForm()
@@ -137,6 +144,7 @@ def edit(user_id):
 
 
 @bp.post("/<int:user_id>/active")
+@requires("users.act_on")
 def toggle_active(user_id):
     user = _person(user_id)
     if user.id == current_user.id:
@@ -149,6 +157,7 @@ def toggle_active(user_id):
 
 
 @bp.post("/<int:user_id>/one-time-code")
+@requires("users.act_on")
 def reset_password(user_id):
     user = _person(user_id)
     code = services.issue_one_time_code(user, actor=current_user)
@@ -157,8 +166,9 @@ def reset_password(user_id):
 
 
 @bp.post("/<int:user_id>/roles")
+@requires("roles.grant")
 def grant(user_id):
-    user = _person(user_id)
+    user = _person(user_id, act=False)
     form = GrantRoleForm()
     form.role.choices = [(r, r) for r in ROLES]
     if not form.validate():
@@ -174,8 +184,9 @@ def grant(user_id):
 
 
 @bp.post("/<int:user_id>/roles/<int:assignment_id>/revoke")
+@requires("roles.grant")
 def revoke(user_id, assignment_id):
-    user = _person(user_id)
+    user = _person(user_id, act=False)
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.user_id != user.id:
         abort(404)
@@ -189,6 +200,7 @@ def revoke(user_id, assignment_id):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@requires("people.manage")
 def create():
     form = NewPersonForm(org_code=request.args.get("org", ""))
     if form.validate_on_submit():
@@ -209,6 +221,7 @@ def create():
 
 
 @bp.route("/login-slips", methods=["GET", "POST"])
+@requires("users.act_on")
 def login_slips():
     """One-time codes for everyone in a class who has not signed in yet, printed to cut out."""
     form = LoginSlipsForm(org_code=request.args.get("org", ""))
@@ -223,7 +236,8 @@ def login_slips():
                     .options(joinedload(User.org)).order_by(Organization.path, User.name_search))
             if not form.include_all.data:
                 stmt = stmt.where(User.last_login_at.is_(None))
-            people = [u for u in db.session.scalars(stmt).unique() if can_manage_user(current_user, u)]
+            stmt = stmt.options(selectinload(User.roles))  # the rule reads every role of every person
+            people = [u for u in db.session.scalars(stmt).unique() if can_act_on_user(current_user, u)]
             slips = [(u, services.issue_one_time_code(u)) for u in people]
             record_audit(current_user, "user.login_slips", org=org, count=len(slips), include_all=form.include_all.data)
             db.session.commit()

@@ -79,8 +79,15 @@ def _grant_or_revoke(username, role, org_code, grant: bool):
 
     if role not in ROLES:
         _fail(f"Unknown role {role} (one of {', '.join(ROLES)}).", 2)
+    from lms.access.rules import CONTEST_ROLES, grant_shape_problem
+
     user, org = _user(username), _org(org_code)
-    if role in ("manager", "teacher") and org is None:
+    if role in CONTEST_ROLES:
+        _fail(f"The role {role} belongs to one contest: appoint it from the contest's pages.", 2)
+    shape = grant_shape_problem(role, org.path if org else None, None)
+    if grant and shape == "global_only":
+        _fail(f"The role {role} is global (it reaches every unit's content): leave out --org.", 2)
+    if shape == "needs_org":
         _fail(f"The role {role} needs --org.", 2)
     org_match = RoleAssignment.org_id == org.id if org else RoleAssignment.org_id.is_(None)
     existing = db.session.scalar(select(RoleAssignment).where(
@@ -103,7 +110,9 @@ def _grant_or_revoke(username, role, org_code, grant: bool):
 @click.option("--org", "org_code")
 @with_appcontext
 def grant_role_command(username, role, org_code):
-    """Give USERNAME a ROLE (admin, manager, teacher, author), scoped to --org where needed."""
+    """Give USERNAME a ROLE: admin and author are global; manager and teacher need --org.
+    The operator's command line is the one place a person may be given a role without
+    another admin (for the first admin)."""
     _grant_or_revoke(username, role, org_code, True)
     click.echo(f"{username} is now {role}" + (f" of {org_code}." if org_code else "."))
 

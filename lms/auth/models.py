@@ -14,11 +14,9 @@ from lms.orgs.models import Organization
 
 USER_KINDS = ("civil_servant", "student", "citizen")
 
-# admin is global; manager/teacher/author are scoped to an organisation subtree
-# (author may also be global); organizer/judge are scoped to a contest.
+# admin and author are global; manager/teacher are scoped to an organisation subtree;
+# organizer/judge to a contest (lms.access.rules holds the sets and who grants what).
 ROLES = ("admin", "manager", "teacher", "author", "organizer", "judge")
-ORG_SCOPED_ROLES = ("manager", "teacher", "author")
-CONTEST_SCOPED_ROLES = ("organizer", "judge")
 
 
 class User(UserMixin, db.Model):

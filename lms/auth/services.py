@@ -12,16 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.access import rules
+from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
-from lms.auth.models import (
-    CONTEST_SCOPED_ROLES,
-    ORG_SCOPED_ROLES,
-    ROLES,
-    USER_KINDS,
-    RoleAssignment,
-    User,
-)
-from lms.auth.permissions import can_grant_role, grants_of
+from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
 from lms.core.timeutil import utcnow
@@ -226,16 +220,27 @@ def update_profile(user: User, *, full_name: str, email: str | None, phone: str 
 
 
 def grant_role(actor, user: User, role: str, org: Organization | None = None, contest_id: int | None = None) -> RoleAssignment:
+    """Give ``user`` the ``role`` at this scope (a unit, a contest, or neither for a global
+    role), as ``actor``; returns the new or existing assignment. Raises ServiceError (field
+    "role" or "org_code") when the role is malformed for the scope, when ``actor`` may not
+    grant it there (``lms.access.rules.can_grant_role``) or when ``actor`` is ``user``:
+    nobody grants himself a role, admins included (``rules.may_change_roles_of``)."""
     if role not in ROLES:
-        raise ServiceError(_l("Unknown role %(role)s.", role=role))
-    if role in ORG_SCOPED_ROLES and role != "author" and org is None:
-        raise ServiceError(_l("The role %(role)s needs an organisation.", role=role))
-    if role in CONTEST_SCOPED_ROLES and contest_id is None:
-        raise ServiceError(_l("The role %(role)s needs a contest.", role=role))
-    if role == "admin" and org is not None:
-        raise ServiceError(_l("Admin is a global role; leave the organisation empty."))
-    if not can_grant_role(grants_of(actor), role, org.path if org else None):
-        raise ServiceError(_l("You may not grant this role here."))
+        raise ServiceError(_l("Unknown role %(role)s.", role=role), field="role")
+    shape = rules.grant_shape_problem(role, org.path if org else None, contest_id)
+    if shape == "global_only" and role == "author":
+        raise ServiceError(_l("Content authors edit every question bank and course of the platform, so the role "
+                              "is global and only an admin grants it: leave the unit empty."), field="org_code")
+    if shape == "global_only":
+        raise ServiceError(_l("Admin is a global role; leave the organisation empty."), field="org_code")
+    if shape == "needs_org":
+        raise ServiceError(_l("The role %(role)s needs an organisation.", role=role), field="org_code")
+    if shape == "needs_contest":
+        raise ServiceError(_l("The role %(role)s needs a contest.", role=role), field="role")
+    if actor is not None and not rules.may_change_roles_of(actor.id, user.id):
+        raise ServiceError(_l("You cannot grant a role to yourself: ask another admin."), field="role")
+    if not rules.can_grant_role(grants_of(actor), role, org.path if org else None, contest_id):
+        raise ServiceError(_l("You may not grant this role here."), field="role")
     org_match = RoleAssignment.org_id == org.id if org else RoleAssignment.org_id.is_(None)
     contest_match = (RoleAssignment.contest_id == contest_id) if contest_id else RoleAssignment.contest_id.is_(None)
     existing = db.session.scalar(
@@ -255,8 +260,11 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
 
 
 def revoke_role(actor, assignment: RoleAssignment) -> None:
+    """Remove a role; the same rule as granting it, and never one's own role."""
     org = assignment.org
-    if not can_grant_role(grants_of(actor), assignment.role, org.path if org else None):
+    if actor is not None and not rules.may_change_roles_of(actor.id, assignment.user_id):
+        raise ServiceError(_l("You cannot remove your own role: ask another admin."))
+    if not rules.can_grant_role(grants_of(actor), assignment.role, org.path if org else None, assignment.contest_id):
         raise ServiceError(_l("You may not revoke this role."))
     if assignment.role == "admin":
         admins = db.session.scalar(select(func.count()).where(RoleAssignment.role == "admin"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from lms.access.web import requires
 from lms.audit.services import record_audit
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
@@ -25,6 +26,7 @@ def _username_key():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@requires("public")
 @limiter.limit(_login_limit, methods=["POST"])
 @limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
 def login():
@@ -47,6 +49,7 @@ def login():
 
 
 @bp.post("/logout")
+@requires("public")
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
@@ -54,6 +57,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@requires("public")
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
     if current_user.is_authenticated:
@@ -89,7 +93,7 @@ def register():
 
 
 @bp.route("/profile", methods=["GET", "POST"])
-@login_required
+@requires("signed_in")
 def profile():
     form = ProfileForm(obj=current_user)
     if request.method == "GET":
@@ -112,7 +116,7 @@ def profile():
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@requires("signed_in")
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -15,10 +15,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 
-from lms.auth.permissions import can_manage_org, is_admin
+from lms.access.adapters import can_manage_org, has_any_people_scope, is_admin, org_scope_filter
+from lms.access.web import requires
 from lms.certificates import services
 from lms.certificates.badges import build_credential, sign_credential
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyFileForm
@@ -40,6 +41,7 @@ def base_url() -> str:
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@requires("public")
 @limiter.limit("30 per minute", methods=["POST"])
 def verify_home():
     code_form = VerifyCodeForm(prefix="c")
@@ -60,6 +62,7 @@ def verify_home():
 
 
 @bp.get("/verify/<code>")
+@requires("public")
 @limiter.limit("60 per minute")
 def verify(code):
     cert = services.get_by_code(code)
@@ -70,6 +73,7 @@ def verify(code):
 
 
 @bp.get("/verify/<code>.json")
+@requires("public")
 @limiter.limit("60 per minute")
 def verify_json(code):
     cert = services.get_by_code(code)
@@ -83,16 +87,19 @@ def verify_json(code):
 
 
 @bp.get("/.well-known/lms-certificate-key.pem")
+@requires("public")
 def public_key():
     return Response(public_pem(services.signing_key()), mimetype="application/x-pem-file")
 
 
 @bp.get("/.well-known/jwks.json")
+@requires("public")
 def jwks():
     return jsonify(services.jwks())
 
 
 @bp.get("/issuer")
+@requires("public")
 def issuer_profile():
     base = base_url()
     return jsonify({"@context": ["https://www.w3.org/2018/credentials/v1",
@@ -121,13 +128,13 @@ def _viewable(cert_id: int) -> Certificate:
 
 
 @bp.get("/certificates/mine")
-@login_required
+@requires("signed_in")
 def mine():
     return render_template("certificates/mine.html", certificates=services.certificates_of(current_user))
 
 
 @bp.get("/certificates/<int:cert_id>.pdf")
-@login_required
+@requires("signed_in")
 def pdf(cert_id):
     cert = _viewable(cert_id)
     data = services.pdf_for(cert, base_url())
@@ -141,7 +148,7 @@ def _credential(cert):
 
 
 @bp.get("/certificates/<int:cert_id>/badge.json")
-@login_required
+@requires("signed_in")
 def badge_json(cert_id):
     cert = _viewable(cert_id)
     response = jsonify(_credential(cert))
@@ -150,7 +157,7 @@ def badge_json(cert_id):
 
 
 @bp.get("/certificates/<int:cert_id>/badge.jwt")
-@login_required
+@requires("signed_in")
 def badge_jwt(cert_id):
     cert = _viewable(cert_id)
     token = sign_credential(_credential(cert), services.signing_key(), services.key_id(), base_url())
@@ -162,9 +169,8 @@ def badge_jwt(cert_id):
 
 
 @bp.get("/certificates/admin")
-@login_required
+@requires("people.manage")
 def admin_list():
-    from lms.auth.permissions import has_any_people_scope, org_scope_filter
     from lms.orgs.models import Organization
 
     if not has_any_people_scope(current_user):
@@ -192,7 +198,7 @@ def _manageable(cert_id: int) -> Certificate:
 
 
 @bp.post("/certificates/<int:cert_id>/revoke")
-@login_required
+@requires("people.manage")
 def revoke(cert_id):
     cert = _manageable(cert_id)
     form = RevokeForm()
@@ -211,7 +217,7 @@ def revoke(cert_id):
 
 
 @bp.post("/certificates/<int:cert_id>/reissue")
-@login_required
+@requires("people.manage")
 def reissue(cert_id):
     cert = _manageable(cert_id)
     form = ReissueForm()

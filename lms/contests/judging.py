@@ -640,6 +640,6 @@ def assignment_for(judge_user, submission: Submission) -> JudgeAssignment | None
         JudgeAssignment.submission_id == submission.id, JudgeAssignment.judge_id == judge_user.id))
 
 
-def is_owner(user, submission: Submission) -> bool:
-    return db.session.scalar(select(Registration.user_id).where(
-        Registration.id == submission.registration_id)) == user.id
+def entry_owner_id(submission: Submission) -> int | None:
+    """The account that handed in ``submission`` (the rule is ``access.rules.can_see_entry``)."""
+    return db.session.scalar(select(Registration.user_id).where(Registration.id == submission.registration_id))

@@ -10,11 +10,14 @@ from random import Random
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import Field
 
+from lms.access import rules
+from lms.access.adapters import can_organise
+from lms.access.web import requires
 from lms.auth.services import active_user_by_username
 from lms.contests import judging
 from lms.contests.judging_forms import (
@@ -30,7 +33,7 @@ from lms.contests.judging_models import JudgeAssignment, Submission
 from lms.contests.judging_rules import RECHECK_SPREAD, entry_score, needs_recheck, score_spread
 from lms.contests.models import Contest, ContestRound, Registration
 from lms.contests.views import _contest as _open_contest
-from lms.contests.views import _round, can_organise
+from lms.contests.views import _round
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db, limiter
@@ -72,7 +75,7 @@ def _fail(err: ServiceError) -> None:
 
 
 @bp.route("/<slug>/rounds/<int:number>/submit", methods=["GET", "POST"])
-@login_required
+@requires("contests.take_part")
 @limiter.limit("30 per minute", methods=["POST"])
 def submit(slug, number):
     contest = _contest(slug)
@@ -108,7 +111,7 @@ def submit(slug, number):
 
 
 @bp.get("/judging")
-@login_required
+@requires("judging.score_entry")
 def dashboard():
     rows = db.session.execute(
         select(JudgeAssignment, Submission, ContestRound, Contest)
@@ -130,7 +133,7 @@ def dashboard():
 
 
 @bp.route("/<slug>/rounds/<int:number>/judge/<code>", methods=["GET", "POST"])
-@login_required
+@requires("judging.score_entry")
 def judge_entry(slug, number, code):
     contest = _contest(slug, drafts=True)
     round_ = _judged_round(contest, number)
@@ -174,7 +177,7 @@ def judge_entry(slug, number, code):
 
 
 @bp.get("/<slug>/rounds/<int:number>/files/<code>")
-@login_required
+@requires("judging.see_entry")
 def download(slug, number, code):
     """Only the participant, the entry's judges and the organisers; always under the entry code
     (blind judges never learn the original file name), typed as sniffed at upload."""
@@ -183,9 +186,9 @@ def download(slug, number, code):
     submission = _submission(round_, code)
     if submission.kind != "file" or not submission.stored_name:
         abort(404)
-    allowed = (judging.is_owner(current_user, submission) or judging.assignment_for(current_user, submission)
-               or can_organise(current_user, contest))
-    if not allowed:
+    if not rules.can_see_entry(user_id=current_user.id, owner_id=judging.entry_owner_id(submission),
+                               assigned=judging.assignment_for(current_user, submission) is not None,
+                               organises=can_organise(current_user, contest)):
         abort(404)
     path = judging.stored_path(submission)
     if not path.is_file():
@@ -247,7 +250,7 @@ def _manage_page(contest, round_, *, config_form=None, criteria_form=None, judge
 
 
 @bp.get("/<slug>/rounds/<int:number>/judging")
-@login_required
+@requires("contests.organise")
 def manage(slug, number):
     contest, round_ = _organised(slug, number)
     return _manage_page(contest, round_)
@@ -291,7 +294,7 @@ def _organiser_change(slug, number, change, done, *, form=None, slot=None):
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/config")
-@login_required
+@requires("contests.organise")
 def save_config(slug, number):
     form = ConfigForm()
     form.set_kinds()
@@ -305,7 +308,7 @@ def save_config(slug, number):
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/criteria")
-@login_required
+@requires("contests.organise")
 def save_criteria(slug, number):
     form = CriteriaForm()
 
@@ -320,7 +323,7 @@ def save_criteria(slug, number):
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/judges")
-@login_required
+@requires("contests.organise")
 def add_judge(slug, number):
     form = JudgeForm()
 
@@ -337,7 +340,7 @@ def add_judge(slug, number):
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/judges/<int:user_id>/remove")
-@login_required
+@requires("contests.organise")
 def remove_judge(slug, number, user_id):
     from lms.auth.models import User
 
@@ -350,14 +353,14 @@ def remove_judge(slug, number, user_id):
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/assign")
-@login_required
+@requires("contests.organise")
 def assign(slug, number):
     return _organiser_change(slug, number, lambda contest, round_: judging.run_assignment(current_user, round_, Random()),
                              lambda added: _("%(n)d new assignment(s) made.", n=added))
 
 
 @bp.post("/<slug>/rounds/<int:number>/judging/finalise")
-@login_required
+@requires("contests.organise")
 def finalise(slug, number):
     return _organiser_change(slug, number, lambda contest, round_: judging.finalise_round(current_user, round_),
                              lambda count: _("Results written for %(n)d entries.", n=count))

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from lms.access.adapters import can_organise, is_admin
+from lms.access.web import requires
 from lms.audit.models import AuditEvent
 from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
-from lms.auth.permissions import is_admin
 from lms.auth.services import active_user_by_username
 from lms.contests import organise, services
 from lms.contests.models import Contest
@@ -35,7 +36,7 @@ from lms.contests.organise_forms import (
     status_choices,
 )
 from lms.contests.ranking import PRIZES
-from lms.contests.views import _round, can_organise  # the same round lookup as the public pages
+from lms.contests.views import _round  # the same round lookup as the public pages
 from lms.core.errors import ServiceError
 from lms.core.timeutil import VN_OFFSET, to_vn, utcnow
 from lms.core.urls import public_url_for
@@ -76,7 +77,7 @@ def _flash_form_errors(form) -> None:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@login_required
+@requires("contests.organise")
 def index():
     admin = is_admin(current_user)
     query = select(Contest).order_by(Contest.created_at.desc())
@@ -215,7 +216,7 @@ def _history(contest: Contest) -> list[tuple[AuditEvent, list[Change]]]:
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
-@login_required
+@requires("contests.organise")
 def contest(slug):
     contest = _managed(slug)
     form = ContestForm(obj=contest if request.method == "GET" else None)
@@ -257,7 +258,7 @@ def contest(slug):
 
 
 @bp.post("/<slug>/organisers")
-@login_required
+@requires("contests.organise")
 def add_organiser(slug):
     contest = _managed(slug)
     form = OrganiserForm()
@@ -296,7 +297,7 @@ def _settings(form: RoundForm) -> organise.RoundSettings:
 
 @bp.route("/<slug>/rounds/new", methods=["GET", "POST"])
 @bp.route("/<slug>/rounds/<int:number>", methods=["GET", "POST"])
-@login_required
+@requires("contests.organise")
 def round_settings(slug, number=None):
     contest = _managed(slug)
     round_ = _round(contest, number) if number is not None else None
@@ -328,7 +329,7 @@ def round_settings(slug, number=None):
 
 
 @bp.post("/<slug>/rounds/<int:number>/true-count")
-@login_required
+@requires("contests.organise")
 def true_count(slug, number):
     contest = _managed(slug)
     round_ = _round(contest, number)
@@ -350,7 +351,7 @@ def true_count(slug, number):
 
 
 @bp.route("/<slug>/prizes", methods=["GET", "POST"])
-@login_required
+@requires("contests.organise")
 def prizes(slug):
     contest = _managed(slug)
     settings = contest.prize_settings or {}
@@ -380,7 +381,7 @@ def prizes(slug):
 
 
 @bp.post("/<slug>/publish")
-@login_required
+@requires("contests.organise")
 def publish(slug):
     contest = _managed(slug)
     try:
@@ -394,7 +395,7 @@ def publish(slug):
 
 
 @bp.post("/<slug>/withdraw")
-@login_required
+@requires("contests.organise")
 def withdraw(slug):
     contest = _managed(slug)
     form = WithdrawForm()
@@ -419,7 +420,7 @@ def _published(slug: str) -> Contest:
 
 
 @bp.get("/<slug>/prizes.xlsx")
-@login_required
+@requires("contests.organise")
 def prizes_xlsx(slug):
     import tempfile
 
@@ -437,7 +438,7 @@ def prizes_xlsx(slug):
 
 
 @bp.get("/<slug>/awards.pdf")
-@login_required
+@requires("contests.organise")
 def awards_pdf(slug):
     import io
 
@@ -457,7 +458,7 @@ def awards_pdf(slug):
 
 
 @bp.get("/<slug>/participants/<int:registration_id>")
-@login_required
+@requires("contests.organise")
 def participant(slug, registration_id):
     """One participant's record for settling a dispute: registration, results, and every answer
     saved in their contest attempts, in order, with the address it came from."""

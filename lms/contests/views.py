@@ -6,9 +6,11 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from lms.access import rules
+from lms.access.web import check, requires
 from lms.contests import rounds, services
 from lms.contests.models import Contest, ContestRound, Registration
 from lms.core.errors import ServiceError
@@ -33,6 +35,7 @@ def _round(contest: Contest, number: int) -> ContestRound:
 
 
 @bp.get("/")
+@requires("public")
 def index():
     from lms.contests.judging_models import ContestJudge
 
@@ -43,6 +46,7 @@ def index():
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
+@requires("public")
 def contest(slug):
     contest = _contest(slug)
     registration = None
@@ -74,7 +78,7 @@ def contest(slug):
 
 
 @bp.post("/<slug>/rounds/<int:number>/start")
-@login_required
+@requires("contests.take_part")
 @limiter.limit("20 per minute")
 def start(slug, number):
     contest = _contest(slug)
@@ -97,12 +101,14 @@ def start(slug, number):
 
 def _board(contest, round_):
     full = contest.status == "published"
-    if round_.hide_results_until_close and utcnow() < round_.closes_at and not full:
+    if not rules.round_results_visible(hide_until_close=round_.hide_results_until_close, closes_at=round_.closes_at,
+                                       now=utcnow(), published=full):
         return None
     return rounds.leaderboard(round_, full=full)
 
 
 @bp.get("/<slug>/rounds/<int:number>/leaderboard")
+@requires("contests.see_leaderboard")
 @limiter.limit("120 per minute")
 def leaderboard(slug, number):
     contest = _contest(slug)
@@ -111,6 +117,7 @@ def leaderboard(slug, number):
 
 
 @bp.get("/<slug>/rounds/<int:number>/leaderboard.json")
+@requires("contests.see_leaderboard")
 @limiter.limit("120 per minute")
 def leaderboard_json(slug, number):
     contest = _contest(slug)
@@ -123,15 +130,8 @@ def leaderboard_json(slug, number):
          "seconds": r.entry.seconds_taken} for r in board.rows[:500]]})
 
 
-def can_organise(user, contest: Contest) -> bool:
-    from lms.auth.permissions import is_admin
-
-    return user.is_authenticated and (is_admin(user) or any(
-        r.role == "organizer" and r.contest_id == contest.id for r in user.roles))
-
-
 @bp.get("/<slug>/export.xlsx")
-@login_required
+@requires("contests.organise")
 def export(slug):
     import tempfile
     from pathlib import Path
@@ -142,8 +142,7 @@ def export(slug):
     from lms.contests.export import export_contest_xlsx
 
     contest = _contest(slug)
-    if not can_organise(current_user, contest):
-        abort(404)
+    check("contests.organise", current_user, contest)
     tmp = Path(tempfile.mkdtemp()) / f"{contest.slug}.xlsx"
     rows = export_contest_xlsx(contest, tmp)
     record_audit(current_user, "contest.export", target=contest, rows=rows)
@@ -152,6 +151,7 @@ def export(slug):
 
 
 @bp.get("/<slug>/units")
+@requires("contests.see_results")
 @limiter.limit("60 per minute")
 def units(slug):
     """Collective ranking: units of one kind (schools, communes, provinces) by participation
@@ -164,7 +164,8 @@ def units(slug):
     kind = request.args.get("kind", "school")
     if kind not in ORG_KINDS:
         abort(404)
-    board_visible = contest.status == "published" or all(utcnow() >= r.closes_at for r in contest.rounds)
+    board_visible = rules.contest_standings_visible(published=contest.status == "published",
+                                                    closes_at=[r.closes_at for r in contest.rounds], now=utcnow())
     ranked = []
     if board_visible and contest.rounds:
         ranked = [(rank, result, org.name) for rank, org, result in organise.collective_standings(contest, kind)]
@@ -173,6 +174,7 @@ def units(slug):
 
 
 @bp.get("/<slug>/results")
+@requires("contests.see_results")
 def results(slug):
     """Published results: the prize list only (names and units of winners, as announced)."""
     from lms.contests import organise
@@ -185,6 +187,7 @@ def results(slug):
 
 
 @bp.get("/<slug>/awards/<code>")
+@requires("contests.see_results")
 def award(slug, code):
     """Where the QR code of a printed certificate of award leads."""
     from lms.contests.awards import prize_label

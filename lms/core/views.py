@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
+from lms.access.web import requires
 from lms.core.safety import safe_next_url
 from lms.extensions import db
 
@@ -22,11 +23,13 @@ bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@requires("public")
 def home():
     return render_template("core/home.html")
 
 
 @bp.post("/lang")
+@requires("public")
 def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
@@ -38,6 +41,7 @@ def set_language():
 
 
 @bp.get("/healthz")
+@requires("public")
 def healthz():
     """For load balancers and monitoring: 200 when the database answers, 503 when not."""
     result = {"status": "ok", "database": "ok"}

@@ -200,7 +200,7 @@ def record_quiz_result(user, course: Course, score: float, passed: bool) -> Enro
 
 
 def assign_course(actor, course: Course, org: Organization, due_on: date | None = None, note: str | None = None) -> Assignment:
-    from lms.auth.permissions import can_manage_org
+    from lms.access.adapters import can_manage_org
 
     if not can_manage_org(actor, org):
         raise ServiceError(_l("You may only assign courses to your own class or units."))
@@ -222,7 +222,7 @@ def assign_course(actor, course: Course, org: Organization, due_on: date | None 
 
 
 def unassign_course(actor, assignment: Assignment) -> None:
-    from lms.auth.permissions import can_manage_org
+    from lms.access.adapters import can_manage_org
 
     org = db.session.get(Organization, assignment.org_id)
     if not can_manage_org(actor, org):
@@ -244,7 +244,7 @@ def assignments_for(user) -> list[Assignment]:
 
 
 def assignments_in_scope(actor) -> list[Assignment]:
-    from lms.auth.permissions import org_scope_filter
+    from lms.access.adapters import org_scope_filter
 
     return list(db.session.scalars(
         select(Assignment).join(Organization, Organization.id == Assignment.org_id)

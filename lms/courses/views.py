@@ -17,11 +17,12 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from lms.access.adapters import can_author, has_any_people_scope, org_scope_filter
+from lms.access.web import requires
 from lms.auth.models import USER_KINDS
-from lms.auth.permissions import grants_of, has_any_people_scope, is_admin, org_scope_filter
 from lms.core.errors import NotFound, ServiceError
 from lms.core.timeutil import vn_today
 from lms.courses import services
@@ -57,6 +58,7 @@ def _lang() -> str:
 
 
 @bp.get("/")
+@requires("public")
 def catalogue():
     q = (request.args.get("q") or "").strip()
     audience = request.args.get("audience") if request.args.get("audience") in AUDIENCES else None
@@ -87,6 +89,7 @@ def catalogue():
 
 
 @bp.get("/<course_slug>/")
+@requires("public")
 def course(course_slug):
     course = _course(course_slug)
     lessons = course.lessons
@@ -105,6 +108,7 @@ def course(course_slug):
 
 
 @bp.get("/<course_slug>/<lesson_slug>")
+@requires("public")
 def lesson(course_slug, lesson_slug):
     course, lesson = _course_and_lesson(course_slug, lesson_slug)
     lessons = course.lessons
@@ -124,7 +128,7 @@ def lesson(course_slug, lesson_slug):
 
 
 @bp.post("/<course_slug>/<lesson_slug>/read")
-@login_required
+@requires("signed_in")
 def mark_read(course_slug, lesson_slug):
     course, lesson = _course_and_lesson(course_slug, lesson_slug)
     enrollment = services.mark_lesson_read(current_user, lesson)
@@ -140,7 +144,7 @@ def mark_read(course_slug, lesson_slug):
 
 
 @bp.post("/<course_slug>/<lesson_slug>/feedback")
-@login_required
+@requires("signed_in")
 def feedback(course_slug, lesson_slug):
     course, lesson = _course_and_lesson(course_slug, lesson_slug)
     form = FeedbackForm()
@@ -159,6 +163,7 @@ def feedback(course_slug, lesson_slug):
 
 
 @bp.get("/<course_slug>/media/<path:filename>")
+@requires("public")
 def media(course_slug, filename):
     course = _course(course_slug)
     if Path(filename).suffix.lower() not in IMAGE_SUFFIXES or "/" in filename or filename.startswith("."):
@@ -170,6 +175,7 @@ def media(course_slug, filename):
 
 
 @bp.get("/<course_slug>/print")
+@requires("public")
 def print_view(course_slug):
     course = _course(course_slug)
     return render_template("courses/print.html", course=course, lessons=course.lessons, lang=_lang())
@@ -179,8 +185,7 @@ def print_view(course_slug):
 
 
 def _author_or_admin() -> bool:
-    return current_user.is_authenticated and (
-        is_admin(current_user) or any(role == "author" for role, _ in grants_of(current_user)))
+    return can_author(current_user)
 
 
 def _feedback_scope():
@@ -197,7 +202,7 @@ def _feedback_scope():
 
 
 @bp.get("/<course_slug>/feedback")
-@login_required
+@requires("courses.feedback_review")
 def feedback_list(course_slug):
     scope = _feedback_scope()
     course = _course(course_slug)
@@ -210,7 +215,7 @@ def feedback_list(course_slug):
 
 
 @bp.post("/feedback/<int:feedback_id>/publish")
-@login_required
+@requires("courses.feedback_review")
 def publish_feedback(feedback_id):
     scope = _feedback_scope()
     item = db.session.get(LessonFeedback, feedback_id)
@@ -226,10 +231,8 @@ def publish_feedback(feedback_id):
 
 
 @bp.route("/assignments", methods=["GET", "POST"])
-@login_required
+@requires("people.manage")
 def assignments():
-    if not has_any_people_scope(current_user):
-        abort(404)
     form = AssignForm()
     form.course.choices = [(c.slug, c.title) for c in services.catalogue()]
     units = list(db.session.scalars(select(Organization).where(
@@ -252,7 +255,7 @@ def assignments():
 
 
 @bp.post("/assignments/<int:assignment_id>/remove")
-@login_required
+@requires("people.manage")
 def remove_assignment(assignment_id):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:

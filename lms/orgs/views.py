@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from lms.access.adapters import can_manage_org, grants_of, is_admin, org_scope_filter
+from lms.access.rules import scope_paths
+from lms.access.web import requires
 from lms.auth.models import User
-from lms.auth.permissions import (
-    can_manage_org,
-    grants_of,
-    has_any_people_scope,
-    is_admin,
-    scope_paths,
-)
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.extensions import db
@@ -23,13 +19,6 @@ from lms.orgs.forms import MergeForm, MoveForm, OrgForm, kind_choices
 from lms.orgs.models import Organization
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
-
-
-@bp.before_request
-@login_required
-def _people_scope_only():
-    if not has_any_people_scope(current_user):
-        abort(404)
 
 
 def _org(org_id: int) -> Organization:
@@ -50,13 +39,13 @@ def _people_counts(orgs) -> dict[int, int]:
 
 
 @bp.get("/")
+@requires("orgs.manage")
 def index():
     """The tree in one query, indented; admins see everything, others their subtrees."""
     show_inactive = request.args.get("all") == "1"
     q = (request.args.get("q") or "").strip()
     stmt = select(Organization).order_by(Organization.path)
     if not is_admin(current_user):
-        from lms.auth.permissions import org_scope_filter
 
         stmt = stmt.where(org_scope_filter(current_user, Organization.path))
     if not show_inactive:
@@ -76,6 +65,7 @@ def index():
 
 
 @bp.get("/<int:org_id>")
+@requires("orgs.manage")
 def detail(org_id):
     org = _org(org_id)
     chain = list(db.session.scalars(select(Organization).where(Organization.id.in_(org.ancestor_ids)).order_by(Organization.depth)))
@@ -97,6 +87,7 @@ def _fail(err, org_id):
 
 
 @bp.post("/<int:org_id>/edit")
+@requires("orgs.manage")
 def edit(org_id):
     org = _org(org_id)
     form = OrgForm()
@@ -115,6 +106,7 @@ def edit(org_id):
 
 @bp.post("/new")
 @bp.post("/<int:org_id>/children")
+@requires("orgs.manage")
 def create(org_id=None):
     parent = _org(org_id) if org_id is not None else None
     if parent is None and not is_admin(current_user):
@@ -138,6 +130,7 @@ def create(org_id=None):
 
 
 @bp.post("/<int:org_id>/move")
+@requires("orgs.manage")
 def move(org_id):
     org = _org(org_id)
     form = MoveForm()
@@ -166,6 +159,7 @@ def move(org_id):
 
 
 @bp.route("/<int:org_id>/merge", methods=["POST"])
+@requires("orgs.manage")
 def merge(org_id):
     if not is_admin(current_user):
         abort(404)
@@ -192,6 +186,7 @@ def merge(org_id):
 
 
 @bp.post("/<int:org_id>/join-code")
+@requires("orgs.manage")
 def join_code(org_id):
     org = _org(org_id)
     if request.form.get("action") == "disable":

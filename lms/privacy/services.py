@@ -105,7 +105,11 @@ def execute_deletion(actor, user: User) -> None:
 
 
 def pending_deletions(actor, older_than_days: int | None = None) -> list[User]:
-    from lms.auth.permissions import is_admin, org_scope_filter
+    """Accounts waiting for deletion that ``actor`` (None: the operator) may delete: for a
+    manager, those of their subtree whose every role they could grant (``users.act_on``)."""
+    from sqlalchemy.orm import selectinload
+
+    from lms.access.adapters import can_act_on_user, is_admin, org_scope_filter
 
     stmt = select(User).outerjoin(Organization, Organization.id == User.org_id).where(
         User.deletion_requested_at.is_not(None), User.deleted_at.is_(None))
@@ -113,4 +117,7 @@ def pending_deletions(actor, older_than_days: int | None = None) -> list[User]:
         stmt = stmt.where(org_scope_filter(actor, Organization.path))
     if older_than_days is not None:
         stmt = stmt.where(User.deletion_requested_at <= utcnow() - timedelta(days=older_than_days))
-    return list(db.session.scalars(stmt.order_by(User.deletion_requested_at)))
+    users = list(db.session.scalars(stmt.order_by(User.deletion_requested_at).options(selectinload(User.roles))))
+    if actor is not None and not is_admin(actor):
+        users = [u for u in users if can_act_on_user(actor, u)]
+    return users

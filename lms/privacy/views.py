@@ -6,13 +6,14 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
+from lms.access.adapters import can_act_on_user
+from lms.access.web import requires
 from lms.audit.services import record_audit
-from lms.auth.permissions import can_manage_user, has_any_people_scope
 from lms.auth.services import authenticate
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
@@ -27,14 +28,14 @@ class ConfirmPasswordForm(FlaskForm):
 
 
 @bp.get("/me/data")
-@login_required
+@requires("signed_in")
 def my_data():
     return render_template("privacy/my_data.html", sections=["profile", "unit", "roles", "activity_log",
                                                             *services._SECTIONS])
 
 
 @bp.post("/me/data")
-@login_required
+@requires("signed_in")
 def download_my_data():
     data = services.export_personal_data(current_user)
     record_audit(current_user, "privacy.export", target=current_user, org=current_user.org)
@@ -46,7 +47,7 @@ def download_my_data():
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])
-@login_required
+@requires("signed_in")
 def delete_me():
     form = ConfirmPasswordForm()
     form.password.label.text = _("Your password")
@@ -63,7 +64,7 @@ def delete_me():
 
 
 @bp.post("/me/delete/cancel")
-@login_required
+@requires("signed_in")
 def cancel_delete():
     services.cancel_deletion(current_user)
     db.session.commit()
@@ -72,20 +73,18 @@ def cancel_delete():
 
 
 @bp.get("/admin/privacy/deletions")
-@login_required
+@requires("people.manage")
 def deletions():
-    if not has_any_people_scope(current_user):
-        abort(404)
     return render_template("privacy/deletions.html", pending=services.pending_deletions(current_user))
 
 
 @bp.post("/admin/privacy/deletions/<int:user_id>")
-@login_required
+@requires("users.act_on")
 def execute(user_id):
     from lms.auth.models import User
 
     user = db.session.get(User, user_id)
-    if user is None or user.deletion_requested_at is None or not can_manage_user(current_user, user):
+    if user is None or user.deletion_requested_at is None or not can_act_on_user(current_user, user):
         abort(404)
     if user.id == current_user.id:
         abort(404)

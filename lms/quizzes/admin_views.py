@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from lms.auth.permissions import grants_of, is_admin
+from lms.access.web import requires
 from lms.core.errors import NotFound, ServiceError
 from lms.extensions import db
 from lms.quizzes import services
@@ -21,19 +21,6 @@ EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "gift": "text/plain; chars
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def can_author(user) -> bool:
-    return is_admin(user) or any(role == "author" for role, _ in grants_of(user))
-
-
-@bp.before_request
-def _authors_only():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path))
-    if not can_author(current_user):
-        abort(404)
-    return None
-
-
 def _bank(slug):
     try:
         return services.get_bank(slug)
@@ -42,6 +29,7 @@ def _bank(slug):
 
 
 @bp.get("/banks")
+@requires("quizzes.author")
 def banks():
     counts = dict(db.session.execute(
         select(Question.bank_id, func.count(Question.id)).where(Question.active.is_(True)).group_by(Question.bank_id)
@@ -51,6 +39,7 @@ def banks():
 
 
 @bp.get("/banks/<slug>")
+@requires("quizzes.author")
 def bank(slug):
     bank = _bank(slug)
     versions = services.current_versions(bank)
@@ -64,6 +53,7 @@ def bank(slug):
 
 
 @bp.post("/banks/<slug>/questions/<int:question_id>/regrade")
+@requires("quizzes.author")
 def regrade(slug, question_id):
     bank = _bank(slug)
     question = db.session.get(Question, question_id)
@@ -80,6 +70,7 @@ def regrade(slug, question_id):
 
 
 @bp.route("/banks/import", methods=["GET", "POST"])
+@requires("quizzes.author")
 def import_questions():
     form = ImportQuestionsForm(bank=request.args.get("bank", ""))
     parsed = report = None
@@ -102,6 +93,7 @@ def import_questions():
 
 
 @bp.get("/banks/template.xlsx")
+@requires("quizzes.author")
 def template():
     from lms.quizzes.formats.xlsx import build_template
 
@@ -110,6 +102,7 @@ def template():
 
 
 @bp.get("/banks/<slug>/export.<fmt>")
+@requires("quizzes.author")
 def export(slug, fmt):
     from lms.audit.services import record_audit
 

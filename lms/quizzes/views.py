@@ -16,8 +16,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from lms.access.web import requires
 from lms.core.errors import NotFound, ServiceError
 from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
@@ -48,7 +49,7 @@ def _own_attempt(attempt_id: int, *, lock: bool = False):
 
 
 @bp.get("/course/<course_slug>")
-@login_required
+@requires("quizzes.take")
 def course_quiz(course_slug):
     course, bank = _course_and_bank(course_slug)
     attempts = services.attempts_of(current_user, bank)
@@ -63,7 +64,7 @@ def course_quiz(course_slug):
 
 
 @bp.post("/course/<course_slug>/start")
-@login_required
+@requires("quizzes.take")
 @limiter.limit("20 per minute")
 def start(course_slug):
     course, bank = _course_and_bank(course_slug)
@@ -78,7 +79,7 @@ def start(course_slug):
 
 
 @bp.get("/attempts/<int:attempt_id>")
-@login_required
+@requires("quizzes.take")
 def attempt(attempt_id):
     attempt = _own_attempt(attempt_id)
     if attempt.status == "open" and not services.accepts_answers(attempt.deadline, utcnow()):
@@ -105,7 +106,7 @@ def _form_values(version_id: int) -> list[str]:
 
 
 @bp.post("/attempts/<int:attempt_id>")
-@login_required
+@requires("quizzes.take")
 @limiter.limit("120 per minute")
 def save_or_submit(attempt_id):
     """The plain-form path: works without JavaScript. Saves every answer, then maybe submits."""
@@ -137,7 +138,7 @@ def save_or_submit(attempt_id):
 
 
 @bp.post("/attempts/<int:attempt_id>/answer")
-@login_required
+@requires("quizzes.take")
 @limiter.limit("600 per minute")
 def autosave(attempt_id):
     """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
@@ -164,7 +165,7 @@ def autosave(attempt_id):
 
 
 @bp.get("/attempts/<int:attempt_id>/review")
-@login_required
+@requires("quizzes.take")
 def review(attempt_id):
     attempt = _own_attempt(attempt_id)
     if attempt.status == "open":
@@ -179,7 +180,7 @@ def review(attempt_id):
 
 
 @bp.route("/practice/<course_slug>", methods=["GET", "POST"])
-@login_required
+@requires("quizzes.take")
 def practice(course_slug):
     """One question at a time with instant feedback; nothing is recorded as an attempt."""
     try:

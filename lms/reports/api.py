@@ -22,6 +22,7 @@ from itertools import islice
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
+from lms.access.web import requires
 from lms.audit.services import record_audit
 from lms.auth.models import User
 from lms.core.timeutil import utcnow
@@ -307,6 +308,7 @@ def _now_iso() -> str:
 
 
 @bp.get("/courses")
+@requires("api.token")
 def courses():
     """The catalogue of active courses, so a dashboard can offer a course filter."""
     rows = db.session.scalars(select(Course).where(Course.active.is_(True)).order_by(Course.slug)).all()
@@ -322,6 +324,7 @@ def courses():
 
 
 @bp.get("/orgs/<code>/completion")
+@requires("api.token")
 def completion(code: str):
     """Rolled-up totals of the unit and of each direct sub-unit."""
     org = _org(code)
@@ -341,6 +344,7 @@ def completion(code: str):
 
 
 @bp.get("/orgs/<code>/completion/rows")
+@requires("api.token")
 def completion_learner_rows(code: str):
     """Learner x course rows (personal data), paginated."""
     org = _org(code)
@@ -367,6 +371,7 @@ def completion_learner_rows(code: str):
 
 
 @bp.get("/orgs/<code>/xapi")
+@requires("api.token")
 def xapi(code: str):
     """xAPI statements of the unit's learners, as an xAPI StatementResult.
 

@@ -25,6 +25,7 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from lms.access.adapters import can_view_unit_report
 from lms.auth.models import USER_KINDS
 
 
@@ -106,7 +107,7 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
             if len(roots) != 1:
                 _fail(f"{as_username} reads several units; choose one with --org.")
             org = roots[0]
-        elif org is not None and not services.can_view_org(viewer, org):
+        elif org is not None and not can_view_unit_report(viewer, org):
             org = None  # same answer as an unknown code: do not reveal other units
     if org_code is not None and org is None:
         _fail(f"No organisation has the code {org_code}.")

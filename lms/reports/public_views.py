@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from lms.auth.permissions import can_manage_org, grants_of, is_admin_grants, scope_paths
+from lms.access import rules
+from lms.access.adapters import can_configure_ranking, grants_of
+from lms.access.web import requires
 from lms.core.errors import ServiceError
 from lms.extensions import db, limiter
 from lms.orgs.models import Organization
@@ -36,9 +38,6 @@ def _published(code: str):
     return org, setting
 
 
-SETTINGS_ROLES = ("manager",)
-
-
 def settings_units(user) -> list[Organization]:
     """The units whose public levels ``user`` chooses, for links to their settings pages:
     a manager's own units; for an admin the top-level units."""
@@ -46,10 +45,10 @@ def settings_units(user) -> list[Organization]:
         return []
     grants = grants_of(user)
     stmt = select(Organization).where(Organization.active.is_(True))
-    if is_admin_grants(grants):
+    if rules.is_admin(grants):
         stmt = stmt.where(Organization.parent_id.is_(None))
     else:
-        paths = scope_paths(grants, SETTINGS_ROLES)
+        paths = rules.scope_paths(grants, rules.SETTINGS_ROLES)
         if not paths:
             return []
         stmt = stmt.where(Organization.path.in_(paths))
@@ -57,6 +56,7 @@ def settings_units(user) -> list[Organization]:
 
 
 @bp.get("/")
+@requires("public")
 @limiter.limit("120 per minute")
 def index():
     return render_template("reports/public/index.html", roots=public.published_roots(),
@@ -65,6 +65,7 @@ def index():
 
 
 @bp.get("/<code>/")
+@requires("public")
 @limiter.limit("120 per minute")
 def latest(code: str):
     """The month picker's target (a plain GET form), and a stable link to "this month"."""
@@ -77,6 +78,7 @@ def latest(code: str):
 
 
 @bp.get("/<code>/<month>")
+@requires("public")
 @limiter.limit("120 per minute")
 def month(code: str, month: str):
     org, setting = _published(code)
@@ -87,18 +89,18 @@ def month(code: str, month: str):
     return render_template("reports/public/month.html", org=org, first=first, data=data,
                            previous=public.previous_month(first), following=public.next_month(first),
                            kind_labels=KIND_LABELS,
-                           can_configure=can_manage_org(current_user, org, roles=SETTINGS_ROLES))
+                           can_configure=can_configure_ranking(current_user, org))
 
 
 def _settings_org(code: str) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.code == code, Organization.active.is_(True)))
-    if org is None or not can_manage_org(current_user, org, roles=SETTINGS_ROLES):
+    if org is None or not can_configure_ranking(current_user, org):
         abort(404)
     return org
 
 
 @bp.route("/settings/<code>", methods=["GET", "POST"])
-@login_required
+@requires("ranking.configure")
 def settings(code: str):
     """A manager (or an admin) chooses which levels of the subtree are public."""
     org = _settings_org(code)

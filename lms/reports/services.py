@@ -33,8 +33,9 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
+from lms.access import rules
+from lms.access.adapters import grants_of
 from lms.auth.models import USER_KINDS, User
-from lms.auth.permissions import can_manage_org, grants_of, is_admin_grants, scope_paths
 from lms.certificates.models import Certificate
 from lms.core.timeutil import VN_OFFSET, vn_day_start_utc, vn_today
 from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonProgress
@@ -48,7 +49,6 @@ __all__ = [
     "ReportFilter",
     "CompletionRow",
     "report_scope_roots",
-    "can_view_org",
     "completion_facts",
     "completion_rollup",
     "completion_rows",
@@ -107,18 +107,13 @@ def report_scope_roots(user) -> list[Organization] | None:
     callers answer 404 rather than an empty page that would hint at data.
     """
     grants = grants_of(user)
-    if is_admin_grants(grants):
+    if rules.is_admin(grants):
         return None
-    paths = scope_paths(grants)
+    paths = rules.scope_paths(grants)
     if not paths:
         return []
     return list(db.session.scalars(
         select(Organization).where(Organization.path.in_(paths)).order_by(Organization.path)))
-
-
-def can_view_org(user, org) -> bool:
-    """Managers and teachers read reports of their own subtree only."""
-    return org is not None and can_manage_org(user, org)
 
 
 # --- the shared pass ---------------------------------------------------------------

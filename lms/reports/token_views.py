@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from lms.access.adapters import can_manage_token, is_admin, may_create_token_for
+from lms.access.web import requires
 from lms.auth.models import RoleAssignment, User
-from lms.auth.permissions import is_admin
 from lms.core.errors import NotFound, ServiceError
 from lms.core.timeutil import to_vn, utcnow, vn_day_start_utc
 from lms.extensions import db
@@ -34,13 +35,6 @@ STATUS_LABELS = {
     tokens.UNIT_INACTIVE: _l("stopped: its unit was merged or closed"),
     tokens.SUSPENDED: _l("suspended: its owner no longer manages this unit"),
 }
-
-
-@bp.before_request
-@login_required
-def _token_admins_only():
-    if not tokens.has_token_access(current_user):
-        abort(404)
 
 
 def expiry_for_last_day(day: date) -> datetime:
@@ -68,18 +62,20 @@ def _listing(form: NewTokenForm, status: int = 200):
     ).unique().all()
     now = utcnow()
     items = [(token, STATUS_LABELS[tokens.token_status(token, now)], last_valid_day(token.expires_at),
-              token.revoked_at is None and tokens.can_manage_token(current_user, token))
+              token.revoked_at is None and can_manage_token(current_user, token))
              for token in rows]
     return render_template("reports/tokens/index.html", form=form, token_rows=items,
                            revoke_form=RevokeTokenForm(), is_admin=is_admin(current_user)), status
 
 
 @bp.get("/")
+@requires("api_tokens.manage")
 def index():
     return _listing(NewTokenForm())
 
 
 @bp.post("/")
+@requires("api_tokens.manage")
 def create():
     form = NewTokenForm()
     if not form.validate():
@@ -95,7 +91,7 @@ def create():
         db.session.rollback()
         message = err.message
         if err.field in (None, "org_code") and not is_admin(current_user) and (
-                isinstance(err, NotFound) or not tokens.may_create_for(current_user, org)):
+                isinstance(err, NotFound) or not may_create_token_for(current_user, org)):
             # A manager learns the same thing about an unknown code and another school's.
             message = _("Unit %(code)s is outside the units you manage.", code=code) if code \
                 else _("Enter the code of a unit you manage.")
@@ -109,9 +105,10 @@ def create():
 
 
 @bp.post("/<int:token_id>/revoke")
+@requires("api_tokens.manage")
 def revoke(token_id: int):
     token = db.session.get(ApiToken, token_id)
-    if token is None or not tokens.can_manage_token(current_user, token):
+    if token is None or not can_manage_token(current_user, token):
         abort(404)
     if not RevokeTokenForm().validate():
         abort(400)

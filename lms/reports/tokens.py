@@ -5,9 +5,10 @@ behalf of the person who created it: its scope is its own subtree *intersected w
 owner's current scope*.  So a token stops working the moment its owner is demoted or
 deactivated, without anyone having to remember to revoke it.
 
-Who may do what is the platform's usual rule (``lms.auth.permissions``) restricted to
-the manager role; only what is particular to tokens lives here: the owner must be an
-active account, and only admins hold platform-wide tokens.
+Who may create, list and revoke tokens is the ``api_tokens.manage`` policy of
+``lms.access`` (the manager role; only admins hold platform-wide tokens; a deactivated
+account reaches nothing); what a token reads is ``rules.token_can_read`` over the scope
+worked out here.
 """
 
 from __future__ import annotations
@@ -21,14 +22,10 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, select
 
+from lms.access import rules
+from lms.access.adapters import grants_of, may_create_token_for, org_scope_filter
+from lms.access.rules import TOKEN_ROLES
 from lms.audit.services import record_audit
-from lms.auth.permissions import (
-    can_manage_org,
-    grants_of,
-    is_admin_grants,
-    org_scope_filter,
-    scope_paths,
-)
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -41,9 +38,6 @@ PREFIX_LENGTH = 8
 # two tokens never share a secret (the column is unique all the same).
 SECRET_BYTES = 32
 MAX_NAME_LENGTH = 120
-
-# Tokens are a manager's tool: a teacher's class figures are read on the pages instead.
-TOKEN_ROLES = ("manager",)
 
 # What token_status answers; "active" is the only state in which a token authenticates.
 ACTIVE, REVOKED, EXPIRED, UNIT_INACTIVE, SUSPENDED = "active", "revoked", "expired", "unit_inactive", "suspended"
@@ -58,31 +52,6 @@ def _active(user) -> bool:
     return user is not None and user.is_active
 
 
-def has_token_access(user) -> bool:
-    """Whether ``user`` may use the token pages at all: an active admin, or an active
-    manager of some unit."""
-    if not _active(user):
-        return False
-    grants = grants_of(user)
-    return is_admin_grants(grants) or bool(scope_paths(grants, TOKEN_ROLES))
-
-
-def may_create_for(actor, org: Organization | None) -> bool:
-    """Admins create tokens anywhere (``org`` None = a platform-wide token); a manager
-    only for a unit inside their own subtree."""
-    if not _active(actor):
-        return False
-    if org is None:
-        return is_admin_grants(grants_of(actor))
-    return can_manage_org(actor, org, roles=TOKEN_ROLES)
-
-
-def can_manage_token(actor, token: ApiToken) -> bool:
-    """Whoever could create this token may revoke it (a manager may revoke a token a
-    colleague made for a school of theirs)."""
-    return may_create_for(actor, token.org)
-
-
 def create_token(actor, org: Organization | None, name: str,
                  expires: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token owned by ``actor``; returns it with the secret, which exists only
@@ -94,7 +63,7 @@ def create_token(actor, org: Organization | None, name: str,
         raise ServiceError(_l("The name is too long."), field="name")
     if expires is not None and expires <= utcnow():
         raise ServiceError(_l("The expiry date must be in the future."), field="expires")
-    if not may_create_for(actor, org):
+    if not may_create_token_for(actor, org):
         raise ServiceError(_l("You can create tokens only for units you manage."), field="org_code")
     if org is not None and not org.active:
         # It would never authenticate (see token_status): refuse rather than hand it out.
@@ -128,11 +97,11 @@ def token_scope(token: ApiToken) -> list[Organization] | None:
     if not _active(owner):
         return []
     grants = grants_of(owner)
-    if is_admin_grants(grants):
+    if rules.is_admin(grants):
         return None if token.org is None else [token.org]
     if token.org is None:  # a platform-wide token whose owner is no longer an admin
         return []
-    paths = scope_paths(grants, TOKEN_ROLES)
+    paths = rules.scope_paths(grants, TOKEN_ROLES)
     if any(is_within(token.org.path, path) for path in paths):
         return [token.org]
     # The owner now manages only part of the token's subtree: keep that part.
@@ -206,7 +175,7 @@ def token_can_read(token: ApiToken, org: Organization, scope: list[Organization]
     is already known, to avoid working it out again."""
     if scope is _UNKNOWN:
         scope = token_scope(token)
-    return scope is None or any(is_within(org.path, root.path) for root in scope)
+    return rules.token_can_read(None if scope is None else [root.path for root in scope], org.path)
 
 
 def tokens_visible_to(actor):

@@ -19,11 +19,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from lms.auth.permissions import can_manage_org
+from lms.access.adapters import can_configure_ranking, can_view_unit_report
+from lms.access.web import requires
 from lms.core.timeutil import vn_today
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -32,14 +33,6 @@ from lms.reports.forms import ReportFilterForm
 from lms.reports.rollup import Totals, children_rows, name_sort_key
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-@bp.before_request
-@login_required
-def _report_scope_only():
-    """People with no report scope get 404: the reports do not exist for them."""
-    if services.report_scope_roots(current_user) == []:
-        abort(404)
 
 
 FILTER_FIELDS = ("course", "audience", "since", "until")
@@ -53,7 +46,7 @@ def _filter_form() -> ReportFilterForm:
 
 def _org(code: str) -> Organization:
     org = db.session.scalar(select(Organization).where(Organization.code == code, Organization.active.is_(True)))
-    if org is None or not services.can_view_org(current_user, org):
+    if org is None or not can_view_unit_report(current_user, org):
         abort(404)
     return org
 
@@ -77,6 +70,7 @@ def _charts(rows: list[tuple], dash: services.Dashboard) -> dict[str, Markup]:
 
 
 @bp.get("/")
+@requires("reports.view_unit")
 def index():
     """The viewer's scope roots (an admin: the top of the tree) with their figures."""
     form = _filter_form()
@@ -115,6 +109,7 @@ def index():
 
 
 @bp.get("/org/<code>")
+@requires("reports.view_unit")
 def org_report(code):
     """One unit: its children with rolled-up figures, or its learners at a leaf."""
     org = _org(code)
@@ -128,10 +123,11 @@ def org_report(code):
                            charts=_charts(rows, dash), form=form, args=form.query_args(),
                            is_class=org.kind == "class" or not rows,
                            # the rule of public_views.settings: a manager of the unit (or an admin)
-                           can_publish=can_manage_org(current_user, org, roles=("manager",)))
+                           can_publish=can_configure_ranking(current_user, org))
 
 
 @bp.get("/class/<code>")
+@requires("reports.view_unit")
 def class_view(code):
     """The teacher's matrix: students x lessons, quiz score, and who is behind."""
     org = _org(code)
@@ -168,10 +164,12 @@ def _export(code: str, fmt: str):
 
 
 @bp.get("/org/<code>/export.csv")
+@requires("reports.export")
 def export_csv(code):
     return _export(code, "csv")
 
 
 @bp.get("/org/<code>/export.xlsx")
+@requires("reports.export")
 def export_xlsx(code):
     return _export(code, "xlsx")

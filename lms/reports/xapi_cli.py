@@ -49,10 +49,11 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
     from flask import current_app
     from sqlalchemy import select
 
+    from lms.access.adapters import can_view_unit_report
     from lms.extensions import db
     from lms.orgs.models import Organization
     from lms.reports.exports import audit_export
-    from lms.reports.services import ReportFilter, can_view_org, completion_rows
+    from lms.reports.services import ReportFilter, completion_rows
     from lms.reports.xapi import build_statements, course_xapi_info, record_from_row
 
     flt_since, flt_until = _parse_date(since, "--since"), _parse_date(until, "--until")
@@ -70,7 +71,7 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
         if viewer is None:
             _fail(f"No active account {as_username}.", 2)
     org = db.session.scalar(select(Organization).where(Organization.code == org_code))
-    if org is None or not org.active or (viewer is not None and not can_view_org(viewer, org)):
+    if org is None or not org.active or (viewer is not None and not can_view_unit_report(viewer, org)):
         # The same answer for an unknown unit and one outside the account's scope.
         _fail(f"No unit {org_code} within the scope of {as_username}." if viewer is not None
               else f"No active unit has the code {org_code}.", 2)

@@ -12,10 +12,12 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
+from lms.access import rules
+from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
 from lms.auth.models import User
-from lms.auth.permissions import grants_of, is_admin_grants, path_in_scope
 from lms.auth.services import (
     EMAIL_RE,
     PHONE_RE,
@@ -75,12 +77,13 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
     usernames = {normalise_username(r.values.get("username")) for r in parsed.rows} - {""}
     by_username: dict[str, User] = {}
     for chunk in _chunks(sorted(usernames)):
-        for user in db.session.scalars(select(User).where(User.username.in_(chunk))):
+        for user in db.session.scalars(select(User).where(User.username.in_(chunk)).options(selectinload(User.roles))):
             by_username[user.username] = user
     org_ids = {o.id for o in orgs.values()} | ({default_org.id} if default_org else set())
     by_identity: dict[tuple, User] = {}
     for chunk in _chunks(sorted(org_ids)):
-        for user in db.session.scalars(select(User).where(User.org_id.in_(chunk), User.deleted_at.is_(None))):
+        for user in db.session.scalars(select(User).where(User.org_id.in_(chunk), User.deleted_at.is_(None))
+                                       .options(selectinload(User.roles))):
             by_identity.setdefault((user.org_id, fold(user.full_name), user.date_of_birth), user)
 
     seen_usernames: dict[str, int] = {}
@@ -102,7 +105,7 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                 problems.append((_l("unit '%(code)s' was merged or closed", code=code), "org_code"))
         elif org is None:
             problems.append((_l("the unit code is empty (or choose a unit for the whole file)"), "org_code"))
-        if org is not None and grants is not None and not is_admin_grants(grants) and not path_in_scope(grants, org.path):
+        if org is not None and grants is not None and not rules.path_in_scope(grants, org.path):
             problems.append((_l("unit '%(code)s' is outside the units you manage", code=org.code), "org_code"))
             org = None
         kind = parse_kind(v.get("kind", ""))
@@ -133,8 +136,8 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
             else:
                 seen_usernames[username] = raw.row
                 existing = by_username.get(username)
-                if existing is not None and org is not None and grants is not None and not is_admin_grants(grants) \
-                        and not (existing.org is not None and path_in_scope(grants, existing.org.path)):
+                if existing is not None and org is not None and grants is not None \
+                        and not rules.path_in_scope(grants, existing.org.path if existing.org else None):
                     problems.append((_l("username '%(u)s' belongs to someone outside your units", u=username), "username"))
         elif org is not None and full_name:
             existing = by_identity.get((org.id, fold(full_name), birth))
@@ -145,6 +148,11 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                   "email": email, "phone": phone, "date_of_birth": birth}
         if existing is not None:
             changed = [f for f in FIELDS if values[f] is not None and getattr(existing, f) != values[f]]
+            if changed and grants is not None and not _may_change(grants, existing):
+                plan.issues.append(RowIssue(raw.row, _l(
+                    "account '%(u)s' holds roles outside what you manage (another unit, a contest or a "
+                    "platform-wide role): only an admin may change it", u=existing.username), "username"))
+                continue
             values = {f: values[f] for f in changed}
             plan.rows.append(PlannedRow(raw.row, "update" if changed else "unchanged", values, existing.id, changed))
         else:
@@ -156,6 +164,12 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
             plan.rows.append(planned)
     _generate_usernames(pending_generation, set(seen_usernames), generated)
     return plan
+
+
+def _may_change(grants, user: User) -> bool:
+    """``users.act_on`` for a roster row that would change ``user``."""
+    held = [(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in user.roles]
+    return rules.can_act_on_account(grants, user.org.path if user.org is not None else None, held)
 
 
 def _generate_usernames(pending, taken_in_file: set[str], generated: set[str]) -> None:

@@ -18,10 +18,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from lms.auth.permissions import has_any_people_scope, org_scope_filter
+from lms.access.adapters import org_scope_filter
+from lms.access.web import requires
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.roster.forms import RosterUploadForm
@@ -32,13 +33,6 @@ bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
 
 TEMPLATE_HEADERS = ["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Đối tượng", "Ngày sinh", "Số điện thoại", "Email"]
 TEMPLATE_EXAMPLE = ["", "Nguyễn Thị Hoà", "HN-THPT-CVA-11A1", "học sinh", "01/05/2009", "0912345678", ""]
-
-
-@bp.before_request
-@login_required
-def _managers_only():
-    if not has_any_people_scope(current_user):
-        abort(404)
 
 
 def _units():
@@ -53,6 +47,7 @@ def _upload_dir() -> Path:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@requires("people.manage")
 def index():
     form = RosterUploadForm()
     units = _units()
@@ -84,6 +79,7 @@ def index():
 
 
 @bp.post("/confirm/<token>")
+@requires("people.manage")
 def confirm(token):
     """Second step: import only the valid rows of a file that had problems."""
     if not token.replace("-", "").replace("_", "").isalnum():
@@ -107,6 +103,7 @@ def confirm(token):
 
 
 @bp.get("/template.<fmt>")
+@requires("people.manage")
 def template(fmt):
     if fmt == "csv":
         text = ",".join(TEMPLATE_HEADERS) + "\r\n" + ",".join(TEMPLATE_EXAMPLE) + "\r\n"

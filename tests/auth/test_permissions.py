@@ -1,6 +1,6 @@
 """Scope rules as pure functions: no database."""
 
-from lms.auth.permissions import can_grant_role, path_in_scope, scope_paths
+from lms.access.rules import can_grant_role, path_in_scope, scope_paths
 
 ADMIN = [("admin", None)]
 MANAGER_A = [("manager", "/1/2/")]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from lms.access.adapters import can_view_unit_report
 from lms.auth.models import RoleAssignment
 from lms.certificates.models import Certificate
 from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonProgress
@@ -95,10 +96,10 @@ def test_scope_roots(world):
     assert [o.code for o in services.report_scope_roots(world["manager_a"])] == ["SA"]
     assert [o.code for o in services.report_scope_roots(world["teacher"])] == ["SA-1"]
     assert services.report_scope_roots(world["nobody"]) == []
-    assert services.can_view_org(world["manager_a"], world["class_a1"])
-    assert not services.can_view_org(world["manager_a"], world["school_b"])
-    assert not services.can_view_org(world["manager_a"], world["commune"])
-    assert services.can_view_org(world["admin"], world["school_b"])
+    assert can_view_unit_report(world["manager_a"], world["class_a1"])
+    assert not can_view_unit_report(world["manager_a"], world["school_b"])
+    assert not can_view_unit_report(world["manager_a"], world["commune"])
+    assert can_view_unit_report(world["admin"], world["school_b"])
 
 
 def test_rollup_counts(world):

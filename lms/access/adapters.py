@@ -1,0 +1,96 @@
+"""Adapters from ``User`` objects (and rows) to the pure rules of ``lms.access.rules``.
+
+A user's roles load lazily, on the first call that needs them, with their units in the
+same query (``RoleAssignment.org`` is joined): pages that never ask (the quiz autosave and
+submit path) pay nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import false, or_, true
+
+from lms.access import rules
+from lms.access.rules import PEOPLE_ROLES, Grant
+
+
+def grants_of(user) -> list[Grant]:
+    """The grants of ``user``; [] for anonymous, None or inactive accounts (a deactivated
+    account keeps its rows but reaches nothing)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return []
+    return [Grant(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in user.roles]
+
+
+def is_admin(user) -> bool:
+    return rules.is_admin(grants_of(user))
+
+
+def has_any_people_scope(user) -> bool:
+    return rules.has_people_scope(grants_of(user))
+
+
+def can_manage_org(user, org, roles: Iterable[str] = PEOPLE_ROLES) -> bool:
+    """Whether ``org`` lies in the subtree ``user`` manages through ``roles``."""
+    return org is not None and rules.path_in_scope(grants_of(user), org.path, roles)
+
+
+def can_act_on_user(actor, target, roles: Iterable[str] = PEOPLE_ROLES) -> bool:
+    """``rules.can_act_on_account`` for two users: scope over the target's home unit and
+    over every role the target holds. Loads the target's roles (one query)."""
+    if actor is None or target is None:
+        return False
+    grants = grants_of(actor)
+    if rules.is_admin(grants):
+        return True
+    home = target.org.path if target.org is not None else None
+    target_grants = [Grant(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in target.roles]
+    return rules.can_act_on_account(grants, home, target_grants, roles)
+
+
+def can_author(user) -> bool:
+    return rules.can_author(grants_of(user))
+
+
+def can_organise(user, contest) -> bool:
+    return contest is not None and rules.can_organise(grants_of(user), contest.id)
+
+
+def org_scope_filter(user, path_column, roles: Iterable[str] = PEOPLE_ROLES):
+    """A SQL condition limiting rows to the units this person reaches through ``roles``."""
+    from lms.orgs.services import subtree_clause  # orgs sits above access
+
+    grants = grants_of(user)
+    if rules.is_admin(grants):
+        return true()
+    paths = rules.scope_paths(grants, roles)
+    if not paths:
+        return false()
+    return or_(*(subtree_clause(p, path_column) for p in paths))
+
+
+def can_use_tokens(user) -> bool:
+    """The API token pages (``api_tokens.manage``): active admins and managers."""
+    return rules.has_token_access(grants_of(user))
+
+
+def may_create_token_for(actor, org) -> bool:
+    """Whether ``actor`` may create (or revoke) a token for ``org`` (None: platform-wide)."""
+    return rules.may_create_token_for(grants_of(actor), org.path if org is not None else None)
+
+
+def can_manage_token(actor, token) -> bool:
+    """Whoever could create this token may revoke it (a manager may revoke a token a
+    colleague made for a school of theirs)."""
+    return may_create_token_for(actor, token.org)
+
+
+def can_view_unit_report(user, org) -> bool:
+    """``reports.view_unit`` / ``reports.export`` on ``org``."""
+    return org is not None and rules.can_view_unit_report(grants_of(user), org.path)
+
+
+def can_configure_ranking(user, org) -> bool:
+    """``ranking.configure`` on ``org``."""
+    return org is not None and rules.can_configure_ranking(grants_of(user), org.path)
