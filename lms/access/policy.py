@@ -98,7 +98,7 @@ _TABLE = [
            ("token",), "token's subtree", refusal=401, anonymous="refuse", route=ROUTE_TOKEN,
            object_rule=rules.token_can_read),
     Policy("ranking.configure", "A unit's public ranking levels: admins, managers of the unit or above.",
-           ("manager", "admin"), "unit subtree", anonymous="refuse",
+           ("manager", "admin"), "unit subtree",
            route=_holds("manager"), object_rule=rules.can_configure_ranking),
     Policy("contests.organise", "A contest's settings, rounds, prizes, publication, exports and participants' "
            "data: admins and the contest's organisers.", ("organizer", "admin"), "contest",

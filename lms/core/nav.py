@@ -28,14 +28,21 @@ NAV_ENTRIES = [
 LEARNER_ENDPOINTS = {"courses.catalogue", "contests.index", "certificates.mine"}
 
 
-def nav_items(user) -> list[dict]:
+def shows(policy_name: str, user, grants=None) -> bool:
+    """Whether an entry guarded by ``policy_name`` shows to ``user``: the policy's route part."""
     from lms.access import policy
     from lms.access.adapters import grants_of
 
-    grants = grants_of(user)  # the user's roles are read once for the whole menu
     signed_in = bool(getattr(user, "is_authenticated", False))
+    return policy.route_allows(policy.get(policy_name), grants_of(user) if grants is None else grants, signed_in)
+
+
+def nav_items(user) -> list[dict]:
+    from lms.access.adapters import grants_of
+
+    grants = grants_of(user)  # the user's roles are read once for the whole menu
     items = []
     for endpoint, label, name in NAV_ENTRIES:
-        if endpoint in current_app.view_functions and policy.route_allows(policy.get(name), grants, signed_in):
+        if endpoint in current_app.view_functions and shows(name, user, grants):
             items.append({"url": url_for(endpoint), "label": label, "manage": endpoint not in LEARNER_ENDPOINTS})
     return items
