@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
+from lms.access import rules
 from lms.audit.services import record_audit
 from lms.contests import rounds
 from lms.contests.judging_models import (
@@ -244,7 +245,12 @@ def contest_judge(contest_id: int, user_id: int) -> ContestJudge | None:
 
 
 def add_judge(actor, contest: Contest, user) -> ContestJudge:
-    """Adding a judge who was removed after scoring makes them active again."""
+    """Adding a judge who was removed after scoring makes them active again. Nobody appoints
+    himself (``access.rules.may_change_roles_of``): an organiser who also scored entries
+    would judge the contest he runs; another organiser or an admin must appoint him."""
+    if actor is not None and not rules.may_change_roles_of(actor.id, user.id):
+        raise ServiceError(_l("You cannot appoint yourself as a judge: ask another organiser or an admin."),
+                           field="username")
     judge = contest_judge(contest.id, user.id)
     if judge is not None and judge.active:
         return judge

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
+from lms.access import rules as access_rules
 from lms.audit.services import current_ip, record_audit
 from lms.auth.services import grant_role
 from lms.certificates.services import new_code
@@ -434,7 +435,8 @@ def _personal_data(user) -> list[dict]:
 
     def shown(entry):  # a round that hides results keeps them hidden here too, until it closes
         round_ = rounds[entry.round_id]
-        return not round_.hide_results_until_close or (round_.closes_at is not None and now >= round_.closes_at)
+        return access_rules.round_results_visible(hide_until_close=round_.hide_results_until_close,
+                                                  closes_at=round_.closes_at, now=now)
 
     return [{
         "contest": contests[r.contest_id].title, "full_name": r.full_name, "date_of_birth": _plain(r.date_of_birth),
