@@ -17,7 +17,7 @@ from lms.access.adapters import (
     is_admin,
     org_scope_filter,
 )
-from lms.access.web import requires
+from lms.access.web import check, requires
 from lms.audit.services import record_audit
 from lms.auth import services
 from lms.auth.admin_forms import (
@@ -45,9 +45,9 @@ def _person(user_id: int, *, act: bool = True) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
         abort(404)
-    allowed = can_act_on_user(current_user, user) if act else (
-        is_admin(current_user) or (not user.is_admin and can_manage_org(current_user, user.org)))
-    if not allowed:
+    if act:
+        check("users.act_on", current_user, user)
+    elif not (is_admin(current_user) or (not user.is_admin and can_manage_org(current_user, user.org))):
         abort(404)
     return user
 

@@ -17,7 +17,7 @@ from wtforms import Field
 
 from lms.access import rules
 from lms.access.adapters import can_organise
-from lms.access.web import requires
+from lms.access.web import check, requires
 from lms.auth.services import active_user_by_username
 from lms.contests import judging
 from lms.contests.judging_forms import (
@@ -208,8 +208,7 @@ def download(slug, number, code):
 
 def _organised(slug: str, number: int) -> tuple[Contest, ContestRound]:
     contest = _contest(slug, drafts=True)
-    if not can_organise(current_user, contest):
-        abort(404)
+    check("contests.organise", current_user, contest)
     return contest, _judged_round(contest, number)
 
 

@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.access.adapters import can_organise, is_admin
-from lms.access.web import requires
+from lms.access.adapters import is_admin
+from lms.access.web import check, requires
 from lms.audit.models import AuditEvent
 from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
@@ -51,8 +51,9 @@ RESERVED_SLUGS = {"manage", "judging"}
 
 def _managed(slug: str) -> Contest:
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
-    if contest is None or not can_organise(current_user, contest):
+    if contest is None:
         abort(404)
+    check("contests.organise", current_user, contest)
     return contest
 
 
