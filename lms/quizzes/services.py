@@ -638,8 +638,10 @@ def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = 
 
 def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
     """Contest rounds may hide even the score until they close."""
+    from lms.access.rules import round_results_visible
+
     rule = _review_rule(attempt, bank)
-    return not rule["hide_score"] or (rule["closes_at"] is not None and (now or utcnow()) >= rule["closes_at"])
+    return round_results_visible(hide_until_close=rule["hide_score"], closes_at=rule["closes_at"], now=now or utcnow())
 
 
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
