@@ -114,3 +114,14 @@ def test_a_manager_cannot_grant_himself_another_unit_role(world):
               page=f"/admin/users/{me.id}")
     assert roles_of(me.id) == [("manager", world["commune"].id)]
     assert db.session.scalar(select(User.id).where(User.username == "cb.sapa")) == me.id
+
+
+def test_the_operator_cli_grants_author_only_globally(world):
+    runner = world["client"].application.test_cli_runner()
+    colleague = world["colleague"]
+    refused = runner.invoke(args=["grant-role", "cb.sapa2", "author", "--org", "LC-XA-SAPA"])
+    assert refused.exit_code == 2 and "global" in refused.output
+    assert roles_of(colleague.id) == []
+    granted = runner.invoke(args=["grant-role", "cb.sapa2", "author"])
+    assert granted.exit_code == 0, granted.output
+    assert roles_of(colleague.id) == [("author", None)]
