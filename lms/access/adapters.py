@@ -36,17 +36,40 @@ def can_manage_org(user, org, roles: Iterable[str] = PEOPLE_ROLES) -> bool:
     return org is not None and rules.path_in_scope(grants_of(user), org.path, roles)
 
 
-def can_act_on_user(actor, target, roles: Iterable[str] = PEOPLE_ROLES) -> bool:
-    """``rules.can_act_on_account`` for two users: scope over the target's home unit and
-    over every role the target holds. Loads the target's roles (one query)."""
-    if actor is None or target is None:
-        return False
+#: Appointments other areas keep outside ``role_assignment`` (contest judges), which count as
+#: roles when someone acts on an account: ``fn(user_ids) -> {user_id: [Grant, ...]}``, one
+#: query for the whole list. Registered by the owning area at import (``contests.judging``).
+APPOINTMENT_SOURCES: list = []
+
+
+def held_grants(users) -> dict[int, list[Grant]]:
+    """Every role each of ``users`` holds, whether active or not: role rows (load them with
+    ``selectinload(User.roles)`` for a list) plus registered appointments, one query per source."""
+    held = {u.id: [Grant(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in u.roles]
+            for u in users}
+    if held:
+        for source in APPOINTMENT_SOURCES:
+            for user_id, extra in source(list(held)).items():
+                held.setdefault(user_id, []).extend(extra)
+    return held
+
+
+def acting_allowed(actor, users) -> dict[int, bool]:
+    """``users.act_on`` for each of ``users``: {user id: may ``actor`` act on the account}."""
     grants = grants_of(actor)
     if rules.is_admin(grants):
-        return True
-    home = target.org.path if target.org is not None else None
-    target_grants = [Grant(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in target.roles]
-    return rules.can_act_on_account(grants, home, target_grants, roles)
+        return {u.id: True for u in users}
+    held = held_grants(users)
+    return {u.id: rules.can_act_on_account(grants, u.org.path if u.org is not None else None, held[u.id])
+            for u in users}
+
+
+def can_act_on_user(actor, target) -> bool:
+    """``rules.can_act_on_account`` for two users: scope over the target's home unit and
+    over every role the target holds (role rows and appointments such as judging)."""
+    if actor is None or target is None:
+        return False
+    return acting_allowed(actor, [target])[target.id]
 
 
 def can_author(user) -> bool:

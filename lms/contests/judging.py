@@ -31,7 +31,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
+from lms.access import adapters as access_adapters
 from lms.access import rules
+from lms.access.rules import Grant
 from lms.audit.services import record_audit
 from lms.contests import rounds
 from lms.contests.judging_models import (
@@ -237,6 +239,20 @@ def judges_of(contest: Contest, *, active_only: bool = False) -> list[ContestJud
     if active_only:
         stmt = stmt.where(ContestJudge.active.is_(True))
     return list(db.session.scalars(stmt))
+
+
+def judge_appointments(user_ids: list[int]) -> dict[int, list[Grant]]:
+    """Judging appointments as contest-scoped grants, for ``access.adapters.held_grants``: a
+    judge (even one removed after scoring) reads entries, so only an admin acts on the account."""
+    found: dict[int, list[Grant]] = {}
+    for start in range(0, len(user_ids), 900):
+        for user_id, contest_id in db.session.execute(select(ContestJudge.user_id, ContestJudge.contest_id).where(
+                ContestJudge.user_id.in_(user_ids[start:start + 900]))):
+            found.setdefault(user_id, []).append(Grant("judge", None, contest_id))
+    return found
+
+
+access_adapters.APPOINTMENT_SOURCES.append(judge_appointments)
 
 
 def contest_judge(contest_id: int, user_id: int) -> ContestJudge | None:

@@ -109,7 +109,7 @@ def pending_deletions(actor, older_than_days: int | None = None) -> list[User]:
     manager, those of their subtree whose every role they could grant (``users.act_on``)."""
     from sqlalchemy.orm import selectinload
 
-    from lms.access.adapters import can_act_on_user, is_admin, org_scope_filter
+    from lms.access.adapters import acting_allowed, is_admin, org_scope_filter
 
     stmt = select(User).outerjoin(Organization, Organization.id == User.org_id).where(
         User.deletion_requested_at.is_not(None), User.deleted_at.is_(None))
@@ -119,5 +119,6 @@ def pending_deletions(actor, older_than_days: int | None = None) -> list[User]:
         stmt = stmt.where(User.deletion_requested_at <= utcnow() - timedelta(days=older_than_days))
     users = list(db.session.scalars(stmt.order_by(User.deletion_requested_at).options(selectinload(User.roles))))
     if actor is not None and not is_admin(actor):
-        users = [u for u in users if can_act_on_user(actor, u)]
+        allowed = acting_allowed(actor, users)
+        users = [u for u in users if allowed[u.id]]
     return users

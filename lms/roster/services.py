@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from lms.access import rules
-from lms.access.adapters import grants_of
+from lms.access.adapters import grants_of, held_grants
 from lms.audit.services import record_audit
 from lms.auth.models import User
 from lms.auth.services import (
@@ -86,6 +86,9 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                                        .options(selectinload(User.roles))):
             by_identity.setdefault((user.org_id, fold(user.full_name), user.date_of_birth), user)
 
+    # Acting on an existing account needs scope over every role it holds (users.act_on).
+    held = held_grants({u.id: u for u in [*by_username.values(), *by_identity.values()]}.values()) \
+        if grants is not None and not rules.is_admin(grants) else {}
     seen_usernames: dict[str, int] = {}
     generated: set[str] = set()
     pending_generation: list[tuple[PlannedRow, str]] = []
@@ -148,7 +151,7 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                   "email": email, "phone": phone, "date_of_birth": birth}
         if existing is not None:
             changed = [f for f in FIELDS if values[f] is not None and getattr(existing, f) != values[f]]
-            if changed and grants is not None and not _may_change(grants, existing):
+            if changed and grants is not None and not _may_change(grants, existing, held):
                 plan.issues.append(RowIssue(raw.row, _l(
                     "account '%(u)s' holds roles outside what you manage (another unit, a contest or a "
                     "platform-wide role): only an admin may change it", u=existing.username), "username"))
@@ -166,10 +169,11 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
     return plan
 
 
-def _may_change(grants, user: User) -> bool:
-    """``users.act_on`` for a roster row that would change ``user``."""
-    held = [(r.role, r.org.path if r.org is not None else None, r.contest_id) for r in user.roles]
-    return rules.can_act_on_account(grants, user.org.path if user.org is not None else None, held)
+def _may_change(grants, user: User, held: dict) -> bool:
+    """``users.act_on`` for a roster row that would change ``user`` (``held``: from held_grants)."""
+    if rules.is_admin(grants):
+        return True
+    return rules.can_act_on_account(grants, user.org.path if user.org is not None else None, held.get(user.id, []))
 
 
 def _generate_usernames(pending, taken_in_file: set[str], generated: set[str]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.auth.models import RoleAssignment, User
 from lms.contests import services as contest_services
+from lms.contests.judging_models import ContestJudge
 from lms.extensions import db
 from tests.conftest import PASSWORD, csrf_token, login, post_form
 
@@ -27,13 +28,15 @@ def world(any_db_app, make_org, make_user):
     db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
     elsewhere = make_user("gv.b", org=school_a, full_name="Giáo viên Quản lý B", roles=[("manager", school_b)])
     author = make_user("gv.tg", org=school_a, full_name="Giáo viên Tác giả", roles=[("author", None)])
+    judge = make_user("gv.gk", org=school_a, full_name="Giáo viên Giám khảo", roles=[("teacher", class_a1)])
+    db.session.add(ContestJudge(contest_id=contest.id, user_id=judge.id))
     teacher = make_user("gv.a1", org=school_a, full_name="Giáo viên Lớp A1", roles=[("teacher", class_a1)])
     student = make_user("hs.a1", org=class_a1, full_name="Học sinh A1", kind="student")
-    for user in (organiser, elsewhere, author):
+    for user in (organiser, elsewhere, author, judge):
         user.deletion_requested_at = user.created_at
     db.session.commit()
     return {"client": any_db_app.test_client(), "manager": manager, "organiser": organiser, "elsewhere": elsewhere,
-            "author": author, "teacher": teacher, "student": student, "school_a": school_a}
+            "author": author, "judge": judge, "teacher": teacher, "student": student, "school_a": school_a}
 
 
 ACTIONS = ("one-time-code", "edit", "active")
@@ -45,7 +48,7 @@ def _act(client, user, action):
                      page="/admin/users/")
 
 
-@pytest.mark.parametrize("target", ["organiser", "elsewhere", "author"])
+@pytest.mark.parametrize("target", ["organiser", "elsewhere", "author", "judge"])
 def test_a_school_manager_cannot_act_on_an_account_holding_a_role_beyond_his_reach(world, target):
     client, victim = world["client"], world[target]
     before = (victim.password_hash, victim.full_name, victim.active)
@@ -65,14 +68,15 @@ def test_login_slips_skip_accounts_beyond_reach(world):
     login(client, "ql.a")
     html = post_form(client, "/admin/users/login-slips", {"org_code": "SA"}).get_data(as_text=True)
     assert "Học sinh A1" in html and "Giáo viên Lớp A1" in html
-    for name in ("Giáo viên Ban tổ chức", "Giáo viên Quản lý B", "Giáo viên Tác giả"):
+    for name in ("Giáo viên Ban tổ chức", "Giáo viên Quản lý B", "Giáo viên Tác giả", "Giáo viên Giám khảo"):
         assert name not in html
 
 
 def test_privacy_deletion_of_such_an_account_is_for_admins(world):
     client = world["client"]
     login(client, "ql.a")
-    assert "Giáo viên Ban tổ chức" not in client.get("/admin/privacy/deletions").get_data(as_text=True)
+    pending = client.get("/admin/privacy/deletions").get_data(as_text=True)
+    assert "Giáo viên Ban tổ chức" not in pending and "Giáo viên Giám khảo" not in pending
     response = post_form(client, f"/admin/privacy/deletions/{world['organiser'].id}", {},
                          page="/admin/privacy/deletions")
     assert response.status_code == 404
