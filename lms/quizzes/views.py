@@ -23,7 +23,6 @@ from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
-from lms.quizzes.models import QuestionVersion
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 from lms.quizzes.types import REGISTRY
 
@@ -170,9 +169,11 @@ def review(attempt_id):
     if attempt.status == "open":
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     bank = attempt.bank
+    show_answers = services.review_allowed(attempt, bank)
     return render_template(
         "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
-        paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
+        paper=services.attempt_paper(attempt), show_answers=show_answers,
+        sealed_until=None if show_answers else services.review_sealed_until(attempt),
         show_score=services.score_visible(attempt, bank),
         settings=services.bank_settings(bank), registry=REGISTRY,
     )
@@ -193,18 +194,21 @@ def practice(course_slug):
         abort(404)
     feedback = None
     version = None
-    if request.method == "POST":
-        version = db.session.get(QuestionVersion, request.form.get("v", type=int) or 0)
-        if version is None or version.question.bank_id != bank.id:
-            abort(404)
-        fraction, response = services.check_practice_answer(version, request.form.getlist("answer"))
-        seen = session.get("practice_seen", [])[-20:] + [version.id]
-        session["practice_seen"] = seen
-        feedback = {"fraction": fraction, "response": response,
-                    "right": REGISTRY[version.type].right_answer(version.data)}
-    else:
-        version = services.practice_question(bank, tag, set(session.get("practice_seen", [])), random.Random())
+    sealed = None
+    try:
+        if request.method == "POST":
+            feedback = services.check_practice_answer(bank, current_user, request.form.get("v", type=int),
+                                                      request.form.getlist("answer"))
+            version = feedback.version
+            session["practice_seen"] = session.get("practice_seen", [])[-20:] + [version.id]
+        else:
+            version = services.practice_question(bank, current_user, tag, set(session.get("practice_seen", [])),
+                                                 random.Random())
+    except services.Sealed as err:
+        sealed, version, feedback = str(err), None, None
+    except NotFound:
+        abort(404)
     order = list(range(len(version.data.get("choices", [])))) if version else []
     random.shuffle(order)
     return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,
-                           version=version, order=order, feedback=feedback)
+                           version=version, order=order, feedback=feedback, sealed=sealed)
