@@ -685,27 +685,34 @@ def _review_rule(attempt: Attempt, bank: QuestionBank) -> dict:
     return {"review": bank_settings(bank).get("review", "after_submit"), "closes_at": None, "hide_score": False}
 
 
-def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
+@dataclass(frozen=True)
+class ReviewAnswers:
+    shown: bool  # right answers, explanations and per-answer verdicts may be shown
+    sealed_until: datetime | None = None  # hidden because a contest round is under way, until then (UTC)
+
+
+def review_answers(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> ReviewAnswers:
     """Whether right answers and explanations (and per-answer scores, which give them away)
     may be shown now to the attempt's owner, the only person who sees its review: never
     while a contest round drawing from the bank is under way or scheduled (``bank_seal``),
-    whatever the bank or the attempt's own round allows."""
+    whatever the bank or the attempt's own round allows; then ``sealed_until`` says until when."""
+    from lms.auth.models import User
+
     if attempt.status != "submitted":
-        return False
+        return ReviewAnswers(False)
     now = now or utcnow()
     rule = _review_rule(attempt, bank)
     if rule["review"] == "never":
-        return False
+        return ReviewAnswers(False)
     if rule["review"] == "after_close" and (rule["closes_at"] is None or now < rule["closes_at"]):
-        return False
-    return review_sealed_until(attempt, now) is None
+        return ReviewAnswers(False)
+    until = bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now)
+    return ReviewAnswers(until is None, until)
 
 
-def review_sealed_until(attempt: Attempt, now: datetime | None = None) -> datetime | None:
-    """Until when the keys of this attempt's bank are hidden from its owner (None: not)."""
-    from lms.auth.models import User
-
-    return bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now)
+def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
+    """``review_answers(...).shown``."""
+    return review_answers(attempt, bank, now).shown
 
 
 def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:

@@ -169,11 +169,10 @@ def review(attempt_id):
     if attempt.status == "open":
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     bank = attempt.bank
-    show_answers = services.review_allowed(attempt, bank)
+    answers = services.review_answers(attempt, bank)
     return render_template(
         "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
-        paper=services.attempt_paper(attempt), show_answers=show_answers,
-        sealed_until=None if show_answers else services.review_sealed_until(attempt),
+        paper=services.attempt_paper(attempt), show_answers=answers.shown, sealed_until=answers.sealed_until,
         show_score=services.score_visible(attempt, bank),
         settings=services.bank_settings(bank), registry=REGISTRY,
     )
