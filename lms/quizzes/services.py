@@ -716,9 +716,20 @@ def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = 
 
 
 def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
-    """Contest rounds may hide even the score until they close."""
+    """Whether the attempt's score and pass/fail may be shown to its owner now.
+
+    Contest rounds may hide even the score until they close. A course attempt's score is
+    hidden while its bank is sealed (``bank_seal``): with unlimited attempts, changing one
+    answer at a time and watching the score would give the running round's key away."""
+    from lms.auth.models import User
+
+    now = now or utcnow()
     rule = _review_rule(attempt, bank)
-    return not rule["hide_score"] or (rule["closes_at"] is not None and (now or utcnow()) >= rule["closes_at"])
+    if rule["hide_score"] and (rule["closes_at"] is None or now < rule["closes_at"]):
+        return False
+    if attempt.purpose == "contest":
+        return True  # the round's own setting decides, and its attempt cannot be retried to probe
+    return bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now) is None
 
 
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:

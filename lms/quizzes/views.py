@@ -56,6 +56,7 @@ def course_quiz(course_slug):
     return render_template(
         "quizzes/course_quiz.html", course=course, bank=bank, settings=services.bank_settings(bank),
         attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
+        scores_sealed_until=services.bank_seal(bank.id, current_user) if attempts else None,
         attempts_left=services.attempts_left(current_user, bank),
         lessons_left=progress.lessons_total - progress.lessons_read,
     )
