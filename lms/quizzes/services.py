@@ -92,14 +92,22 @@ def bank_seal(bank_id: int, viewer, now: datetime | None = None) -> datetime | N
     """Until when (naive UTC) this bank's keys are hidden from ``viewer`` (a user, an
     anonymous user or None for nobody known), or None when they are not. The rule is
     ``rules.seal_until``; this only gathers its data."""
+    from flask import g, has_request_context
+
     from lms.auth.permissions import is_admin
 
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    memo = None
+    if now is None and has_request_context():  # a review page asks for the answers and the score
+        memo = g.setdefault("lms_bank_seals", {})
+        if (bank_id, viewer_id) in memo:
+            return memo[bank_id, viewer_id]
     now = now or utcnow()
     windows = seal_windows([bank_id], now)
-    if not windows:
-        return None
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
-    return seal_until(windows, now, viewer_id=viewer_id, viewer_is_admin=is_admin(viewer))
+    until = seal_until(windows, now, viewer_id=viewer_id, viewer_is_admin=is_admin(viewer)) if windows else None
+    if memo is not None:
+        memo[bank_id, viewer_id] = until
+    return until
 
 
 def check_unsealed(bank: QuestionBank, viewer, *, message=None, now: datetime | None = None) -> None:
@@ -700,11 +708,10 @@ def review_answers(attempt: Attempt, bank: QuestionBank, now: datetime | None = 
 
     if attempt.status != "submitted":
         return ReviewAnswers(False)
-    now = now or utcnow()
     rule = _review_rule(attempt, bank)
     if rule["review"] == "never":
         return ReviewAnswers(False)
-    if rule["review"] == "after_close" and (rule["closes_at"] is None or now < rule["closes_at"]):
+    if rule["review"] == "after_close" and (rule["closes_at"] is None or (now or utcnow()) < rule["closes_at"]):
         return ReviewAnswers(False)
     until = bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now)
     return ReviewAnswers(until is None, until)
@@ -723,9 +730,8 @@ def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = N
     answer at a time and watching the score would give the running round's key away."""
     from lms.auth.models import User
 
-    now = now or utcnow()
     rule = _review_rule(attempt, bank)
-    if rule["hide_score"] and (rule["closes_at"] is None or now < rule["closes_at"]):
+    if rule["hide_score"] and (rule["closes_at"] is None or (now or utcnow()) < rule["closes_at"]):
         return False
     if attempt.purpose == "contest":
         return True  # the round's own setting decides, and its attempt cannot be retried to probe
