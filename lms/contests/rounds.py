@@ -16,14 +16,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, select, update
 
-from lms.contests.models import ContestRound, Registration, RoundEntry
+from lms.auth.models import RoleAssignment
+from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import Entry, Ranked, rank_participants
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import cache, db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Attempt, QuestionBank
-from lms.quizzes.rules import counted_attempt
+from lms.quizzes.rules import GRACE, SealWindow, counted_attempt
 
 RECOMPUTE_SECONDS = 5
 
@@ -133,6 +134,34 @@ def round_review_rule(attempt: Attempt) -> dict | None:
 
 
 quiz_services.REVIEW_RULES.append(round_review_rule)
+
+
+_ORGANISERS = (select(RoleAssignment.contest_id, RoleAssignment.user_id)
+               .where(RoleAssignment.role == "organizer", RoleAssignment.contest_id.in_(bindparam("ids", expanding=True))))
+
+
+def round_seals(bank_ids: list[int], now: datetime) -> list[SealWindow]:
+    """Seal source for ``quizzes.services.SEAL_SOURCES``: the quiz rounds drawing from these
+    banks that may still take answers at ``now`` (close + grace not yet passed, results not
+    published), each with the ids of its contest's organisers. Rounds long over are left
+    out in SQL, so a bank no round uses any more costs one query over the (small) round table.
+    Draft contests count: a scheduled round's paper is no less secret."""
+    rows = db.session.execute(
+        select(ContestRound.bank_id, ContestRound.opens_at, ContestRound.closes_at, ContestRound.contest_id,
+               Contest.status)
+        .join(Contest, Contest.id == ContestRound.contest_id)
+        .where(ContestRound.kind == "quiz", ContestRound.bank_id.in_(bank_ids),
+               ContestRound.closes_at >= now - GRACE, Contest.status != "published")).all()
+    if not rows:
+        return []
+    organisers: dict[int, set[int]] = {}
+    for contest_id, user_id in db.session.execute(_ORGANISERS, {"ids": sorted({r.contest_id for r in rows})}):
+        organisers.setdefault(contest_id, set()).add(user_id)
+    return [SealWindow(bank_id=r.bank_id, opens_at=r.opens_at, closes_at=r.closes_at, over=r.status == "published",
+                       organisers=frozenset(organisers.get(r.contest_id, ()))) for r in rows]
+
+
+quiz_services.SEAL_SOURCES.append(round_seals)
 
 
 # --- leaderboard ------------------------------------------------------------------------

@@ -43,13 +43,18 @@ def banks():
 def bank(slug):
     bank = _bank(slug)
     versions = services.current_versions(bank)
-    stats = services.bank_item_stats(bank)
+    sealed = None
+    try:
+        stats = services.bank_item_stats(bank, current_user)
+    except services.Sealed as err:
+        stats, sealed = {}, err
     version_counts = dict(db.session.execute(
         select(QuestionVersion.question_id, func.count(QuestionVersion.id))
         .join(Question, Question.id == QuestionVersion.question_id).where(Question.bank_id == bank.id)
         .group_by(QuestionVersion.question_id)).all())
     return render_template("quizzes/bank.html", bank=bank, versions=versions, stats=stats,
-                           version_counts=version_counts, settings=services.bank_settings(bank), registry=REGISTRY)
+                           version_counts=version_counts, settings=services.bank_settings(bank), registry=REGISTRY,
+                           sealed=sealed)
 
 
 @bp.post("/banks/<slug>/questions/<int:question_id>/regrade")
@@ -109,7 +114,11 @@ def export(slug, fmt):
     bank = _bank(slug)
     if fmt not in EXPORT_TYPES:
         abort(404)
-    data = services.export_bank(bank.slug, fmt)
+    try:
+        data = services.export_bank(bank.slug, fmt, current_user)
+    except services.Sealed as err:
+        flash(str(err), "error")
+        return redirect(url_for("quiz_admin.bank", slug=slug))
     record_audit(current_user, "quiz.export", target=bank, bank=slug, format=fmt)
     db.session.commit()
     return Response(data, mimetype=EXPORT_TYPES[fmt],

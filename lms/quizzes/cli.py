@@ -9,6 +9,27 @@ import click
 from flask.cli import with_appcontext
 
 FORMATS = ["auto", "md", "gift", "aiken", "xlsx"]
+AS_HELP = ("Act as this account: needed for a bank that a contest round under way (or scheduled) draws from, "
+           "which only the round's organisers and admins may export or change until it closes.")
+
+
+def _acting_user(as_username: str | None):
+    """The ``--as`` account, or None (nobody known: sealed banks stay closed). Exits 2 for an
+    unknown or inactive account."""
+    if as_username is None:
+        return None
+    from lms.auth.services import active_user_by_username
+
+    user = active_user_by_username(as_username)
+    if user is None:
+        click.echo(f"No active account {as_username}.", err=True)
+        sys.exit(2)
+    return user
+
+
+def _sealed(err) -> None:
+    click.echo(f"{err}\nPass --as with the username of an organiser of that round or of an admin.", err=True)
+    sys.exit(1)
 
 
 @click.command("import-questions")
@@ -17,15 +38,20 @@ FORMATS = ["auto", "md", "gift", "aiken", "xlsx"]
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Retire questions of the bank that are not in the file.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
+@click.option("--as", "as_username", help=AS_HELP)
 @with_appcontext
-def import_questions_command(file, slug, fmt, replace, dry_run):
+def import_questions_command(file, slug, fmt, replace, dry_run, as_username):
     """Load questions from our Markdown, Moodle GIFT, Aiken or the Excel template; all or nothing."""
     from lms.core.errors import ServiceError
     from lms.extensions import db
-    from lms.quizzes.services import import_questions
+    from lms.quizzes.services import Sealed, import_questions
 
+    actor = _acting_user(as_username)
     try:
-        fmt, parsed, report = import_questions(None, slug, file.name, file.read_bytes(), fmt, replace)
+        fmt, parsed, report = import_questions(actor, slug, file.name, file.read_bytes(), fmt, replace)
+    except Sealed as err:
+        db.session.rollback()
+        _sealed(err)
     except ServiceError as err:
         db.session.rollback()
         click.echo(f"{file}: {err}", err=True)
@@ -48,14 +74,17 @@ def import_questions_command(file, slug, fmt, replace, dry_run):
 @click.option("--bank", "slug", required=True)
 @click.option("--format", "fmt", type=click.Choice(["md", "gift", "xlsx"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option("--as", "as_username", help=AS_HELP)
 @with_appcontext
-def export_questions_command(slug, fmt, output):
+def export_questions_command(slug, fmt, output, as_username):
     """Write a bank back out (Markdown, GIFT or the Excel template)."""
     from lms.core.errors import ServiceError
-    from lms.quizzes.services import export_bank
+    from lms.quizzes.services import Sealed, export_bank
 
     try:
-        data = export_bank(slug, fmt)
+        data = export_bank(slug, fmt, _acting_user(as_username))
+    except Sealed as err:
+        _sealed(err)
     except ServiceError as err:
         click.echo(str(err), err=True)
         sys.exit(1)

@@ -110,3 +110,44 @@ def counted_attempt(policy: str, attempts: list[tuple[datetime, float]]) -> int 
 
 def accepts_answers(deadline: datetime | None, now: datetime) -> bool:
     return deadline is None or now <= deadline + GRACE
+
+
+# --- the seal on banks that contest rounds draw from ----------------------------------
+
+
+@dataclass(frozen=True)
+class SealWindow:
+    """A timed round that draws its papers from a bank, as plain data.
+
+    ``opens_at``/``closes_at`` are naive UTC; ``over`` is true once the round's results are
+    published (nothing can be answered any more, whatever the clock says); ``organisers``
+    are the user ids who run the round and may see its keys at any time."""
+
+    bank_id: int
+    opens_at: datetime
+    closes_at: datetime
+    over: bool = False
+    organisers: frozenset[int] = frozenset()
+
+
+def seal_until(windows, now: datetime, *, viewer_id: int | None, viewer_is_admin: bool) -> datetime | None:
+    """The moment until which the keys, explanations and answer statistics of a bank stay
+    hidden from this viewer, or None when nothing is hidden.
+
+    A round seals its bank from the moment it exists (scheduled) until the last moment an
+    answer to it can still count: its close plus ``GRACE``, the same bound as
+    ``accepts_answers``. Otherwise someone outside the round could learn the key while a
+    participant can still use it (issue 14, fault 3; OWASP ASVS 4.0 V4.1.3 least privilege).
+    Platform admins and the round's own organisers are never sealed out; organising one
+    contest opens no other contest's round. ``viewer_id`` None (nobody known) is an outsider.
+    With several rounds the seal lasts until the last of those still running is over."""
+    if viewer_is_admin:
+        return None
+    until = None
+    for window in windows:
+        if window.over or (viewer_id is not None and viewer_id in window.organisers):
+            continue
+        if accepts_answers(window.closes_at, now):
+            end = window.closes_at + GRACE
+            until = end if until is None or end > until else until
+    return until

@@ -22,12 +22,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import to_vn, utcnow
 from lms.extensions import db
 from lms.quizzes.ir import ParsedBank, ParsedQuestion
 from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionVersion
 from lms.quizzes.rules import (
     Candidate,
+    SealWindow,
     accepts_answers,
     counted_attempt,
     draw_items,
@@ -35,6 +36,7 @@ from lms.quizzes.rules import (
     grade_response,
     max_points,
     percent_of,
+    seal_until,
 )
 from lms.quizzes.settings import check_settings
 from lms.quizzes.stats import ItemStats, Response, item_stats
@@ -48,6 +50,73 @@ class AttemptClosed(ServiceError):
 class AlreadySubmitted(AttemptClosed):
     """The attempt was submitted before this answer arrived: by another tab or device, or
     automatically when its time ran out while the learner was away."""
+
+
+# --- the seal: keys of banks that a contest round draws from -------------------------
+
+# Areas that run timed rounds on banks (contests) say which rounds draw from them:
+# fn(bank_ids: list[int], now: datetime) -> list[SealWindow]. This module cannot know
+# contests (a higher layer), so they register here (see lms.contests.rounds).
+SEAL_SOURCES: list = []
+
+QUESTION_SEALED = _l("This question is in a contest round that is under way; its answer is shown "
+                     "after the round closes.")
+
+
+class Sealed(ServiceError):
+    """A key, explanation or statistic of a bank that a running (or scheduled) contest round
+    draws from was asked for by someone who is neither its organiser nor an admin.
+    ``until`` is the naive-UTC moment the seal ends."""
+
+    def __init__(self, message, until: datetime):
+        super().__init__(message)
+        self.until = until
+
+
+def _bank_sealed_message(until: datetime):
+    return _l("This bank is used by a contest round that is under way or scheduled: its right answers, "
+              "explanations, statistics and exports are hidden from everyone but the round's organisers "
+              "and admins until %(time)s (Vietnam time).", time=to_vn(until).strftime("%d/%m/%Y %H:%M"))
+
+
+def seal_windows(bank_ids, now: datetime) -> list[SealWindow]:
+    """Every round registered areas know of that draws from these banks and may still be
+    running at ``now`` (one query per area; none when no area registered)."""
+    windows: list[SealWindow] = []
+    for source in SEAL_SOURCES:
+        windows.extend(source(list(bank_ids), now))
+    return windows
+
+
+def bank_seal(bank_id: int, viewer, now: datetime | None = None) -> datetime | None:
+    """Until when (naive UTC) this bank's keys are hidden from ``viewer`` (a user, an
+    anonymous user or None for nobody known), or None when they are not. The rule is
+    ``rules.seal_until``; this only gathers its data."""
+    from flask import g, has_request_context
+
+    from lms.auth.permissions import is_admin
+
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    memo = None
+    if now is None and has_request_context():  # a review page asks for the answers and the score
+        memo = g.setdefault("lms_bank_seals", {})
+        if (bank_id, viewer_id) in memo:
+            return memo[bank_id, viewer_id]
+    now = now or utcnow()
+    windows = seal_windows([bank_id], now)
+    until = seal_until(windows, now, viewer_id=viewer_id, viewer_is_admin=is_admin(viewer)) if windows else None
+    if memo is not None:
+        memo[bank_id, viewer_id] = until
+    return until
+
+
+def check_unsealed(bank: QuestionBank, viewer, *, message=None, now: datetime | None = None) -> None:
+    """Raise ``Sealed`` when ``viewer`` may not see this bank's keys now. Every service that
+    returns keys, explanations, answer statistics or anything derived from them calls this
+    first, so that no page, export or command can forget it."""
+    until = bank_seal(bank.id, viewer, now)
+    if until is not None:
+        raise Sealed(message or _bank_sealed_message(until), until)
 
 
 # --- banks --------------------------------------------------------------------------
@@ -624,24 +693,52 @@ def _review_rule(attempt: Attempt, bank: QuestionBank) -> dict:
     return {"review": bank_settings(bank).get("review", "after_submit"), "closes_at": None, "hide_score": False}
 
 
-def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
-    """Whether right answers and explanations may be shown now."""
+@dataclass(frozen=True)
+class ReviewAnswers:
+    shown: bool  # right answers, explanations and per-answer verdicts may be shown
+    sealed_until: datetime | None = None  # hidden because a contest round is under way, until then (UTC)
+
+
+def review_answers(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> ReviewAnswers:
+    """Whether right answers and explanations (and per-answer scores, which give them away)
+    may be shown now to the attempt's owner, the only person who sees its review: never
+    while a contest round drawing from the bank is under way or scheduled (``bank_seal``),
+    whatever the bank or the attempt's own round allows; then ``sealed_until`` says until when."""
+    from lms.auth.models import User
+
     if attempt.status != "submitted":
-        return False
+        return ReviewAnswers(False)
     rule = _review_rule(attempt, bank)
     if rule["review"] == "never":
-        return False
-    if rule["review"] == "after_close":
-        return rule["closes_at"] is not None and (now or utcnow()) >= rule["closes_at"]
-    return True
+        return ReviewAnswers(False)
+    if rule["review"] == "after_close" and (rule["closes_at"] is None or (now or utcnow()) < rule["closes_at"]):
+        return ReviewAnswers(False)
+    until = bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now)
+    return ReviewAnswers(until is None, until)
+
+
+def review_allowed(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
+    """``review_answers(...).shown``."""
+    return review_answers(attempt, bank, now).shown
 
 
 def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = None) -> bool:
-    """Contest rounds may hide even the score until they close."""
+    """Whether the attempt's score and pass/fail may be shown to its owner now.
+
+    Contest rounds may hide even the score until they close. A course attempt's score is
+    hidden while its bank is sealed (``bank_seal``): with unlimited attempts, changing one
+    answer at a time and watching the score would give the running round's key away."""
+    from lms.auth.models import User
+
     from lms.access.rules import round_results_visible
 
     rule = _review_rule(attempt, bank)
-    return round_results_visible(hide_until_close=rule["hide_score"], closes_at=rule["closes_at"], now=now or utcnow())
+    if not round_results_visible(hide_until_close=rule["hide_score"], closes_at=rule["closes_at"],
+                                 now=now or utcnow()):
+        return False
+    if attempt.purpose == "contest":
+        return True  # the round's own setting decides, and its attempt cannot be retried to probe
+    return bank_seal(attempt.bank_id, db.session.get(User, attempt.user_id), now) is None
 
 
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
@@ -659,8 +756,11 @@ def attempts_left(user, bank: QuestionBank) -> int | None:
 # --- statistics, regrading, practice ------------------------------------------------
 
 
-def bank_item_stats(bank: QuestionBank) -> dict[int, ItemStats]:
-    """Statistics per question (all versions together) over submitted attempts: two queries."""
+def bank_item_stats(bank: QuestionBank, viewer) -> dict[int, ItemStats]:
+    """Statistics per question (all versions together) over submitted attempts: two queries.
+    The most chosen wrong option and the share of right answers point at the key, so they
+    are ``Sealed`` for ``viewer`` like the key itself."""
+    check_unsealed(bank, viewer)
 
     rows = db.session.execute(
         select(QuestionVersion.question_id, AttemptAnswer.fraction, AttemptAnswer.response, Attempt.percent)
@@ -692,6 +792,7 @@ def regrade_question(actor, question: Question) -> RegradeReport:
     from lms.audit.services import record_audit
     from lms.quizzes.models import Regrade
 
+    check_unsealed(question.bank, actor)  # its report shows how contest answers fared against the key
     current = question.current
     if current is None:
         raise ServiceError(_l("This question has no current version."))
@@ -744,18 +845,39 @@ def _rescore(attempt: Attempt) -> None:
     _store_totals(attempt, total, maximum)
 
 
-def practice_question(bank: QuestionBank, tag: str | None = None, exclude: set[int] | None = None,
+def practice_question(bank: QuestionBank, viewer, tag: str | None = None, exclude: set[int] | None = None,
                       rng: random.Random | None = None) -> QuestionVersion | None:
+    """A question to practise; ``Sealed`` while a contest round draws from the bank (its
+    questions are the round's paper, and practice grades them at once)."""
+    check_unsealed(bank, viewer, message=QUESTION_SEALED)
     versions = [v for v in current_versions(bank) if REGISTRY[v.type].gradable and (not tag or tag in v.tag_list())]
     fresh = [v for v in versions if v.id not in (exclude or set())] or versions
     return (rng or random.Random()).choice(fresh) if fresh else None
 
 
-def check_practice_answer(version: QuestionVersion, values: list[str]) -> tuple[float, object]:
-    """Instant feedback for practice: graded, never stored as an attempt."""
+@dataclass(frozen=True)
+class PracticeFeedback:
+    version: QuestionVersion
+    fraction: float
+    response: object
+    right: list[str]  # the right answer, as the learner reads it
+
+
+def check_practice_answer(bank: QuestionBank, viewer, version_id: int | None, values: list[str]) -> PracticeFeedback:
+    """Instant feedback for practice: graded, never stored as an attempt.
+
+    ``NotFound`` unless the version is a question of ``bank`` (a course's practice must not
+    grade another bank's questions); ``Sealed`` (with ``QUESTION_SEALED``) while a contest
+    round that is not over draws from the bank, for anyone but its organisers and admins:
+    the grade and the key would give the round's answers away."""
+    version = db.session.get(QuestionVersion, version_id) if version_id else None
+    if version is None or version.question.bank_id != bank.id or not REGISTRY[version.type].gradable:
+        raise NotFound(_l("No such practice question."))
+    check_unsealed(bank, viewer, message=QUESTION_SEALED)
     kind = REGISTRY[version.type]
     response = kind.parse_response(version.data, values)
-    return (kind.grade(version.data, response) if response not in (None, "", []) else 0.0), response
+    fraction = kind.grade(version.data, response) if response not in (None, "", []) else 0.0
+    return PracticeFeedback(version, fraction, response, kind.right_answer(version.data))
 
 
 def bank_tags(bank: QuestionBank) -> list[str]:
@@ -809,6 +931,10 @@ def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "a
     if parsed.issues:
         return fmt, parsed, None
     existing = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if existing is not None:
+        # The report says which questions came out unchanged: with a guessed key that is an
+        # oracle for it (and changing a running round's paper is the organisers' call).
+        check_unsealed(existing, actor)
     if existing is not None and fmt != "md":  # only our Markdown carries settings
         parsed.settings = bank_settings(existing)
     elif existing is None and parsed.settings.get("title") is None:
@@ -819,12 +945,15 @@ def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "a
     return fmt, parsed, report
 
 
-def export_bank(slug: str, fmt: str) -> bytes:
+def export_bank(slug: str, fmt: str, viewer) -> bytes:
+    """The bank's current questions with their keys, as Markdown, GIFT or XLSX bytes;
+    ``Sealed`` for ``viewer`` while a contest round that is not over draws from it."""
     from lms.quizzes.formats.gift import write_gift
     from lms.quizzes.formats.markdown import write_markdown_bank
     from lms.quizzes.formats.xlsx import write_xlsx
 
     bank = get_bank(slug)
+    check_unsealed(bank, viewer)
     questions = bank_as_parsed(bank)
     if fmt == "gift":
         return write_gift(questions).encode("utf-8")

@@ -24,7 +24,6 @@ from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
-from lms.quizzes.models import QuestionVersion
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 from lms.quizzes.types import REGISTRY
 
@@ -58,6 +57,7 @@ def course_quiz(course_slug):
     return render_template(
         "quizzes/course_quiz.html", course=course, bank=bank, settings=services.bank_settings(bank),
         attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
+        scores_sealed_until=services.bank_seal(bank.id, current_user) if attempts else None,
         attempts_left=services.attempts_left(current_user, bank),
         lessons_left=progress.lessons_total - progress.lessons_read,
     )
@@ -171,9 +171,10 @@ def review(attempt_id):
     if attempt.status == "open":
         return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
     bank = attempt.bank
+    answers = services.review_answers(attempt, bank)
     return render_template(
         "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
-        paper=services.attempt_paper(attempt), show_answers=services.review_allowed(attempt, bank),
+        paper=services.attempt_paper(attempt), show_answers=answers.shown, sealed_until=answers.sealed_until,
         show_score=services.score_visible(attempt, bank),
         settings=services.bank_settings(bank), registry=REGISTRY,
     )
@@ -194,18 +195,21 @@ def practice(course_slug):
         abort(404)
     feedback = None
     version = None
-    if request.method == "POST":
-        version = db.session.get(QuestionVersion, request.form.get("v", type=int) or 0)
-        if version is None or version.question.bank_id != bank.id:
-            abort(404)
-        fraction, response = services.check_practice_answer(version, request.form.getlist("answer"))
-        seen = session.get("practice_seen", [])[-20:] + [version.id]
-        session["practice_seen"] = seen
-        feedback = {"fraction": fraction, "response": response,
-                    "right": REGISTRY[version.type].right_answer(version.data)}
-    else:
-        version = services.practice_question(bank, tag, set(session.get("practice_seen", [])), random.Random())
+    sealed = None
+    try:
+        if request.method == "POST":
+            feedback = services.check_practice_answer(bank, current_user, request.form.get("v", type=int),
+                                                      request.form.getlist("answer"))
+            version = feedback.version
+            session["practice_seen"] = session.get("practice_seen", [])[-20:] + [version.id]
+        else:
+            version = services.practice_question(bank, current_user, tag, set(session.get("practice_seen", [])),
+                                                 random.Random())
+    except services.Sealed as err:
+        sealed, version, feedback = str(err), None, None
+    except NotFound:
+        abort(404)
     order = list(range(len(version.data.get("choices", [])))) if version else []
     random.shuffle(order)
     return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,
-                           version=version, order=order, feedback=feedback)
+                           version=version, order=order, feedback=feedback, sealed=sealed)

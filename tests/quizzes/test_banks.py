@@ -70,7 +70,7 @@ def test_regrade_after_fixing_a_wrong_key_reports_changes(app, make_user):
     services.finish_attempt(attempt)
     db.session.commit()
     assert attempt.percent == 50.0
-    stats = services.bank_item_stats(bank)
+    stats = services.bank_item_stats(bank, admin)
     assert len(stats) == 2
     fixed = KEY_WRONG.replace("- [ ] VNeID\n- [x] Zalo", "- [x] VNeID\n- [ ] Zalo")
     services.load_bank("khoa", parse_markdown_bank(fixed))
