@@ -39,8 +39,8 @@ ROLES = list(ROLE_USERS)
 
 # Categories of markers (world.MARKER_CATEGORIES) each role may see.
 ALLOWED = {role: set() for role in ROLES}
-ALLOWED["manager_b"] = {"b_name", "b_contact"}
-ALLOWED["admin"] = {"b_name", "b_contact", "cb_reg", "cb_key", "cb_sub"}
+ALLOWED["manager_b"] = {"b_name", "b_contact", "b_activity"}
+ALLOWED["admin"] = {"b_name", "b_contact", "b_activity", "cb_reg", "cb_key", "cb_sub"}
 
 # Public by design, for everyone: contest boards and prize lists name participants, and a
 # certificate's verification page names its holder (that is what it is for).
@@ -94,7 +94,7 @@ def P(endpoint, method="GET", v=None, **kw) -> Probe:  # noqa: N802 - reads like
 
 def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
     """Every rule, aimed at B. ``me``: the acting person's id (None when anonymous)."""
-    u, cb, cbp = w.users, w.codes["contest_b"], w.codes["contest_bp"]
+    u, cb, cbp, ca = w.users, w.codes["contest_b"], w.codes["contest_bp"], w.codes["contest_a"]
     bank, course, lesson = w.codes["bank_b"], w.codes["course"], w.codes["lesson"]
     art, pdf = w.codes["submission_article"], w.codes["submission_file"]
     b1v, b2v = w.ids["version_b1"], w.ids["version_b2"]
@@ -249,6 +249,17 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("contest_admin.withdraw", "POST", v={"slug": cbp}, data={"reason": "Rút trái phép"}),
         P("contest_admin.prizes_xlsx", v={"slug": cbp}), P("contest_admin.awards_pdf", v={"slug": cbp}),
         P("contest_admin.participant", v={"slug": cb, "registration_id": w.ids["registration_b"]}),
+        # --- contest A's own pages, quietly given contest B's objects ---------------------------------
+        P("contest_admin.round_settings", "POST", v={"slug": ca, "number": 1}, data={**round_form, "bank": bank,
+                                                                                   "title": "Vòng 1 A"}),
+        P("contest_admin.participant", v={"slug": ca, "registration_id": w.ids["registration_b"]}),
+        P("judging.judge_entry", v={"slug": ca, "number": 2, "code": art}),
+        P("judging.download", v={"slug": ca, "number": 2, "code": pdf}),
+        P("judging.remove_judge", "POST", v={"slug": ca, "number": 2, "user_id": u["mx.gkb"]}),
+        P("contests.award", v={"slug": ca, "code": w.codes["award_b"]}),
+        P("quiz_admin.regrade", "POST", v={"slug": "dvc", "question_id": w.ids["question_b"]}),
+        P("quizzes.practice", "POST", v={"course_slug": course}, data={"v": str(b1v), "answer": "x"}),
+        P("users.revoke", "POST", v={**me_values, "assignment_id": w.ids["role_b"]}),
         # --- reports and the public ranking ---------------------------------------------------------------
         P("reports.index"),
         *(P("reports.org_report", v={"code": c}) for c in ("MTX-B", "MTX-B1", "MTX-P")),
@@ -419,6 +430,8 @@ class Runner:
         self.requests = 0
         self.leaks: list[str] = []
         self.errors: list[str] = []
+        self.seen: set[str] = set()  # marker categories met, allowed or not
+        self.b_writes = 0  # probes that changed B's rows, allowed or not
         self.csrf = ""
         self.bearer = {"manager_a": world.codes["token_manager_a"], "admin": world.codes["token_admin"],
                        "manager_b": world.markers["secret"][0]}.get(role)
@@ -445,9 +458,10 @@ class Runner:
                 return False
         return not ask or self.client.get("/profile").status_code == 200
 
-    def forbidden_changes(self, before: dict, after: dict, changes: set) -> set:
-        """The changed rows of B's that this role may not change."""
-        w, allowed = self.world, MAY_CHANGE[self.role]
+    def forbidden_changes(self, before: dict, after: dict, changes: set, as_outsider: bool = False) -> set:
+        """The changed rows of B's that this role (or, ``as_outsider``, a role with no right
+        over B) may not change."""
+        w, allowed = self.world, set() if as_outsider else MAY_CHANGE[self.role]
         domains = {}
         for name, seeds in (("unit_b", _unit_seeds(w)), ("contest_b", _contest_seeds(w)),
                             ("contest_b_staff", {"user_account": _staff(w)})):
@@ -459,7 +473,7 @@ class Runner:
         if "unit_b" in allowed:
             # A unit's people's own records in a contest (erased with the person, say) are theirs.
             forbidden -= domains["unit_b"] - domains["contest_b_staff"]
-        if self.role in TAKES_PART_IN_B and self.me is not None:  # e.g. registering for contest B
+        if not as_outsider and self.role in TAKES_PART_IN_B and self.me is not None:  # registering for B
             forbidden -= owned_rows(after, {"user_account": {self.me}})
         return changes & forbidden
 
@@ -493,7 +507,9 @@ class Runner:
             self.errors.append(f"{where} -> {response.status_code}")
         if response.status_code < 400 or first < 400:
             allowed_here = PUBLIC_BY_DESIGN.get(probe.endpoint, set())
-            found = markers_in(body_text(response), self.world.markers, self.hidden - allowed_here)
+            found = markers_in(body_text(response), self.world.markers, set(self.world.markers))
+            self.seen.update(c for c, _ in found)
+            found = [(c, m) for c, m in found if c in self.hidden - allowed_here]
             if found:
                 shown = ", ".join(sorted({f"{c}:{m}" for c, m in found}))
                 final = f" (-> {response.request.path})" if response.history else ""
@@ -541,6 +557,7 @@ class Runner:
                     self.sign_in()
                     pristine = snapshot()
                 continue
+            self.b_writes += bool(self.forbidden_changes(pristine, after, changes, as_outsider=True))
             hit = sorted(self.forbidden_changes(pristine, after, changes))
             if hit:
                 rows = ", ".join(f"{t}#{k[0] if len(k) == 1 else k}" for t, k in hit[:8])
@@ -596,6 +613,11 @@ def test_role_sees_and_changes_nothing_of_b(matrix, role, request):
     runner.run(probes(world, runner.me, runner.username))
     variant = request.node.callspec.params.get("matrix", "main")
     FIGURES.record(variant, role, runner.requests, runner.statuses, runner.leaks, runner.errors)
+    # The matrix sees what it looks for: the roles entitled to B's data meet every category of
+    # it, and the admin's changes to B's rows are noticed (as allowed).
+    assert ALLOWED[role] <= runner.seen, f"{role} never met {sorted(ALLOWED[role] - runner.seen)}"
+    if role == "admin":
+        assert runner.b_writes >= 10, runner.b_writes
     assert not runner.errors, "server errors:\n" + "\n".join(runner.errors)
     assert not runner.leaks, f"{len(runner.leaks)} leak(s):\n" + "\n".join(runner.leaks)
 

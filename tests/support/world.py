@@ -30,6 +30,7 @@ PASSWORD = "correct-horse-42"
 MARKER_CATEGORIES = {
     "b_name": "names of unit B's people: their unit's managers and teachers",
     "b_contact": "phones, dates of birth, emails and join codes of unit B: their unit's managers and teachers",
+    "b_activity": "what unit B's people wrote (lesson feedback, assignment notes): their unit's managers and teachers",
     "cb_reg": "what contest B's participants typed when registering (phone, birth date, school): its organisers",
     "cb_key": "answer keys and explanations of contest B's open round: its organisers",
     "cb_sub": "work submitted to contest B's judged round: its participants, judges and organisers",
@@ -272,6 +273,7 @@ def build_world(app) -> World:
     w.codes["cert_b"] = cert.code
     feedback = leave_feedback(hsb1, lesson, 2, "QXFEEDBACKB bài khó hiểu")
     w.ids["feedback_b"] = feedback.id
+    w.mark("b_activity", "QXFEEDBACKB", "QXNOTEB")
     # A course quiz attempt of a B learner, submitted.
     dvc = quiz_services.get_bank("dvc")
     attempt = quiz_services.start_attempt(hsb1, dvc, course=course, now=now - timedelta(days=3))
