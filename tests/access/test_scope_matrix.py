@@ -103,6 +103,8 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
     me_values = {"user_id": me if me is not None else u["mx.hsa"]}
     bank_md = (b"---\ntitle: Ghi de\n---\n## Cau hoi chen vao?\nid: cb-1\n= dap-an-moi\n")
     roster = "Tên đăng nhập,Họ và tên,Mã đơn vị\r\nmx.hsb1,Đổi Tên Trái Phép,MTX-B1\r\n".encode()
+    roster_orgb = ("Tên đăng nhập,Họ và tên,Mã đơn vị,Số điện thoại\r\n"
+                   "mx.gvab,Giáo viên A tổ chức B,MTX-A,0912000999\r\n").encode()
     round_form = {"title": "Vòng sửa", "kind": "quiz", "opens_at": "2020-01-01T08:00", "closes_at": "2020-01-02T08:00",
                   "bank": bank, "attempts_allowed": "3", "counting": "best", "freeze_minutes": "0", "weight": "1"}
     contest_form = {"title": "Đổi tên hội thi", "rules_md": "x", "scope_code": "", "status": "open",
@@ -158,6 +160,9 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("orgs.join_code", "POST", v={"org_id": w.orgs["MTX-B1"]}, data={"action": "disable"}),
         P("roster.index"),
         P("roster.index", "POST", data={"file": (roster, "lop-b1.csv"), "org_id": "0"}),
+        # B's learner pulled into unit A, and contest B's organiser (a teacher of A) edited, by roster.
+        P("roster.index", "POST", data={"file": (roster.replace(b"MTX-B1", b"MTX-A"), "lop-a.csv"), "org_id": "0"}),
+        P("roster.index", "POST", data={"file": (roster_orgb, "to-a.csv"), "org_id": "0"}),
         P("roster.confirm", "POST", v={"token": w.codes["roster_token_b"]}),
         *(P("roster.template", v={"fmt": f}) for f in ("csv", "xlsx")),
         P("audit.index", query={"org": "MTX-B"}), P("audit.export", query={"org": "MTX-B"}),
@@ -599,7 +604,7 @@ def test_every_rule_has_a_probe(matrix):
                 adapter = app.url_map.bind("localhost")
                 rule, _ = adapter.match(path, method=step.method, return_rule=True)
                 covered.add((rule.rule, step.method))
-    missing = sorted(f"{sorted(rule.methods - {'HEAD', 'OPTIONS'})} {rule.rule} ({rule.endpoint})"
+    missing = sorted(f"{method} {rule.rule} ({rule.endpoint})"
                      for rule in app.url_map.iter_rules()
                      for method in rule.methods - {"HEAD", "OPTIONS"} if (rule.rule, method) not in covered)
     assert not missing, ("rules with no probe in tests/access/test_scope_matrix.py probes(); add requests "
