@@ -297,7 +297,19 @@ def body_text(response) -> str:
         return _xlsx_text(data)
     if data.startswith(b"%PDF"):
         return _pdf_text(data) + data.decode("latin-1")
-    return data.decode("utf-8", errors="replace")
+    body = data.decode("utf-8", errors="replace")
+    if JWS.fullmatch(body.strip()):  # a signed credential: its claims are base64url JSON
+        body += "\n".join(_b64url(part) for part in body.strip().split(".")[:2])
+    return body
+
+
+JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def _b64url(part: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode("utf-8", "replace")
 
 
 def _xlsx_text(data: bytes) -> str:
