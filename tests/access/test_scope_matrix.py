@@ -93,7 +93,12 @@ def P(endpoint, method="GET", v=None, **kw) -> Probe:  # noqa: N802 - reads like
 
 
 def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
-    """Every rule, aimed at B. ``me``: the acting person's id (None when anonymous)."""
+    """Every rule, aimed at B. ``me``: the acting person's id (None when anonymous).
+
+    Adding an endpoint: add at least one probe per method, with B's ids (``w.ids``, ``w.codes``,
+    ``w.users``, ``w.orgs``; add the object to tests/support/world.py if B has none yet) and,
+    for a POST, the form a real attacker would send. test_every_rule_has_a_probe names any
+    rule left out; url_for fails on a parameter the probe does not fill."""
     u, cb, cbp, ca = w.users, w.codes["contest_b"], w.codes["contest_bp"], w.codes["contest_a"]
     bank, course, lesson = w.codes["bank_b"], w.codes["course"], w.codes["lesson"]
     art, pdf = w.codes["submission_article"], w.codes["submission_file"]
