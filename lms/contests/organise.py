@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select
 
 from lms.access import rules as access_rules
 from lms.audit.services import current_ip, record_audit
+from lms.auth.permissions import is_admin
 from lms.auth.services import grant_role
 from lms.certificates.services import new_code
 from lms.contests import rounds
@@ -147,9 +148,32 @@ def _round_values(settings: RoundSettings) -> dict:
             "freeze_minutes": settings.freeze_minutes, "weight": settings.weight}
 
 
+def sealed_elsewhere(actor, contest_id: int | None, bank_id: int | None, now: datetime | None = None) -> bool:
+    """Whether ``bank_id`` is the paper of a round of another contest that has not closed yet
+    and that ``actor`` does not organise. Such a paper is sealed (issue 14: no key of an open
+    round's question reaches anyone but its organisers and admins): an organiser who put it in
+    his own round would hand it to his participants, and its keys to their reviews once his
+    round closed. Admins, and the system (``actor`` None: CLI), are not refused."""
+    if bank_id is None or actor is None or is_admin(actor):
+        return False
+    now = now or utcnow()
+    others = set(db.session.scalars(select(ContestRound.contest_id).where(
+        ContestRound.bank_id == bank_id, ContestRound.contest_id != contest_id, ContestRound.closes_at > now)))
+    organised = {r.contest_id for r in actor.roles if r.role == "organizer"}
+    return bool(others - organised)
+
+
+def _refuse_sealed_bank(actor, contest_id: int | None, bank_id: int | None, slug: str | None) -> None:
+    if sealed_elsewhere(actor, contest_id, bank_id):
+        raise ServiceError(_l("The question bank %(slug)s is the paper of another contest's round that has not "
+                              "closed yet: it can be used only after that round closes.", slug=slug or ""),
+                           field="bank")
+
+
 def add_round(actor, contest: Contest, settings: RoundSettings) -> ContestRound:
     _refuse_if_published(contest)
     values = _round_values(settings)
+    _refuse_sealed_bank(actor, contest.id, values["bank_id"], settings.bank_slug)
     round_ = ContestRound(position=len(contest.rounds) + 1, **values)
     contest.rounds.append(round_)
     db.session.flush()
@@ -163,6 +187,8 @@ def update_round(actor, round_: ContestRound, settings: RoundSettings) -> dict:
     would give participants different contests. The window and display may still move."""
     _refuse_if_published(round_.contest)
     values = _round_values(settings)
+    if values["bank_id"] != round_.bank_id:
+        _refuse_sealed_bank(actor, round_.contest_id, values["bank_id"], settings.bank_slug)
     started = db.session.scalar(select(func.count()).select_from(RoundEntry).where(RoundEntry.round_id == round_.id))
     if started:
         for name in ("kind", "bank_id", "draw", "time_limit_minutes", "attempts_allowed", "counting"):
