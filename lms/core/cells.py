@@ -39,8 +39,9 @@ from lms.core.files import private_temp_path, private_tmp_dir
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\0")
 QUOTE = "'"
 # First characters of the text safe_cell may change (triggers and Unicode whitespace): a
-# str starting with anything else is returned as it is, which lets bulk writers skip the call.
-_MAY_CHANGE = FORMULA_TRIGGERS | frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
+# str starting with anything else is returned as it is, which lets bulk writers skip the
+# call (``x if x.__class__ is str and x[:1] not in MAY_CHANGE else safe_cell(x)``).
+MAY_CHANGE = FORMULA_TRIGGERS | frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
 # Values written as they are: typed numbers/dates in XLSX, their plain text in CSV.
 _PLAIN_TYPES = frozenset({type(None), bool, int, float, Decimal, date, datetime, time, timedelta})
 
@@ -62,7 +63,7 @@ def safe_cell(value):
     cls = value.__class__
     if cls is str:
         # Fast path of a million-row export: most text starts with a letter or digit.
-        if value[:1] in _MAY_CHANGE:
+        if value[:1] in MAY_CHANGE:
             return _neutralise(value)
         return value
     if cls in _PLAIN_TYPES:
@@ -99,10 +100,18 @@ class SafeCsvWriter:
     def writerows(self, rows: Iterable[Iterable]) -> None:
         # The hot path of a million-row export: the common case (text starting with a letter
         # or digit) is decided inline, everything else is safe_cell's to decide.
-        lead, safe, rows = _MAY_CHANGE, safe_cell, iter(rows)
+        lead, safe, rows = MAY_CHANGE, safe_cell, iter(rows)
         while batch := list(islice(rows, 1000)):
             self._writer.writerows([[v if v.__class__ is str and v[:1] not in lead else safe(v) for v in row]
                                     for row in batch])
+
+
+    def writerows_checked(self, rows: Iterable[Iterable]) -> None:
+        """Rows whose text cells the caller has already passed through ``safe_cell`` (the
+        other cells being values it formatted itself: dates, numbers, fixed words).  Only
+        for a hot path that does so inline, as the completion export does; its test feeds
+        formula text into every text column."""
+        self._writer.writerows(rows)
 
 
 def csv_writer(handle, **fmtparams) -> SafeCsvWriter:

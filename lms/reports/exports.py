@@ -23,7 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lms.audit.services import record_audit
-from lms.core.cells import csv_writer, new_workbook
+from lms.core.cells import MAY_CHANGE, csv_writer, new_workbook, safe_cell
 from lms.core.files import atomic_output, private_temp_file
 from lms.reports.services import CompletionRow, ReportFilter
 
@@ -67,17 +67,28 @@ def _csv_batches(rows: Iterable[CompletionRow], chunk_rows: int) -> Iterator[lis
     Text people read in a spreadsheet: ISO dates, times to the minute,
     one-decimal scores, "yes"/blank flags.  Written as one comprehension with
     tuple unpacking because this is the per-row hot path of a million-row
-    export; ``writerows`` then takes the whole list in C.
+    export; ``writerows_checked`` then takes the whole list in C.
     """
     yes, no = _yes_no()
+    # Text people typed (unit, names, course, serial) goes through safe_cell (formula
+    # injection, lms.core.cells), decided inline for the common case; the other columns
+    # are dates, numbers and fixed words formatted here.
+    q, safe = MAY_CHANGE, safe_cell
     rows = iter(rows)
     while True:
         records = [
-            (code, name, path, user, full, slug, title, yes if assigned else no,
+            (code if code.__class__ is str and code[:1] not in q else safe(code),
+             name if name.__class__ is str and name[:1] not in q else safe(name),
+             path if path.__class__ is str and path[:1] not in q else safe(path),
+             user if user.__class__ is str and user[:1] not in q else safe(user),
+             full if full.__class__ is str and full[:1] not in q else safe(full),
+             slug if slug.__class__ is str and slug[:1] not in q else safe(slug),
+             title if title.__class__ is str and title[:1] not in q else safe(title), yes if assigned else no,
              "" if due is None else due.isoformat(),
              "" if enrolled is None else enrolled.isoformat(" ", "minutes"), read, total,
              "" if completed is None else completed.isoformat(" ", "minutes"),
-             "" if score is None else round(score, 1), serial or "", yes if overdue else no)
+             "" if score is None else round(score, 1),
+             "" if serial is None else serial if serial[:1] not in q else safe(serial), yes if overdue else no)
             for (code, name, path, user, full, slug, title, assigned, due, enrolled, read, total, completed, score,
                  serial, overdue) in islice(rows, chunk_rows)
         ]
@@ -93,7 +104,7 @@ def csv_chunks(rows: Iterable[CompletionRow], chunk_rows: int = CSV_CHUNK_ROWS) 
     buffer.write(BOM)
     writer.writerow(headers())
     for records in _csv_batches(rows, chunk_rows):
-        writer.writerows(records)
+        writer.writerows_checked(records)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -107,7 +118,7 @@ def _write_text(fh, rows: Iterable[CompletionRow]) -> int:
     writer.writerow(headers())
     count = 0
     for records in _csv_batches(rows, CSV_CHUNK_ROWS):
-        writer.writerows(records)
+        writer.writerows_checked(records)
         count += len(records)
     return count
 

@@ -142,3 +142,25 @@ def test_cli_xlsx_export_is_private_and_leaves_nothing(hostile, tmp_path):
     sheet = load_workbook(out).active
     assert "f" not in {c.data_type for row in sheet.iter_rows() for c in row}
     assert leftovers(hostile) == []
+
+
+def test_every_text_column_of_the_completion_exports_is_neutralised(app, tmp_path):
+    """The CSV hot path decides the common case inline (lms.reports.exports._csv_batches):
+    formula text in any text column of a row, present or future, must still come out quoted."""
+    from lms.reports import exports
+    from tests.reports.test_exports import sample_row
+
+    row = sample_row()
+    text_fields = [name for name in row._fields if isinstance(getattr(row, name), str)]
+    assert len(text_fields) >= 8
+    for payload in hostile_names() + [" =1+1", "\t=1+1"]:
+        hostile_row = row._replace(**{name: payload for name in text_fields})
+        text = "".join(exports.csv_chunks([hostile_row]))
+        record = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1]
+        columns = [row._fields.index(name) for name in text_fields]
+        assert [record[i] for i in columns] == ["'" + payload] * len(columns)
+        path = tmp_path / "out.xlsx"
+        exports.write_xlsx([hostile_row], path)
+        cells = list(load_workbook(path).active.iter_rows(min_row=2))[0]
+        assert [cells[i].value for i in columns] == ["'" + payload] * len(columns)
+        assert {cells[i].data_type for i in columns} == {"s"}
