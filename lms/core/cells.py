@@ -148,7 +148,8 @@ class SafeSheet(WriteOnlyWorksheet):
     def _get_writer(self):
         if self._writer is None:
             path = private_temp_path(self.parent.tmp_dir, prefix="openpyxl-", suffix=".xml")
-            # openpyxl's cleanup() removes the path from this list (and its exit hook deletes
+            # Private openpyxl API (pinned in pyproject.toml; tests/core/test_cells.py fails if
+            # the XML stops landing here).  openpyxl's cleanup() removes the path from this list (and its exit hook deletes
             # whatever is still listed), so it must be registered like openpyxl's own files.
             openpyxl_writer.ALL_TEMP_FILES.append(path)
             self._writer = openpyxl_writer.WorksheetWriter(self, out=path)

@@ -105,3 +105,26 @@ def test_formula_names_reach_the_organiser_as_text_and_no_file_stays(any_db_app,
     assert {row[10].value for row in rows} == {-5} and {row[10].data_type for row in rows} == {"n"}
     assert -5.0 in {row[9].value for row in rows}  # a negative number stays a number
     assert list(system_tmp.iterdir()) == [] and list((Path(any_db_app.instance_path) / "tmp").iterdir()) == []
+
+
+def test_prize_list_writes_typed_text_as_text(app):
+    """Issue 14, fault 5: the prize list carries published names, units and the contest title,
+    all typed by people; none becomes a formula, the score stays a number."""
+    import io
+
+    from lms.contests.awards import write_prize_list
+    from lms.contests.models import Award
+    from tests.reports.test_export_safety import hostile_names
+
+    contest = services.create_contest(None, "giai", "=1+1 Hội thi")
+    names = hostile_names()
+    awards = [Award(kind="individual", prize="first", rank=i + 1, name=name, unit_name="@Trường A", score=-5.0,
+                    code=f"C{i}") for i, name in enumerate(names)]
+    out = io.BytesIO()
+    assert write_prize_list(contest, awards, out) == len(names)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet["A1"].value.startswith("'=1+1 Hội thi") and sheet["A1"].data_type == "s"
+    rows = list(sheet.iter_rows(min_row=3))
+    assert [row[4].value for row in rows] == ["'" + name for name in names]
+    assert {row[5].value for row in rows} == {"'@Trường A"} and {row[6].value for row in rows} == {-5.0}
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
