@@ -4,9 +4,9 @@ never become a formula in Excel, LibreOffice or Google Sheets.
 Rule (OWASP "CSV Injection"; ASVS 5.0 requirement 1.2.10): a text value whose first
 character is ``=``, ``+``, ``-``, ``@``, tab (0x09), carriage return (0x0D) or NUL (0x00,
 ASVS) is prefixed with a single quote ``'``, which spreadsheets read as "this is text".
-OWASP names the first character only, but spreadsheets skip leading blanks when they
-guess a cell's type (LibreOffice and Google Sheets evaluate `` =1+1`` from a CSV), so a
-trigger after leading whitespace is neutralised too.  Numbers, dates, datetimes, booleans
+OWASP names the first character only; a trigger after leading whitespace is neutralised
+too, on the safe side, because import dialogs can trim blanks before guessing a cell's type
+(the cost is a quote before the rare text that starts with a blank and then ``-``).  Numbers, dates, datetimes, booleans
 and None are left as they are: they stay typed cells in XLSX and plain values in CSV (a
 negative number such as -5 stays a number; only text is changed).  The quote stays
 visible in the cell, also in XLSX: a copy pasted or re-saved as CSV elsewhere stays safe.
