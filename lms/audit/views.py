@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from lms.access.web import requires
 from lms.audit.models import AuditEvent
 from lms.audit.services import record_audit
 from lms.auth.models import User
+from lms.core.cells import csv_writer
 from lms.core.timeutil import vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -95,7 +95,7 @@ def index():
 def export():
     rows = db.session.scalars(_filtered().limit(100_000))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["time (Vietnam)", "actor", "action", "target", "unit id", "detail", "ip"])
     for e in rows:
         writer.writerow([format_datetime(e.at, "yyyy-MM-dd HH:mm:ss"), e.actor.username if e.actor else "system",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4, landscape
@@ -16,6 +15,7 @@ from reportlab.pdfgen import canvas
 
 from lms.certificates.render import _register_fonts, draw_qr
 from lms.contests.models import Award, Contest
+from lms.core.cells import new_workbook
 from lms.core.timeutil import to_vn
 
 # Documents for Vietnamese offices are in Vietnamese whatever the page language.
@@ -31,7 +31,7 @@ def prize_label(award: Award) -> str:
 
 
 def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     sheet = workbook.create_sheet("Danh sách giải")
     sheet.freeze_panes = "A3"
     title = WriteOnlyCell(sheet, value=f"{contest.title} — danh sách đạt giải")
@@ -43,11 +43,15 @@ def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
-    for number, award in enumerate(awards, start=1):
-        sheet.append([number, "Cá nhân" if award.kind == "individual" else "Tập thể", prize_label(award), award.rank,
-                      award.name, award.unit_name or "", round(award.score, 2) if award.score is not None else None,
-                      award.code])
-    workbook.save(handle)
+    try:
+        for number, award in enumerate(awards, start=1):
+            sheet.append([number, "Cá nhân" if award.kind == "individual" else "Tập thể", prize_label(award),
+                          award.rank, award.name, award.unit_name or "",
+                          round(award.score, 2) if award.score is not None else None, award.code])
+        workbook.save(handle)
+    except BaseException:
+        workbook.discard()
+        raise
     return len(awards)
 
 

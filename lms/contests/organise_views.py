@@ -423,19 +423,24 @@ def _published(slug: str) -> Contest:
 @bp.get("/<slug>/prizes.xlsx")
 @requires("contests.organise")
 def prizes_xlsx(slug):
-    import tempfile
-
     from lms.audit.services import record_audit
     from lms.contests.awards import write_prize_list
+    from lms.core.files import private_temp_file
 
     contest = _published(slug)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    rows = write_prize_list(contest, organise.awards_of(contest), handle)
-    handle.seek(0)
+    handle = private_temp_file(suffix=".xlsx")  # anonymous, private; closing deletes it
+    try:
+        rows = write_prize_list(contest, organise.awards_of(contest), handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     record_audit(current_user, "contest.prizes.export", target=contest, rows=rows)
     db.session.commit()
-    return send_file(handle, as_attachment=True, download_name=f"giai-thuong-{contest.slug}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = send_file(handle, as_attachment=True, download_name=f"giai-thuong-{contest.slug}.xlsx", max_age=0,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<slug>/awards.pdf")

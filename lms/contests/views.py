@@ -133,21 +133,29 @@ def leaderboard_json(slug, number):
 @bp.get("/<slug>/export.xlsx")
 @requires("contests.organise")
 def export(slug):
-    import tempfile
-    from pathlib import Path
-
     from flask import send_file
 
     from lms.audit.services import record_audit
     from lms.contests.export import export_contest_xlsx
+    from lms.core.files import private_temp_file
 
     contest = _contest(slug)
     check("contests.organise", current_user, contest)
-    tmp = Path(tempfile.mkdtemp()) / f"{contest.slug}.xlsx"
-    rows = export_contest_xlsx(contest, tmp)
+    # Anonymous and private (lms.core.files): deleted when send_file closes it at the end
+    # of the response, or here if writing fails.
+    handle = private_temp_file(suffix=".xlsx")
+    try:
+        rows = export_contest_xlsx(contest, handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     record_audit(current_user, "contest.export", target=contest, rows=rows)
     db.session.commit()
-    return send_file(tmp, as_attachment=True, download_name=f"ket-qua-{contest.slug}.xlsx")
+    response = send_file(handle, as_attachment=True, download_name=f"ket-qua-{contest.slug}.xlsx", max_age=0,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<slug>/units")

@@ -19,6 +19,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def configure(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _sweep_private_tmp(app)
     _configure_secret_key(app)
     _configure_database_url(app)
     _configure_stores(app)
@@ -72,6 +73,17 @@ def _asset_version(app: Flask) -> str:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def _sweep_private_tmp(app: Flask) -> None:
+    """Export temp files a killed worker left behind (older than a day) are removed at
+    every start, web or CLI (lms.core.files)."""
+    from lms.core.files import private_tmp_dir, sweep_private_tmp
+
+    private_tmp_dir(app.instance_path)
+    removed = sweep_private_tmp(app.instance_path)
+    if removed:
+        app.logger.warning("Removed %d stale export temp file(s) from %s", removed, private_tmp_dir(app.instance_path))
 
 
 def _configure_secret_key(app: Flask) -> None:

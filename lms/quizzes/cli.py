@@ -89,7 +89,11 @@ def export_questions_command(slug, fmt, output, as_username):
         click.echo(str(err), err=True)
         sys.exit(1)
     if output:
-        output.write_bytes(data)
+        from lms.core.files import atomic_output
+
+        # Whole or not at all, mode 0600: a bank export holds every right answer.
+        with atomic_output(output, "wb") as fh:
+            fh.write(data)
         click.echo(f"Wrote {output}")
     elif fmt == "xlsx":
         click.echo("Use -o FILE.xlsx for Excel output.", err=True)

@@ -94,7 +94,7 @@ def bank_seal(bank_id: int, viewer, now: datetime | None = None) -> datetime | N
     ``rules.seal_until``; this only gathers its data."""
     from flask import g, has_request_context
 
-    from lms.auth.permissions import is_admin
+    from lms.access.adapters import is_admin
 
     viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
     memo = None

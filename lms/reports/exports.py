@@ -10,25 +10,21 @@ reason the contest report does.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import islice
-from pathlib import Path
 from typing import BinaryIO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lms.audit.services import record_audit
-from lms.core.files import atomic_output
+from lms.core.cells import MAY_CHANGE, csv_writer, new_workbook, safe_cell
+from lms.core.files import atomic_output, private_temp_file
 from lms.reports.services import CompletionRow, ReportFilter
 
 BOM = "\ufeff"
@@ -71,17 +67,28 @@ def _csv_batches(rows: Iterable[CompletionRow], chunk_rows: int) -> Iterator[lis
     Text people read in a spreadsheet: ISO dates, times to the minute,
     one-decimal scores, "yes"/blank flags.  Written as one comprehension with
     tuple unpacking because this is the per-row hot path of a million-row
-    export; ``writerows`` then takes the whole list in C.
+    export; ``writerows_checked`` then takes the whole list in C.
     """
     yes, no = _yes_no()
+    # Text people typed (unit, names, course, serial) goes through safe_cell (formula
+    # injection, lms.core.cells), decided inline for the common case; the other columns
+    # are dates, numbers and fixed words formatted here.
+    q, safe = MAY_CHANGE, safe_cell
     rows = iter(rows)
     while True:
         records = [
-            (code, name, path, user, full, slug, title, yes if assigned else no,
+            (code if code.__class__ is str and code[:1] not in q else safe(code),
+             name if name.__class__ is str and name[:1] not in q else safe(name),
+             path if path.__class__ is str and path[:1] not in q else safe(path),
+             user if user.__class__ is str and user[:1] not in q else safe(user),
+             full if full.__class__ is str and full[:1] not in q else safe(full),
+             slug if slug.__class__ is str and slug[:1] not in q else safe(slug),
+             title if title.__class__ is str and title[:1] not in q else safe(title), yes if assigned else no,
              "" if due is None else due.isoformat(),
              "" if enrolled is None else enrolled.isoformat(" ", "minutes"), read, total,
              "" if completed is None else completed.isoformat(" ", "minutes"),
-             "" if score is None else round(score, 1), serial or "", yes if overdue else no)
+             "" if score is None else round(score, 1),
+             "" if serial is None else serial if serial[:1] not in q else safe(serial), yes if overdue else no)
             for (code, name, path, user, full, slug, title, assigned, due, enrolled, read, total, completed, score,
                  serial, overdue) in islice(rows, chunk_rows)
         ]
@@ -93,11 +100,11 @@ def _csv_batches(rows: Iterable[CompletionRow], chunk_rows: int) -> Iterator[lis
 def csv_chunks(rows: Iterable[CompletionRow], chunk_rows: int = CSV_CHUNK_ROWS) -> Iterator[str]:
     """The CSV as text chunks (BOM first), for a streamed HTTP response."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
     writer.writerow(headers())
     for records in _csv_batches(rows, chunk_rows):
-        writer.writerows(records)
+        writer.writerows_checked(records)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -107,11 +114,11 @@ def csv_chunks(rows: Iterable[CompletionRow], chunk_rows: int = CSV_CHUNK_ROWS) 
 
 def _write_text(fh, rows: Iterable[CompletionRow]) -> int:
     fh.write(BOM)
-    writer = csv.writer(fh, lineterminator="\r\n")
+    writer = csv_writer(fh, lineterminator="\r\n")
     writer.writerow(headers())
     count = 0
     for records in _csv_batches(rows, CSV_CHUNK_ROWS):
-        writer.writerows(records)
+        writer.writerows_checked(records)
         count += len(records)
     return count
 
@@ -145,7 +152,7 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
     "yes"/blank like the CSV so the two exports read the same.  A path is
     written whole or not at all (``atomic_output``).
     """
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     sheet = workbook.create_sheet(_("Completion"))
     sheet.freeze_panes = "A2"
     for index, (_title, width) in enumerate(COLUMNS, start=1):
@@ -187,36 +194,29 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
                           total, completed, None if score is None else round(score, 1), serial,
                           yes if overdue else no))
             count += 1
+        if isinstance(target, (str, os.PathLike)):
+            with atomic_output(target, "wb") as fh:
+                workbook.save(fh)
+        else:
+            workbook.save(target)
     except BaseException:
-        _abandon(sheet)
+        workbook.discard()  # openpyxl's per-sheet temp file would otherwise stay on disk
         raise
-    if isinstance(target, (str, os.PathLike)):
-        with atomic_output(target, "wb") as fh:
-            workbook.save(fh)
-    else:
-        workbook.save(target)
     return count
 
 
-def _abandon(sheet) -> None:
-    """After a failure mid-sheet, end openpyxl's streaming writer cleanly and delete its
-    temp file (left alone, its generators complain when collected and the file waits for
-    the interpreter to exit)."""
-    with contextlib.suppress(Exception):
-        sheet.close()
-        sheet._writer.cleanup()  # openpyxl's own temp file (private API: best effort)
-
-
-def xlsx_tempfile(rows: Iterable[CompletionRow]) -> Path:
-    """XLSX needs a seekable file (it is a zip), so HTTP responses send a temp file."""
-    handle = tempfile.NamedTemporaryFile(prefix="lms-completion-", suffix=".xlsx", delete=False)
-    handle.close()
+def xlsx_file(rows: Iterable[CompletionRow]) -> BinaryIO:
+    """The XLSX in an anonymous private temp file (``lms.core.files.private_temp_file``),
+    positioned at the start, for ``send_file`` (a zip needs a seekable file).  Closing it
+    deletes it; on failure it is closed here."""
+    handle = private_temp_file(suffix=".xlsx")
     try:
-        write_xlsx(rows, handle.name)
+        write_xlsx(rows, handle)
+        handle.seek(0)
     except BaseException:
-        os.unlink(handle.name)
+        handle.close()
         raise
-    return Path(handle.name)
+    return handle
 
 
 # --- audit ------------------------------------------------------------------------

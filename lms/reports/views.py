@@ -155,11 +155,12 @@ def _export(code: str, fmt: str):
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.headers["Cache-Control"] = "no-store"
         return response
-    path = exports.xlsx_tempfile(services.completion_rows(org, flt))
-    response = send_file(path, as_attachment=True, download_name=filename, max_age=0,
+    # An anonymous private temp file: send_file closes it when the response ends (also on
+    # a broken download), and closing deletes it.
+    handle = exports.xlsx_file(services.completion_rows(org, flt))
+    response = send_file(handle, as_attachment=True, download_name=filename, max_age=0,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Cache-Control"] = "no-store"
-    response.call_on_close(lambda: path.unlink(missing_ok=True))
     return response
 
 

@@ -23,6 +23,8 @@ from sqlalchemy import select
 
 from lms.access.adapters import org_scope_filter
 from lms.access.web import requires
+from lms.core.cells import csv_writer, new_workbook
+from lms.core.files import private_tmp_dir, write_private
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.roster.forms import RosterUploadForm
@@ -40,10 +42,11 @@ def _units():
         Organization.active.is_(True), org_scope_filter(current_user, Organization.path)).order_by(Organization.path)))
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads" / "roster"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _pending(token: str, suffix: str) -> Path:
+    """A roster waiting for confirmation holds names, birth dates and phone numbers: it is
+    kept in the private temp folder (0700, files 0600) and swept after a day if never
+    confirmed (lms.core.files)."""
+    return private_tmp_dir() / f"roster-{token}{suffix}"
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -64,10 +67,10 @@ def index():
             db.session.rollback()
             if plan.rows:  # keep the file so the user can choose to import the valid rows
                 token = secrets.token_urlsafe(16)
-                (_upload_dir() / f"{token}.bin").write_bytes(data)
-                (_upload_dir() / f"{token}.json").write_text(json.dumps({
+                write_private(_pending(token, ".bin"), data)
+                write_private(_pending(token, ".json"), json.dumps({
                     "user_id": current_user.id, "filename": upload.filename,
-                    "org_id": default_org.id if default_org else None}))
+                    "org_id": default_org.id if default_org else None}).encode())
         elif form.dry_run.data:
             db.session.rollback()
         else:
@@ -84,7 +87,7 @@ def confirm(token):
     """Second step: import only the valid rows of a file that had problems."""
     if not token.replace("-", "").replace("_", "").isalnum():
         abort(404)
-    meta_path, data_path = _upload_dir() / f"{token}.json", _upload_dir() / f"{token}.bin"
+    meta_path, data_path = _pending(token, ".json"), _pending(token, ".bin")
     if not meta_path.is_file():
         abort(404)
     meta = json.loads(meta_path.read_text())
@@ -106,23 +109,27 @@ def confirm(token):
 @requires("people.manage")
 def template(fmt):
     if fmt == "csv":
-        text = ",".join(TEMPLATE_HEADERS) + "\r\n" + ",".join(TEMPLATE_EXAMPLE) + "\r\n"
-        return Response("\ufeff" + text, mimetype="text/csv; charset=utf-8",
+        text = io.StringIO()
+        writer = csv_writer(text, lineterminator="\r\n")
+        writer.writerows([TEMPLATE_HEADERS, TEMPLATE_EXAMPLE])
+        return Response("\ufeff" + text.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=mau-danh-sach.csv"})
     if fmt == "xlsx":
-        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
 
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "Danh sách"
-        sheet.append(TEMPLATE_HEADERS)
-        sheet.append(TEMPLATE_EXAMPLE)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        workbook = new_workbook()
+        sheet = workbook.create_sheet("Danh sách")
         for letter, width in zip("ABCDEFG", (18, 28, 22, 16, 14, 16, 28), strict=True):
             sheet.column_dimensions[letter].width = width
         sheet.freeze_panes = "A2"
+        header = []
+        for title in TEMPLATE_HEADERS:
+            cell = WriteOnlyCell(sheet, value=title)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        sheet.append(TEMPLATE_EXAMPLE)
         out = io.BytesIO()
         workbook.save(out)
         return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -59,3 +59,72 @@ def test_only_organisers_download(client, make_user, sample_tree):
     db.session.commit()
     response = client.get(f"/contests/{contest.slug}/export.xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
+
+
+def test_formula_names_reach_the_organiser_as_text_and_no_file_stays(any_db_app, make_user, tmp_path_factory,
+                                                                     monkeypatch):
+    """Issue 14, faults 5 and 8: names typed at registration (the roster fixture's formula
+    names) are text cells starting with "'", numbers and dates stay typed, and the download
+    leaves nothing in the system temp folder or the instance's."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from lms.auth.models import RoleAssignment
+    from tests.reports.test_export_safety import hostile_names
+
+    system_tmp = tmp_path_factory.mktemp("system-tmp")
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    contest = build(1)  # one ordinary participant without a result
+    names = hostile_names()
+    round_ = contest.rounds[0]
+    for i, name in enumerate(names):
+        reg = Registration(contest_id=contest.id, full_name=name, date_of_birth=date(2009, 3, 2 + i),
+                           phone=f"091200011{i}", identity_key=f"h{i}", school="=1+1", class_name="-11A1")
+        db.session.add(reg)
+        db.session.flush()
+        db.session.add(RoundEntry(round_id=round_.id, registration_id=reg.id, score=-5.0 if i == 0 else 50.0,
+                                  seconds_taken=100.0 + i, prediction=-5, submitted_at=OPENS + timedelta(minutes=i)))
+    organiser = make_user("btc")
+    db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
+    db.session.commit()
+    rounds._bump(round_.id)
+    client = any_db_app.test_client()
+    login(client, "btc")
+    response = client.get(f"/contests/{contest.slug}/export.xlsx")
+    assert response.status_code == 200
+    body = response.get_data()
+    response.close()
+    sheet = load_workbook(io.BytesIO(body)).active
+    rows = [row for row in sheet.iter_rows(min_row=2) if not row[3].value.startswith("Nguyễn Thị Hoà")]
+    assert sorted(row[3].value for row in rows) == sorted("'" + name for name in names)
+    assert {row[3].data_type for row in rows} == {"s"}
+    assert {(row[7].value, row[8].value) for row in rows} == {("'=1+1", "'-11A1")}
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert all(row[4].is_date and isinstance(row[4].value, datetime) for row in rows)
+    assert {row[10].value for row in rows} == {-5} and {row[10].data_type for row in rows} == {"n"}
+    assert -5.0 in {row[9].value for row in rows}  # a negative number stays a number
+    assert list(system_tmp.iterdir()) == [] and list((Path(any_db_app.instance_path) / "tmp").iterdir()) == []
+
+
+def test_prize_list_writes_typed_text_as_text(app):
+    """Issue 14, fault 5: the prize list carries published names, units and the contest title,
+    all typed by people; none becomes a formula, the score stays a number."""
+    import io
+
+    from lms.contests.awards import write_prize_list
+    from lms.contests.models import Award
+    from tests.reports.test_export_safety import hostile_names
+
+    contest = services.create_contest(None, "giai", "=1+1 Hội thi")
+    names = hostile_names()
+    awards = [Award(kind="individual", prize="first", rank=i + 1, name=name, unit_name="@Trường A", score=-5.0,
+                    code=f"C{i}") for i, name in enumerate(names)]
+    out = io.BytesIO()
+    assert write_prize_list(contest, awards, out) == len(names)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet["A1"].value.startswith("'=1+1 Hội thi") and sheet["A1"].data_type == "s"
+    rows = list(sheet.iter_rows(min_row=3))
+    assert [row[4].value for row in rows] == ["'" + name for name in names]
+    assert {row[5].value for row in rows} == {"'@Trường A"} and {row[6].value for row in rows} == {-5.0}
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]

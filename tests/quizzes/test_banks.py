@@ -37,6 +37,10 @@ def test_import_cli_reports_and_is_idempotent(app, tmp_path):
     out = tmp_path / "bank.gift"
     exported = runner.invoke(args=["export-questions", "--bank", "moodle", "--format", "gift", "-o", str(out)])
     assert exported.exit_code == 0
+    import stat
+
+    # Every right answer is in that file: written whole, private to the operator (issue 14, fault 8).
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and not list(tmp_path.glob("*.part"))
     back = runner.invoke(args=["import-questions", str(out), "--bank", "moodle-copy"])
     assert "43 new" in back.output
 

@@ -163,3 +163,33 @@ def test_no_gift_input_crashes(parts):
 def test_no_aiken_input_crashes(text):
     bank = parse_aiken(text)
     assert all(i.line >= 1 for i in bank.issues)
+
+
+def test_excel_export_neutralises_formulas_and_imports_back_losslessly(tmp_path):
+    """Issue 14, fault 5: question text starting with "=", "-", "+" or "@" is written as text
+    with a leading "'" (OWASP CSV Injection), never as a formula, and our importer removes
+    that quote again, so export → import gives the same questions."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from lms.quizzes.ir import Choice, ParsedQuestion
+
+    questions = [
+        ParsedQuestion(type="single", text='=HYPERLINK("http://phishing.example/","Xem điểm")',
+                       choices=[Choice("-5", 1.0), Choice("+5", 0.0), Choice("@SUM(1)", 0.0)],
+                       explanation="-5 là đáp án", tags=["toan"], difficulty="easy"),
+        ParsedQuestion(type="short", text="- Kết quả của 2 - 7?", answers=[{"text": "-5", "fraction": 1.0}],
+                       options={"ignore_accents": False, "case_sensitive": False}),
+    ]
+    data = write_xlsx(questions)
+    sheet = load_workbook(io.BytesIO(data)).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value not in (None, "")]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert sheet["A2"].value.startswith("'=") and sheet["B2"].value == "'-5" and sheet["H3"].value == "'-5"
+    again = parse_xlsx(data)
+    assert again.issues == []
+    assert [(q.type, q.text, [(c.text, c.fraction) for c in q.choices], q.explanation,
+             [a["text"] for a in q.answers]) for q in again.questions] == [
+        ("single", questions[0].text, [("-5", 1.0), ("+5", 0.0), ("@SUM(1)", 0.0)], "-5 là đáp án", []),
+        ("short", questions[1].text, [], None, ["-5"])]

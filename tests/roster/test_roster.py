@@ -149,3 +149,26 @@ def test_learners_cannot_open_the_roster_page(client, sample_tree, make_user):
     make_user("hs.an", org=sample_tree["class_a1"])
     login(client, "hs.an")
     assert client.get("/admin/roster/").status_code == 404
+
+
+def test_a_pending_roster_is_private_and_gone_after_import(client, app, sample_tree, make_user):
+    """Issue 14, fault 8 (same kind): the file kept between "check" and "import the valid
+    rows" holds names and birth dates; it is 0600 in the private temp folder (swept after a
+    day if never confirmed) and deleted once imported."""
+    import stat
+    from pathlib import Path
+
+    make_user("ql.a", org=sample_tree["school_a"], roles=[("manager", sample_tree["school_a"])])
+    login(client, "ql.a")
+    token = csrf_token(client, "/admin/roster/")
+    data = "Họ và tên,Mã đơn vị,Ngày sinh\nA Một,SA-1,01/05/2009\nB Hai,SB-1,02/05/2009\n".encode()
+    page = client.post("/admin/roster/", data={"csrf_token": token, "org_id": "0", "file": (io.BytesIO(data), "r.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    folder = Path(app.instance_path) / "tmp"
+    pending = sorted(folder.iterdir())
+    assert len(pending) == 2 and {stat.S_IMODE(p.stat().st_mode) for p in pending} == {0o600}
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not (Path(app.instance_path) / "uploads" / "roster").exists()
+    confirm = page.split('action="/admin/roster/confirm/')[1].split('"')[0]
+    client.post(f"/admin/roster/confirm/{confirm}", data={"csrf_token": token})
+    assert list(folder.iterdir()) == []

@@ -12,10 +12,12 @@ import re
 import unicodedata
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from lms.core.cells import new_workbook, unquote_cell
 from lms.core.text import fold
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
@@ -39,7 +41,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    # unquote_cell: our own export wrote "'=..." for text starting with a formula trigger.
+    return unicodedata.normalize("NFC", unquote_cell(str(value))).strip()
 
 
 def parse_xlsx(data: bytes) -> ParsedBank:
@@ -131,26 +134,34 @@ def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
 
 
 def build_template(example_rows: list[list[str]] | None = None) -> bytes:
-    """The downloadable template: headers, widths, wrapped text and one example row."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Câu hỏi"
-    sheet.append(TEMPLATE_HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """The downloadable template (and the bank export): headers, widths, wrapped text and
+    one example row.  Cells go through ``lms.core.cells``: a question starting with "=" or
+    "-" is written as "'=..."; ``parse_xlsx`` removes that quote again."""
+    workbook = new_workbook()
+    sheet = workbook.create_sheet("Câu hỏi")
+    widths = [60, 25, 25, 25, 25, 15, 15, 10, 45, 18, 12]
+    for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in TEMPLATE_HEADERS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
     rows = example_rows or [[
         "Ứng dụng nào dùng để định danh điện tử mức 2?", "VNeID", "Một ứng dụng tải từ đường link lạ",
         "Mạng xã hội", "", "", "", "A", "VNeID là ứng dụng định danh điện tử chính thức.", "vneid", "dễ",
     ]]
+    wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append(row)
-    widths = [60, 25, 25, 25, 25, 15, 15, 10, 45, 18, 12]
-    for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.alignment = wrap
+            cells.append(cell)
+        sheet.append(cells)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
