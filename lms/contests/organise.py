@@ -16,8 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select
 
 from lms.access import rules as access_rules
-from lms.audit.services import current_ip, record_audit
 from lms.access.adapters import is_admin
+from lms.audit.services import current_ip, record_audit
 from lms.auth.services import grant_role
 from lms.certificates.services import new_code
 from lms.contests import rounds

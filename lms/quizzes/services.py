@@ -728,9 +728,8 @@ def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = N
     Contest rounds may hide even the score until they close. A course attempt's score is
     hidden while its bank is sealed (``bank_seal``): with unlimited attempts, changing one
     answer at a time and watching the score would give the running round's key away."""
-    from lms.auth.models import User
-
     from lms.access.rules import round_results_visible
+    from lms.auth.models import User
 
     rule = _review_rule(attempt, bank)
     if not round_results_visible(hide_until_close=rule["hide_score"], closes_at=rule["closes_at"],
