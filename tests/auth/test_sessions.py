@@ -165,3 +165,17 @@ def test_reactivating_an_account_does_not_revive_its_old_sessions(any_db_app, le
     db.session.expire_all()
     assert db.session.get(User, learner.id).active
     assert not _signed_in(victim)
+
+
+def test_people_imported_from_a_roster_get_distinct_session_tokens(app, sample_tree):
+    """Roster import inserts people in bulk, past the model's constructor."""
+    from sqlalchemy import select
+
+    from lms.roster.parsing import parse_roster
+    from lms.roster.services import apply_plan, plan_import
+
+    roster = "Họ và tên,Mã đơn vị\nNguyễn Thị Hoà,SA-1\nTrần Văn An,SA-1\n"
+    apply_plan(plan_import(parse_roster("r.csv", roster.encode()), None, None))
+    db.session.commit()
+    tokens = db.session.scalars(select(User.session_token)).all()
+    assert len(tokens) == 2 and len(set(tokens)) == 2 and all(tokens)
