@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.audit.services import record_audit
+from lms.audit.services import current_ip, record_audit
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from lms.core.errors import ServiceError
@@ -40,6 +40,8 @@ def _lockout(request_limit) -> None:
     seconds = request_limit.limit.get_expiry()
     if not cache.add("audit-lockout:" + request_limit.key, 1, timeout=seconds):
         return
+    # The limit may be checked before the app's own before_request has noted the address.
+    current_ip.set(request.remote_addr)
     try:
         services.record_lockout(request.form.get("username"), scope, str(request_limit.limit))
         db.session.commit()

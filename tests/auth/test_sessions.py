@@ -96,8 +96,9 @@ def test_executed_deletion_ends_the_persons_sessions(any_db_app, learner, make_u
     assert not _signed_in(client)
 
 
-def test_a_reused_user_id_does_not_revive_an_old_cookie(any_db_app, learner):
-    """A cookie naming only the user's number (the old format) is no longer enough."""
+def test_a_cookie_naming_only_the_user_id_is_refused(any_db_app, learner):
+    """The format before session tokens (the user number alone), e.g. a cookie kept from before
+    the upgrade, signs no one in."""
     client = any_db_app.test_client()
     with client.session_transaction() as sess:
         sess["_user_id"] = str(learner.id)
