@@ -180,3 +180,21 @@ def test_people_imported_from_a_roster_get_distinct_session_tokens(app, sample_t
     db.session.commit()
     tokens = db.session.scalars(select(User.session_token)).all()
     assert len(tokens) == 2 and len(set(tokens)) == 2 and all(tokens)
+
+
+def test_a_remember_me_cookie_copied_before_logout_is_refused(any_db_app, learner):
+    """The site sets no remember-me cookie, but Flask-Login would honour one signed with the
+    app's key: it carries get_id(), so it dies with the session token like the session."""
+    from flask_login.utils import encode_cookie
+
+    with any_db_app.test_request_context():
+        remembered = encode_cookie(learner.get_id())
+    client = any_db_app.test_client()
+    client.set_cookie("remember_token", remembered)
+    assert _signed_in(client)
+    other = any_db_app.test_client()
+    login(other, "hs.an")
+    other.post("/logout", data={"csrf_token": csrf_token(other, "/")})
+    thief = any_db_app.test_client()
+    thief.set_cookie("remember_token", remembered)
+    assert not _signed_in(thief)
