@@ -55,6 +55,9 @@ ACTION_LABELS = {
     "api.read": _l("API read"), "api.denied": _l("API request refused"),
     "api_token.create": _l("API token created"), "api_token.revoke": _l("API token revoked"),
     "ranking.settings": _l("Public ranking settings changed"),
+    "auth.login": _l("Signed in"), "auth.login_failed": _l("Sign-in failed"),
+    "auth.lockout": _l("Sign-in locked (too many attempts)"), "auth.logout": _l("Signed out"),
+    "auth.logout_everywhere": _l("Signed out on every other device"),
 }
 
 

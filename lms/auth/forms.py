@@ -50,7 +50,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=255)],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
-                             description=_l("At least 8 characters."),
+                             description=_l("At least 8 characters; a few words only you would think of are best."),
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
@@ -67,10 +67,12 @@ class ProfileForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password or one-time code"), validators=[DataRequired()],
+    # Required by the view unless the session began with a (now spent) one-time code.
+    current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=256)],
                             render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
-                             description=_l("At least 8 characters."), render_kw={"autocomplete": "new-password"})
+                             description=_l("At least 8 characters; a few words only you would think of are best."),
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
@@ -17,6 +18,11 @@ USER_KINDS = ("civil_servant", "student", "citizen")
 # admin and author are global; manager/teacher are scoped to an organisation subtree;
 # organizer/judge to a contest (lms.access.rules holds the sets and who grants what).
 ROLES = ("admin", "manager", "teacher", "author", "organizer", "judge")
+
+
+def new_session_token() -> str:
+    """22 URL-safe characters (128 random bits) naming one generation of a person's sessions."""
+    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -43,6 +49,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column()
     deletion_requested_at: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # Every session cookie carries this token next to the user id (see get_id); replacing it
+    # ends every earlier session at once, checked in the user load each request already does
+    # (OWASP ASVS V3.3.1/V3.3.3). Renewed whenever the password or the active flag changes.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token, server_default="")
 
     org: Mapped[Organization | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -55,6 +65,23 @@ class User(UserMixin, db.Model):
 
         self.name_search = fold(value or "")
         return value
+
+    @validates("password_hash", "active")
+    def _end_sessions_on_credential_change(self, key, value):
+        # Any path that replaces the password (change, reset, one-time code, deletion) or
+        # switches the account off or on ends the sessions opened before, without each
+        # caller having to remember to.
+        if getattr(self, key) != value:
+            self.session_token = new_session_token()
+        return value
+
+    def end_sessions(self) -> None:
+        """Make every session cookie issued so far for this person invalid."""
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        """What Flask-Login stores in the session (and a remember cookie): "<id>:<token>"."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -15,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.access import rules
 from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
+from lms.auth import passwords
 from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
@@ -27,11 +28,6 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-# A few passwords people actually choose here; refusing them costs nothing.
-COMMON_PASSWORDS = frozenset(
-    {"12345678", "123456789", "1234567890", "password", "password1", "matkhau", "matkhau123",
-     "11111111", "00000000", "88888888", "abcd1234", "qwertyui", "iloveyou", "vietnam1"}
-)
 # Verifying against this keeps the timing of "no such user" close to "wrong password".
 _DUMMY_HASH = None
 
@@ -53,23 +49,38 @@ def validate_username(username: str) -> str | None:
     return None
 
 
-def password_problem(password: str, username: str | None = None) -> str | None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(password or "") < minimum:
-        return _l("Password must be at least %(n)d characters.", n=minimum)
-    if len(password) > 256:
-        return _l("Password must be at most 256 characters.")
-    if password.lower() in COMMON_PASSWORDS or (username and password.lower() == username.lower()):
-        return _l("This password is too easy to guess; choose another.")
-    return None
+def password_problem(password: str, username: str | None = None, full_name: str | None = None,
+                     unit_name: str | None = None) -> str | None:
+    """None when the password may be chosen, else why not (translated): the rules of
+    lms.auth.passwords (NIST SP 800-63B §5.1.1.2) with the person's own details as words a
+    password must not be built from."""
+    return passwords.password_problem(password, passwords.person_inputs(username, full_name, unit_name),
+                                      min_length=current_app.config["PASSWORD_MIN_LENGTH"])
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    """A scrypt hash of the password's NFKC form (NIST SP 800-63B §5.1.1.2), so the same
+    password typed on another keyboard or phone (composed or decomposed accents) matches."""
+    return generate_password_hash(passwords.normalise(password), method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's password or unexpired one-time code; no side effect."""
+    if not user.password_hash:
+        return False
+    stable = passwords.normalise(password)
+    # Hashes made before passwords were normalised hold the text as typed.
+    if not (check_password_hash(user.password_hash, stable)
+            or (stable != (password or "") and check_password_hash(user.password_hash, password or ""))):
+        return False
+    expires = user.one_time_code_expires_at
+    return not (user.must_change_password and expires and expires < utcnow())
 
 
 def set_password(user: User, password: str) -> None:
-    problem = password_problem(password, user.username)
+    """Replace the password (refused with ServiceError(field="password") when too weak). The
+    model then renews the session token: every other session of this person ends."""
+    problem = password_problem(password, user.username, user.full_name, user.org.name if user.org else None)
     if problem:
         raise ServiceError(problem, field="password")
     user.password_hash = hash_password(password)
@@ -85,7 +96,8 @@ def active_user_by_username(username: str | None) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The user whose password (or unexpired one-time code) matches, or None."""
+    """The active user whose password (or unexpired, unspent one-time code) matches, or None.
+    Checks only: the sign-in itself is :func:`record_sign_in`."""
     global _DUMMY_HASH
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None or not user.password_hash or not user.is_active:
@@ -93,16 +105,51 @@ def authenticate(username: str, password: str) -> User | None:
             _DUMMY_HASH = hash_password(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    if user.must_change_password and user.one_time_code_expires_at and user.one_time_code_expires_at < utcnow():
-        return None
+    return user if verify_password(user, password) else None
+
+
+def record_sign_in(user: User) -> bool:
+    """Note a successful sign-in (audit "auth.login") and spend a one-time code: it signs in
+    once, after which only the new password the person must now choose works. True when a
+    one-time code was used."""
+    used_code = bool(user.must_change_password)
     user.last_login_at = utcnow()
-    return user
+    if used_code:
+        user.password_hash = None  # spent; must_change_password keeps the person on /password
+        user.one_time_code_expires_at = None
+    record_audit(user, "auth.login", target=user, org=user.org, one_time_code=used_code)
+    db.session.flush()
+    return used_code
+
+
+def record_failed_sign_in(username: str | None) -> None:
+    """Audit "auth.login_failed": the username as tried (printable characters, at most 64),
+    the account it names if any; never the password. The caller commits even though the
+    sign-in failed."""
+    tried = "".join(ch for ch in normalise_username(username) if ch.isprintable())[:64]
+    user = db.session.scalar(select(User).where(User.username == tried)) if tried else None
+    record_audit(None, "auth.login_failed", target=user, org=user.org if user else None, username=tried)
+
+
+def record_lockout(username: str | None, scope: str, limit: str) -> None:
+    """Audit "auth.lockout": sign-ins refused by the rate limit, per username or per address
+    (``scope``), ``limit`` as configured (e.g. "10 per 1 minute")."""
+    tried = "".join(ch for ch in normalise_username(username) if ch.isprintable())[:64]
+    record_audit(None, "auth.lockout", username=tried or None, scope=scope, limit=limit)
+
+
+def sign_out(user: User, everywhere: bool = False) -> None:
+    """End every session of ``user`` (audit "auth.logout" or "auth.logout_everywhere"). A
+    browser that should stay signed in must be given the new token (login_user again)."""
+    user.end_sessions()
+    record_audit(user, "auth.logout_everywhere" if everywhere else "auth.logout", target=user, org=user.org)
+    db.session.flush()
 
 
 def issue_one_time_code(user: User, actor=None) -> str:
-    """Replace the password by a short random code the learner must change at first login."""
+    """Replace the password by a short random code the learner must change at first login.
+    It signs in once (see record_sign_in), within ONE_TIME_CODE_DAYS; issuing it ends the
+    person's sessions."""
     code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
     user.password_hash = generate_password_hash(code, method=current_app.config["ONE_TIME_CODE_HASH_METHOD"])
     user.must_change_password = True
@@ -141,7 +188,8 @@ def user_field_problems(data: NewUser) -> dict[str, str]:
     if data.date_of_birth and not (date(1900, 1, 1) <= data.date_of_birth <= date.today()):
         problems["date_of_birth"] = _l("Date of birth is out of range.")
     if data.password is not None:
-        problem = password_problem(data.password, data.username)
+        problem = password_problem(data.password, data.username, data.full_name,
+                                   data.org.name if data.org else None)
         if problem:
             problems["password"] = problem
     return problems

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.access.web import requires
-from lms.audit.services import record_audit
+from lms.audit.services import current_ip, record_audit
 from lms.auth import services
 from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from lms.core.errors import ServiceError
 from lms.core.safety import safe_next_url
-from lms.extensions import db, limiter
+from lms.extensions import cache, db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -25,10 +34,42 @@ def _username_key():
     return "login-user:" + services.normalise_username(request.form.get("username", ""))
 
 
+def _lockout(request_limit) -> None:
+    """Flask-Limiter's on_breach: audit "auth.lockout" once per limit window and key, so a
+    flood of refused attempts does not become a flood of rows."""
+    scope = "username" if "login-user:" in request_limit.key else "address"
+    seconds = request_limit.limit.get_expiry()
+    if not cache.add("audit-lockout:" + request_limit.key, 1, timeout=seconds):
+        return
+    # The limit may be checked before the app's own before_request has noted the address.
+    current_ip.set(request.remote_addr)
+    try:
+        services.record_lockout(request.form.get("username"), scope, str(request_limit.limit))
+        db.session.commit()
+    except Exception:  # the 429 matters more than its audit row; never turn it into a 500
+        db.session.rollback()
+        current_app.logger.exception("could not audit a sign-in lockout")
+
+
+def _clear_session() -> None:
+    """Drop everything the session holds but the language chosen: the signed-in user, the
+    CSRF secret (Flask-WTF makes a new one on the next form), anything planted before."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def _start_fresh_session(user) -> None:
+    """Sign ``user`` in on a new session (session fixation, OWASP ASVS V3.2.1)."""
+    _clear_session()
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @requires("public")
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@limiter.limit(_login_limit, methods=["POST"], on_breach=_lockout)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key, on_breach=_lockout)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -37,11 +78,15 @@ def login():
         user = services.authenticate(form.username.data, form.password.data)
         if user is None:
             db.session.rollback()
+            # Committed although the sign-in fails: the trail of failures is the point.
+            services.record_failed_sign_in(form.username.data)
+            db.session.commit()
             form.password.errors.append(_("Wrong username or password."))
         else:
-            login_user(user)
+            used_code = services.record_sign_in(user)
             db.session.commit()
-            if user.must_change_password:
+            _start_fresh_session(user)
+            if used_code:
                 flash(_("Welcome! Please choose your own password now."), "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next_url(form.next.data) or url_for("core.home"))
@@ -51,9 +96,27 @@ def login():
 @bp.post("/logout")
 @requires("public")
 def logout():
+    """Sign out: ends this person's every session, copies of this cookie included."""
+    if current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+        db.session.commit()
     logout_user()
+    _clear_session()
     flash(_("You are signed out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.post("/profile/sign-out-everywhere")
+@requires("signed_in")
+def sign_out_everywhere():
+    """End every other session of the signed-in person (a lost phone, a shared computer);
+    this browser stays signed in with the new token."""
+    user = current_user._get_current_object()
+    services.sign_out(user, everywhere=True)
+    db.session.commit()
+    login_user(user)
+    flash(_("You are signed out on every other device."), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -85,8 +148,8 @@ def register():
             db.session.rollback()
             getattr(form, err.field or "join_code").errors.append(str(err))
         else:
-            login_user(user)
             db.session.commit()
+            _start_fresh_session(user)
             flash(_("Welcome, %(name)s! You joined %(org)s.", name=user.full_name, org=user.org.name), "success")
             return redirect(url_for("core.home"))
     return render_template("auth/register.html", form=form, org=org)
@@ -118,19 +181,25 @@ def profile():
 @bp.route("/password", methods=["GET", "POST"])
 @requires("signed_in")
 def change_password():
+    """Choose a new password. The current one is asked for again (OWASP ASVS V2.1.6), except
+    right after signing in with a one-time code: that code is spent and this session is the
+    proof. Other sessions end; this one continues."""
+    user = current_user._get_current_object()
+    needs_current = bool(user.password_hash)
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if services.authenticate(current_user.username, form.current.data) is None:
+        if needs_current and not (form.current.data and services.verify_password(user, form.current.data)):
             form.current.errors.append(_("This is not your current password or code."))
         else:
             try:
-                services.set_password(current_user, form.password.data)
+                services.set_password(user, form.password.data)
             except ServiceError as err:
                 db.session.rollback()
                 form.password.errors.append(str(err))
             else:
-                record_audit(current_user, "user.password_changed", target=current_user, org=current_user.org)
+                record_audit(user, "user.password_changed", target=user, org=user.org)
                 db.session.commit()
-                flash(_("Your new password is saved."), "success")
+                login_user(user)  # this browser carries the renewed session token
+                flash(_("Your new password is saved. You are signed out on every other device."), "success")
                 return redirect(url_for("core.home"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, needs_current=needs_current)

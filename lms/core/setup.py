@@ -189,19 +189,28 @@ _USER_BY_ID = None
 
 
 def _load_user(user_id: str):
+    """The signed-in person from the session's "<id>:<session token>" (User.get_id), or None
+    when the token no longer matches: logout, a password change or reset, deactivation and
+    "sign out everywhere" replace it, which ends every older cookie (OWASP ASVS V3.3)."""
     global _USER_BY_ID
+    import hmac
+
     from sqlalchemy import bindparam, select
 
     from lms.auth.models import User
 
-    if not str(user_id).isdigit():
+    number, _, token = str(user_id).partition(":")
+    if not number.isdigit() or not token:
         return None
     # The person alone, by primary key, paid on every request: their unit and roles load
     # when a page first asks for them, and the busiest calls (quiz autosave and submit) never
     # do. The statement is built once; Session.get would build it (and its cache key) each time.
     if _USER_BY_ID is None:
         _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
-    return db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+    user = db.session.execute(_USER_BY_ID, {"user_id": int(number)}).scalar_one_or_none()
+    if user is None or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 # Endpoints reachable while a one-time code must still be replaced.

@@ -43,6 +43,9 @@ def test_one_time_code_works_once_and_expires(app, make_user):
     assert services.authenticate("hs.an", code).id == user.id
     user.one_time_code_expires_at = utcnow() - timedelta(minutes=1)
     assert services.authenticate("hs.an", code) is None
+    code = services.issue_one_time_code(user)
+    assert services.record_sign_in(services.authenticate("hs.an", code)) is True  # spends it
+    assert services.authenticate("hs.an", code) is None and user.must_change_password
 
 
 def test_deactivated_accounts_cannot_sign_in(app, make_user):
