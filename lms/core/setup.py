@@ -50,6 +50,9 @@ def configure(app: Flask) -> None:
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 7 * 24 * 3600)
     app.after_request(set_security_headers)
     app.before_request(_before_request)
+    from lms.core.safety import refuse_nul_bytes
+
+    app.before_request(refuse_nul_bytes)
 
     from lms.core.nav import nav_items
 
