@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.contests.services import OPTIONAL_FIELDS
+from lms.core.validators import DayInRange
 from lms.orgs.forms import kind_choices
 
 FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "school": _l("School"),
@@ -54,8 +55,10 @@ class ContestForm(FlaskForm):
 class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=[("quiz", _l("Quiz")), ("judged", _l("Judged (submitted work)"))])
-    opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
-    closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(), DayInRange()])
+    closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired(), DayInRange()])
     bank = SelectField(_l("Question bank"), choices=[], validate_choice=False,
                        description=_l("Quiz rounds only."))
     draw = IntegerField(_l("Questions drawn per participant"), validators=[Optional(), NumberRange(min=1)],
