@@ -163,3 +163,10 @@ def test_no_gift_input_crashes(parts):
 def test_no_aiken_input_crashes(text):
     bank = parse_aiken(text)
     assert all(i.line >= 1 for i in bank.issues)
+
+
+def test_gift_html_question_with_an_unclosed_style_keeps_its_text():
+    """Issue 14, fault 11g: an unclosed raw-text tag must not swallow the rest of the question."""
+    bank = parse_gift("::q1::[html]<p>Trước</p><style>Cơ quan nào cấp <b>căn cước</b>?{=Bộ Công an ~UBND xã}")
+    question = bank.questions[0]
+    assert "Cơ quan nào cấp căn cước?" in question.text and "Trước" in question.text
