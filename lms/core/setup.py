@@ -44,6 +44,7 @@ def configure(app: Flask) -> None:
     from lms.core import i18n
 
     i18n.compile_catalogs_if_stale()
+    i18n.use_catalog_for_form_messages()
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["asset_version"] = _asset_version(app)
