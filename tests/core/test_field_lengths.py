@@ -177,3 +177,16 @@ def test_admin_new_person_with_a_long_name_is_a_field_error(any_db_app, sample_t
                                                       "username": "hs.dai"})
     assert response.status_code in (200, 400)
     assert "tối đa 255" in response.get_data(as_text=True)
+
+
+def test_contest_registration_with_a_far_birth_date_is_a_message(any_db_app, open_contest):
+    from lms.contests.models import Registration
+
+    client = any_db_app.test_client()
+    login(client, "hs.a")
+    for birth in ("9999-12-31", "0001-01-01"):
+        response = post_form(client, "/contests/hoi-thi/", {"full_name": "Nguyễn Văn A", "date_of_birth": birth},
+                             page="/contests/hoi-thi/", follow_redirects=True)
+        assert response.status_code == 200
+        assert "Ngày sinh" in response.get_data(as_text=True)
+        assert db.session.scalar(select(Registration.id)) is None
