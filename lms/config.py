@@ -51,8 +51,15 @@ class Config:
 
     # Number of reverse proxies in front of the app (0: none); see docs/operator-guide.md.
     PROXY_COUNT = 0
-    # Public address used in certificate QR codes, e.g. https://hoc.dichvucong.example.vn
+    # The site's public address, e.g. https://hoc.dichvucong.example.vn: every absolute address
+    # (QR codes, badges, /issuer, login slips, xAPI ids) is built from it, never from the
+    # request's Host header (lms.core.urls). Required in production.
     PUBLIC_BASE_URL: str | None = None
+    # Production only: more host names the app answers to besides PUBLIC_BASE_URL's, comma
+    # separated (e.g. a load balancer probing /healthz at 10.0.0.5). Becomes Flask's TRUSTED_HOSTS.
+    EXTRA_TRUSTED_HOSTS: str | list[str] = ""
+    # Production refuses demo data and requires PUBLIC_BASE_URL (see docs/operator-guide.md).
+    PRODUCTION = False
 
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     ROSTER_MAX_ROWS = 200_000
@@ -72,6 +79,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
 

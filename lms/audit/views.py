@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.services import record_audit
 from lms.auth.models import User
 from lms.core.cells import csv_writer
-from lms.core.timeutil import vn_day_start_utc
+from lms.core.timeutil import FIRST_DAY, LAST_DAY, next_day, parse_day, vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
 
@@ -61,7 +61,9 @@ ACTION_LABELS = {
 }
 
 
-def _filtered():
+def _filtered(errors: dict | None = None):
+    """The filtered query; a date that is malformed or outside FIRST_DAY..LAST_DAY is left out
+    and its message put in ``errors`` (field name -> message) for the page to show."""
     args = request.args
     stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
     if args.get("action"):
@@ -75,11 +77,14 @@ def _filtered():
     for key, op in (("since", "ge"), ("until", "lt")):
         if args.get(key):
             try:
-                day = datetime.strptime(args[key], "%Y-%m-%d").date()
+                day = parse_day(args[key])
             except ValueError:
+                if errors is not None:
+                    errors[key] = _("Choose a date between %(first)s and %(last)s.",
+                                    first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
                 continue
             # Dates are chosen in Vietnam time; stored times are UTC. "until" includes its whole day.
-            moment = vn_day_start_utc(day + timedelta(days=1) if key == "until" else day)
+            moment = vn_day_start_utc(next_day(day) if key == "until" else day)
             stmt = stmt.where(AuditEvent.at >= moment if op == "ge" else AuditEvent.at < moment)
     return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
@@ -87,16 +92,22 @@ def _filtered():
 @bp.get("/")
 @requires("admin")
 def index():
-    page = db.paginate(_filtered(), per_page=50, error_out=False)
+    errors: dict = {}
+    page = db.paginate(_filtered(errors), per_page=50, error_out=False)
     actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()))
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/index.html", page=page, actions=actions, labels=ACTION_LABELS, args=filters)
+    return render_template("audit/index.html", page=page, actions=actions, labels=ACTION_LABELS, args=filters,
+                           errors=errors)
 
 
 @bp.get("/export.csv")
 @requires("admin")
 def export():
-    rows = db.session.scalars(_filtered().limit(100_000))
+    errors: dict = {}
+    query = _filtered(errors)
+    if errors:  # exporting more than asked for is worse than refusing
+        abort(400, description=next(iter(errors.values())))
+    rows = db.session.scalars(query.limit(100_000))
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(["time (Vietnam)", "actor", "action", "target", "unit id", "detail", "ip"])

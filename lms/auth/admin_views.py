@@ -32,6 +32,7 @@ from lms.auth.models import ROLES, RoleAssignment, User
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.core.timeutil import utcnow
+from lms.core.urls import public_base_url
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import get_org_by_code, subtree_clause
@@ -245,5 +246,5 @@ def login_slips():
             record_audit(current_user, "user.login_slips", org=org, count=len(slips), include_all=form.include_all.data)
             db.session.commit()
             return render_template("users/login_slips.html", org=org, slips=slips,
-                                   site=request.url_root.rstrip("/"), issued_at=utcnow())
+                                   site=public_base_url(), issued_at=utcnow())
     return render_template("users/login_slips_form.html", form=form)

@@ -32,7 +32,7 @@ class LoginForm(FlaskForm):
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
-    next = HiddenField()
+    next = HiddenField(validators=[Length(max=2048)])
 
 
 class RegisterForm(FlaskForm):

@@ -20,6 +20,7 @@ from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
 from lms.core.timeutil import utcnow
+from lms.core.validators import column_length
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import find_org_by_join_code
@@ -179,6 +180,11 @@ def user_field_problems(data: NewUser) -> dict[str, str]:
         problems["username"] = problem
     if not data.full_name:
         problems["full_name"] = _l("Full name is required.")
+    for field, label in (("full_name", _l("Full name")), ("email", _l("Email"))):
+        value, limit = getattr(data, field), column_length(User, field)
+        if value and len(value) > limit:  # PostgreSQL refuses it (a 500); SQLite would store it
+            problems[field] = _l("%(field)s: at most %(max)d characters (%(count)d typed).",
+                                 field=label, max=limit, count=len(value))
     if data.kind not in USER_KINDS:
         problems["kind"] = _l("Unknown kind of learner %(kind)s.", kind=data.kind)
     if data.email and not EMAIL_RE.match(data.email):

@@ -28,13 +28,16 @@ from lms.certificates.signing import public_pem
 from lms.certificates.verify import verify_pdf
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
+from lms.core.urls import public_base_url
 from lms.extensions import db, limiter
 
 bp = Blueprint("certificates", __name__)
 
 
 def base_url() -> str:
-    return current_app.config.get("PUBLIC_BASE_URL") or request.url_root.rstrip("/")
+    """The site's public address (lms.core.urls): never the request's Host header, which the
+    client chooses and which would end up in QR codes, badges and /issuer."""
+    return public_base_url()
 
 
 # --- public ---------------------------------------------------------------------------

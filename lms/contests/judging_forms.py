@@ -48,7 +48,7 @@ class ConfigForm(FlaskForm):
     judges_per_entry = IntegerField(_l("Judges per entry"), validators=[DataRequired(), NumberRange(min=1, max=20)])
     blind = BooleanField(_l("Blind judging (judges never see the participant's name or unit)"))
     accepted_kinds = MultiCheckboxField(_l("Accepted products"))
-    max_upload_mb = IntegerField(_l("File size limit (MB)"), validators=[DataRequired(), NumberRange(min=1)])
+    max_upload_mb = IntegerField(_l("File size limit (MB)"), validators=[DataRequired(), NumberRange(min=1, max=1000)])
 
     def set_kinds(self) -> None:
         self.accepted_kinds.choices = list(kind_labels().items())

@@ -21,6 +21,7 @@ from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import Entry, Ranked, rank_participants
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
+from lms.core.validators import INT_MAX
 from lms.extensions import cache, db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Attempt, QuestionBank
@@ -73,6 +74,8 @@ def set_prediction(user, round_: ContestRound, value: int, now: datetime | None 
         raise ServiceError(_l("This round has no tiebreaker question."))
     if value < 0:
         raise ServiceError(_l("Give a whole number, 0 or more."))
+    if value > INT_MAX:  # the column is a PostgreSQL integer
+        raise ServiceError(_l("The number is too large."))
     entry = _entry(round_, _registration(user, round_))
     if entry.submitted_at is not None or now >= round_.closes_at:
         raise ServiceError(_l("The prediction can no longer be changed."))

@@ -13,6 +13,8 @@ from lms.auth.services import normalise_phone
 from lms.contests.models import Contest, Registration
 from lms.core.errors import ServiceError
 from lms.core.text import fold, nfc
+from lms.core.timeutil import vn_today
+from lms.core.validators import check_lengths
 from lms.courses.content import SLUG_RE
 from lms.courses.render import render_markdown
 from lms.extensions import db
@@ -20,6 +22,8 @@ from lms.orgs.models import Organization
 from lms.orgs.services import is_within
 
 OPTIONAL_FIELDS = ("date_of_birth", "phone", "school", "class_name", "unit_name")
+REGISTRATION_LABELS = {"full_name": _l("Full name"), "phone": _l("Phone"), "school": _l("School"),
+                       "class_name": _l("Class"), "unit_name": _l("Unit")}
 
 
 def create_contest(actor, slug: str, title: str, rules_md: str = "", scope: Organization | None = None,
@@ -73,16 +77,19 @@ def register(user, contest: Contest, form: RegistrationForm) -> Registration:
         Registration.contest_id == contest.id, Registration.user_id == user.id))
     if existing is not None:
         return existing
+    values = {"full_name": name, "phone": normalise_phone(form.phone), "school": nfc(form.school) or None,
+              "class_name": nfc(form.class_name) or None, "unit_name": nfc(form.unit_name) or None}
+    check_lengths(Registration, values, REGISTRATION_LABELS)
+    if form.date_of_birth and not (date(1900, 1, 1) <= form.date_of_birth <= vn_today()):
+        raise ServiceError(_l("Date of birth is out of range."), field="date_of_birth")
     key = identity_key(name, form.date_of_birth, form.phone)
     duplicate = None
     if form.date_of_birth and form.phone:
         duplicate = db.session.scalar(select(Registration.id).where(
             Registration.contest_id == contest.id, Registration.identity_key == key).order_by(Registration.id))
     registration = Registration(
-        contest_id=contest.id, user_id=user.id, org_id=user.org_id, full_name=name,
-        date_of_birth=form.date_of_birth, phone=normalise_phone(form.phone), school=nfc(form.school) or None,
-        class_name=nfc(form.class_name) or None, unit_name=nfc(form.unit_name) or None,
-        identity_key=key, duplicate_of_id=duplicate)
+        contest_id=contest.id, user_id=user.id, org_id=user.org_id, date_of_birth=form.date_of_birth,
+        identity_key=key, duplicate_of_id=duplicate, **values)
     db.session.add(registration)
     db.session.flush()
     record_audit(user, "contest.register", target=contest, duplicate_of=duplicate)

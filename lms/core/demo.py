@@ -159,3 +159,20 @@ def _demo_contest(orgs) -> list[str]:
         db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
     db.session.flush()
     return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days."]
+
+
+def force_demo_password_change() -> int:
+    """Mark every demo account still holding DEMO_PASSWORD as having to change it at its next
+    sign-in (auth's before-request redirect); returns how many. Used when demo data is loaded
+    in production, where the public password would otherwise open an admin account
+    (OWASP ASVS 2.3.1: initial passwords must be changed at first use)."""
+    from werkzeug.security import check_password_hash
+
+    users = db.session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))).all()
+    forced = 0
+    for user in users:
+        if user.password_hash and check_password_hash(user.password_hash, DEMO_PASSWORD):
+            user.must_change_password = True
+            forced += 1
+    db.session.flush()
+    return forced

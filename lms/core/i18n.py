@@ -29,3 +29,28 @@ def compile_catalogs_if_stale(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
         tmp.replace(mo_path)  # atomic, so parallel workers never read half a file
         compiled.append(mo_path)
     return compiled
+
+
+class _FormMessages:
+    """WTForms' own messages ("This field is required.", "Field cannot be longer than ...")
+    through the site's catalog: WTForms ships no Vietnamese, so Flask-WTF's default
+    (WTForms' catalogs) showed them in English on Vietnamese pages."""
+
+    def gettext(self, string):
+        from flask_babel import gettext
+
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        from flask_babel import get_translations
+
+        # Unformatted: WTForms applies ``% dict(max=...)`` itself (flask_babel.ngettext would
+        # format with ``num`` only and fail).
+        return get_translations().ungettext(singular, plural, n)
+
+
+def use_catalog_for_form_messages() -> None:
+    """Make every FlaskForm read WTForms' built-in messages from lms/translations."""
+    import flask_wtf.form
+
+    flask_wtf.form.translations = _FormMessages()

@@ -23,6 +23,7 @@ def configure(app: Flask) -> None:
     _configure_secret_key(app)
     _configure_database_url(app)
     _configure_stores(app)
+    configure_public_address(app)
 
     if app.config.get("PROXY_COUNT"):
         # Behind nginx or a load balancer: trust that many X-Forwarded-* hops, so rate limits
@@ -44,12 +45,16 @@ def configure(app: Flask) -> None:
     from lms.core import i18n
 
     i18n.compile_catalogs_if_stale()
+    i18n.use_catalog_for_form_messages()
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.globals["asset_version"] = _asset_version(app)
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 7 * 24 * 3600)
     app.after_request(set_security_headers)
     app.before_request(_before_request)
+    from lms.core.safety import refuse_nul_bytes
+
+    app.before_request(refuse_nul_bytes)
 
     from lms.core.nav import nav_items
 
@@ -106,6 +111,38 @@ def _configure_secret_key(app: Flask) -> None:
         time.sleep(0.2)
         key = path.read_text().strip()
     app.config["SECRET_KEY"] = key
+
+
+def configure_public_address(app: Flask) -> None:
+    """Production needs LMS_PUBLIC_BASE_URL and answers only to its host (plus
+    EXTRA_TRUSTED_HOSTS): Flask's TRUSTED_HOSTS then answers 400 to a forged ``Host`` header
+    before any view runs (OWASP WSTG-INPV-17, Host header injection).
+
+    Raises RuntimeError, naming the setting, when production has no usable public address."""
+    from lms.core.urls import public_base_url, public_host, public_url, public_url_for
+
+    # Templates print addresses to be copied or scanned through the same helpers.
+    app.jinja_env.globals.update(public_url_for=public_url_for, public_url=public_url,
+                           public_base_url=public_base_url)
+    base = app.config.get("PUBLIC_BASE_URL")
+    if not app.config.get("PRODUCTION"):
+        return
+    if not base:
+        raise RuntimeError(
+            "LMS_PUBLIC_BASE_URL is not set. In production every printed or signed address (certificate "
+            "QR codes, badges, /issuer, login slips) is built from it, never from the request's Host header. "
+            "Set it to the site's public address, e.g. LMS_PUBLIC_BASE_URL=https://hoc.example.gov.vn")
+    try:
+        host = public_host(base)
+    except ValueError:
+        raise RuntimeError(f"LMS_PUBLIC_BASE_URL={base!r} is not an absolute http(s) address, "
+                           "e.g. https://hoc.example.gov.vn") from None
+    extra = app.config.get("EXTRA_TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    hosts = [host] + [h.strip() for h in extra if h.strip() and h.strip() != host]
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = hosts
 
 
 def normalise_database_url(url: str) -> str:

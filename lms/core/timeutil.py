@@ -27,5 +27,43 @@ def to_vn(moment: datetime | None) -> datetime | None:
 
 
 def vn_day_start_utc(day: date) -> datetime:
-    """The naive-UTC moment a Vietnam calendar day begins (00:00 in Vietnam)."""
+    """The naive-UTC moment a Vietnam calendar day begins (00:00 in Vietnam); ``date.min``
+    gives ``datetime.min`` rather than overflowing."""
+    if day == date.min:
+        return datetime.min
     return datetime.combine(day, time.min) - VN_OFFSET
+
+
+# Days a person may type as a period bound, an expiry or a deadline. Nothing in the platform
+# happened before 2000 or is planned after 2100; outside this range a date is a typing error
+# or a probe, and ``date.max + 1 day`` (an "until" day's end) would overflow (issue 14, 11d).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+def day_in_range(day: date) -> bool:
+    """True when FIRST_DAY <= ``day`` <= LAST_DAY."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def parse_day(text: str | None) -> date:
+    """A day typed as ``YYYY-MM-DD`` (ISO 8601 calendar date) between FIRST_DAY and LAST_DAY.
+
+    Raises ValueError (message in English, for logs and the API) when malformed or out of range;
+    callers show their own translated message."""
+    value = (text or "").strip()
+    try:
+        day = date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    if not day_in_range(day):
+        raise ValueError(f"{value} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()}")
+    return day
+
+
+def next_day(day: date) -> date:
+    """``day`` + 1, saturating at ``date.max`` instead of raising OverflowError: the end of an
+    inclusive "until" day is the start of the next one."""
+    return day if day == date.max else day + timedelta(days=1)

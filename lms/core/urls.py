@@ -1,8 +1,13 @@
-"""Addresses that leave the site: QR codes printed on certificates, links in documents.
+"""Addresses that leave the site: QR codes printed on certificates, badges, ``/issuer``, login
+slips, leaflets, xAPI ids, links shown to be copied elsewhere.
 
-Behind a reverse proxy the address a request arrives at can be an internal one
-(``http://10.0.0.5:8000/``), and a printed QR code cannot be corrected later. So the configured
-public address (LMS_PUBLIC_BASE_URL) always wins; without it, the site the person is using.
+They are never built from the request (its root URL or Host, ``url_for`` with ``_external``):
+the ``Host`` header is chosen by the client, so a forged one would end up in a
+printed QR code or a signed badge (OWASP Host header injection; issue 14, fault 10), and behind a
+reverse proxy the address a request arrives at can be an internal one (``http://10.0.0.5:8000/``).
+The one source is LMS_PUBLIC_BASE_URL; production refuses to start without it
+(:func:`lms.core.setup.configure_public_address`). Without it (development, tests) the address
+is the configured SERVER_NAME's, else the development server's.
 """
 
 from __future__ import annotations
@@ -13,11 +18,17 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def public_base_url(fallback: str | None = None) -> str:
-    """PUBLIC_BASE_URL, else ``fallback``, else the current request's site, else the
-    development server's address; without a trailing slash."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or fallback
-    if not base and has_request_context():
-        base = request.url_root
+    """The site's public address without a trailing slash, e.g. ``https://hoc.example.vn``.
+
+    PUBLIC_BASE_URL, else ``fallback`` (an address an operator gave, e.g. ``--site``; never one
+    read from a request), else ``{PREFERRED_URL_SCHEME}://{SERVER_NAME}{APPLICATION_ROOT}`` when
+    SERVER_NAME is configured, else :data:`DEVELOPMENT_BASE_URL`.
+    """
+    config = current_app.config
+    base = config.get("PUBLIC_BASE_URL") or fallback
+    if not base and config.get("SERVER_NAME"):
+        root = (config.get("APPLICATION_ROOT") or "/").rstrip("/")
+        base = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}{root}"
     return (base or DEVELOPMENT_BASE_URL).rstrip("/")
 
 
@@ -33,3 +44,15 @@ def public_url_for(endpoint: str, **values) -> str:
     if root and path.startswith(root):
         path = path[len(root):]  # the base URL already ends with the site's prefix, if any
     return public_url(path)
+
+
+def public_host(base_url: str) -> str:
+    """The host name of ``base_url`` without port, for Flask's TRUSTED_HOSTS.
+
+    Raises ValueError when ``base_url`` is not an absolute http(s) address."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(base_url)
+    return parts.hostname

@@ -43,24 +43,55 @@ def set_language():
 @bp.get("/healthz")
 @requires("public")
 def healthz():
-    """For load balancers and monitoring: 200 when the database answers, 503 when not."""
-    result = {"status": "ok", "database": "ok"}
-    status = 200
+    """For load balancers and monitoring: 200 ``{"status": "ok", "database": "ok"[, "redis": "ok"]}``
+    when the database (and Redis, when configured) can be written; 503 with the same keys saying
+    what failed (``unreachable``, ``read-only``) when not.
+
+    Answering a read alone says OK while a read-only database (a failed-over replica,
+    ``default_transaction_read_only``, a read-only file) refuses every sign-in and answer, so
+    the probe writes: it updates the Alembic version row to itself and rolls back, which a
+    read-only database refuses and which leaves nothing behind."""
+    result = {"status": "ok", "database": _database_health()}
+    if current_app.config.get("REDIS_URL"):
+        result["redis"] = _redis_health(current_app.config["REDIS_URL"])
+    healthy = all(value == "ok" for key, value in result.items() if key != "status")
+    if not healthy:
+        result["status"] = "error"
+    return jsonify(result), 200 if healthy else 503
+
+
+def _database_health() -> str:
+    """``ok``, ``read-only`` (reads work, the test write is refused) or ``unreachable``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # any driver error means "not reachable" to a probe
+    except SQLAlchemyError:  # any driver error means "not reachable" to a probe
         db.session.rollback()
-        result.update(status="error", database="unreachable")
-        status = 503
-    if current_app.config.get("REDIS_URL"):
-        from lms.extensions import cache
+        return "unreachable"
+    try:
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except SQLAlchemyError:
+        return "read-only"
+    finally:
+        db.session.rollback()
+    return "ok"
 
+
+def _redis_health(url: str) -> str:
+    """``ok`` when Redis accepts a short-lived write (a read-only replica or a full memory
+    refuses it), ``unreachable`` otherwise."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         try:
-            cache.cache._write_client.ping()
-            result["redis"] = "ok"
-        except Exception:
-            result["redis"] = "unreachable"
-    return jsonify(result), status
+            client.set("lms:healthz", "1", ex=60)
+        finally:
+            client.close()
+    except redis.RedisError:
+        return "unreachable"
+    return "ok"
 
 
 # Machine-readable answers of /api/ paths: {"error": code, "message": text}, the shape
@@ -117,9 +148,19 @@ def _error_page(code: int, title, message):
     return handler
 
 
+def _untrusted_host(error):
+    """A ``Host`` header outside TRUSTED_HOSTS (production): plain text, since no address of
+    this site can be built for a request to an unknown host."""
+    from flask_babel import gettext as _
+
+    return (_("Bad request: this site does not answer to that host name."), 400,
+            {"Content-Type": "text/plain; charset=utf-8"})
+
+
 def register_error_pages(app) -> None:
     from flask_babel import lazy_gettext as _l
     from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import SecurityError
 
     app.register_error_handler(400, _error_page(400, _l("Bad request"), _l("The request could not be understood.")))
     app.register_error_handler(401, _error_page(401, _l("Sign-in required"), _l("Sign in to see this page.")))
@@ -141,6 +182,7 @@ def register_error_pages(app) -> None:
             400,
         ),
     )
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(
         500, _error_page(500, _l("Something went wrong"), _l("The error was recorded. Please try again later."))
     )

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.core.validators import DayInRange
+
 
 class FeedbackForm(FlaskForm):
     rating = RadioField(_l("How useful was this lesson?"), validators=[DataRequired()],
@@ -19,5 +21,5 @@ class FeedbackForm(FlaskForm):
 class AssignForm(FlaskForm):
     course = SelectField(_l("Course"), choices=[])
     org_id = SelectField(_l("Class or unit"), coerce=int, choices=[])
-    due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
+    due_on = DateField(_l("Due date (optional)"), validators=[Optional(), DayInRange()])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])

@@ -16,7 +16,7 @@ import nh3
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-RENDERER_VERSION = "1"  # bump to force re-rendering of every lesson on the next sync
+RENDERER_VERSION = "2"  # bump to force re-rendering of every lesson on the next sync
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code",
@@ -31,8 +31,23 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "ol": {"start"},
     "figure": {"role", "aria-label"},
-    "*": {"class", "id", "lang"},
+    # No "id" (content must not take over the page's anchors or script hooks such as
+    # #quiz-form) and "class" only with the values below (attribute_filter).
+    "*": {"class", "lang"},
 }
+# The classes our own Markdown extensions generate and lesson.css styles: admonitions,
+# message blocks, fenced code languages. Anything else an author writes (``button``,
+# ``flash error``...) could dress content as the site's own controls, so it is dropped.
+ALLOWED_CLASSES = {"admonition", "admonition-title", "msg", "msg-sms", "msg-chat", "bubble", "line", "mine"}
+# An admonition's type, only next to "admonition" (alone, "error" or "danger" are site styles).
+ADMONITION_TYPES = {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error"}
+LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
+# Elements whose content HTML parsers read as raw text up to their end tag: an unclosed one
+# swallows everything after it (a stray "<style>" hid most of a contest's rules). Their tags
+# are shown as text before cleaning, so they can neither run nor swallow (WHATWG HTML 13.1.2.6).
+RAW_TEXT_TAG_RE = re.compile(
+    r"<(/?\s*(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)\b)",
+    re.IGNORECASE)
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 MESSAGE_LABELS = {
@@ -95,11 +110,28 @@ class MessageBlockExtension(Extension):
         md.preprocessors.register(_MessageBlocks(md, self.language), "message_blocks", 30)
 
 
+class _RawTextTags(Preprocessor):
+    """Raw-text element tags (RAW_TEXT_TAG_RE) become text before Markdown's HTML-block step,
+    which would otherwise pass everything after an unclosed ``<style>`` through unparsed.
+    Stashed, so a code span showing ``<style>`` still shows it."""
+
+    def run(self, lines):
+        text = "\n".join(lines)
+        text = RAW_TEXT_TAG_RE.sub(lambda m: self.md.htmlStash.store("&lt;" + html.escape(m.group(1))), text)
+        return text.split("\n")
+
+
+class RawTextTagExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
+        # After fenced_code (25, which stashes code blocks) and before html_block (20).
+        md.preprocessors.register(_RawTextTags(md), "raw_text_tags", 22)
+
+
 def render_markdown(text: str, *, language: str = "vi", rewrite_url: Callable[[str], str] | None = None) -> str:
     md = markdown.Markdown(
         extensions=[
             "tables", "admonition", "attr_list", "fenced_code", "sane_lists", "def_list", "abbr",
-            MessageBlockExtension(language=language),
+            MessageBlockExtension(language=language), RawTextTagExtension(),
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
@@ -108,12 +140,29 @@ def render_markdown(text: str, *, language: str = "vi", rewrite_url: Callable[[s
     return sanitise_html(raw, rewrite_url=rewrite_url)
 
 
+def _allowed_classes(value: str) -> str | None:
+    """The class tokens of ``value`` our extensions generate; None (attribute dropped) if none."""
+    tokens = value.split()
+    admonition = "admonition" in tokens
+    kept = [c for c in tokens if c in ALLOWED_CLASSES or LANGUAGE_CLASS_RE.match(c)
+            or (admonition and c in ADMONITION_TYPES)]
+    return " ".join(kept) or None
+
+
 def sanitise_html(raw: str, *, rewrite_url: Callable[[str], str] | None = None) -> str:
+    """The one sanitiser of Markdown output and any user HTML shown as HTML (lessons, course
+    intros, contest rules, judged articles): an allow-list of tags and attributes (nh3, the
+    Rust ammonia library), no ``id``, only our own classes, raw-text elements shown as text.
+    Returns HTML safe to mark ``|safe`` (OWASP XSS Prevention Cheat Sheet, rule 6)."""
     def attribute_filter(tag, attr, value):
+        if attr == "class":
+            # An admonition's type is written by the author ("!!! button"): keep ours only.
+            return _allowed_classes(value)
         if rewrite_url is not None and attr in ("href", "src"):
             return rewrite_url(value)
         return value
 
+    raw = RAW_TEXT_TAG_RE.sub(r"&lt;\1", raw)
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,

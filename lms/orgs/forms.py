@@ -24,7 +24,7 @@ class OrgForm(FlaskForm):
                        description=_l("Unique, e.g. HN-THPT-CVA-11A1."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
-    headcount = IntegerField(_l("Headcount (optional)"), validators=[Optional(), NumberRange(min=0)],
+    headcount = IntegerField(_l("Headcount (optional)"), validators=[Optional(), NumberRange(min=0, max=100_000_000)],
                              description=_l("Staff or pupils, for participation rates."))
 
 

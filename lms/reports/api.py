@@ -25,7 +25,7 @@ from sqlalchemy import select
 from lms.access.web import requires
 from lms.audit.services import record_audit
 from lms.auth.models import User
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import FIRST_DAY, LAST_DAY, parse_day, utcnow
 from lms.core.urls import public_url_for
 from lms.core.views import api_error
 from lms.courses.models import Course
@@ -125,9 +125,10 @@ def _date(name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        abort(400, description=f"'{name}' must be a date as YYYY-MM-DD.")
+        abort(400, description=f"'{name}' must be a date as YYYY-MM-DD between {FIRST_DAY.isoformat()} "
+                               f"and {LAST_DAY.isoformat()}.")
 
 
 def _filter() -> tuple[ReportFilter, dict]:

@@ -27,6 +27,7 @@ from flask.cli import with_appcontext
 
 from lms.access.adapters import can_view_unit_report
 from lms.auth.models import USER_KINDS
+from lms.core.timeutil import FIRST_DAY, LAST_DAY, parse_day
 
 
 def _fail(message: str, code: int = 1):
@@ -43,9 +44,10 @@ def _parse_date(value: str | None, option: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        _fail(f"{option} must be a date written YYYY-MM-DD, got {value!r}.", 2)
+        _fail(f"{option} must be a date written YYYY-MM-DD between {FIRST_DAY.isoformat()} and "
+              f"{LAST_DAY.isoformat()}, got {value!r}.", 2)
 
 
 @click.command("export-completion")

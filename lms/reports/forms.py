@@ -9,6 +9,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from lms.auth.models import USER_KINDS
+from lms.core.validators import DayInRange
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.reports.services import ReportFilter
@@ -33,8 +34,8 @@ class ReportFilterForm(FlaskForm):
 
     course = SelectField(_l("Course"), coerce=_optional_int, validators=[Optional()])
     audience = SelectField(_l("Audience"), choices=audience_choices, validators=[Optional()])
-    since = DateField(_l("From (date)"), validators=[Optional()])
-    until = DateField(_l("To (date)"), validators=[Optional()],
+    since = DateField(_l("From (date)"), validators=[Optional(), DayInRange()])
+    until = DateField(_l("To (date)"), validators=[Optional(), DayInRange()],
                       description=_l("Completions between these dates, inclusive (Vietnam time)."))
 
     def __init__(self, *args, **kwargs):

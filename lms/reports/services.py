@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from statistics import median
 from typing import NamedTuple
 
@@ -37,7 +37,7 @@ from lms.access import rules
 from lms.access.adapters import grants_of
 from lms.auth.models import USER_KINDS, User
 from lms.certificates.models import Certificate
-from lms.core.timeutil import VN_OFFSET, vn_day_start_utc, vn_today
+from lms.core.timeutil import VN_OFFSET, next_day, vn_day_start_utc, vn_today
 from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonProgress
 from lms.courses.rules import is_overdue
 from lms.extensions import db
@@ -222,9 +222,9 @@ class _Window:
     @classmethod
     def of(cls, flt: ReportFilter) -> _Window:
         since = vn_day_start_utc(flt.since) if flt.since else None
-        until = vn_day_start_utc(flt.until + timedelta(days=1)) if flt.until else None
+        until = vn_day_start_utc(next_day(flt.until)) if flt.until else None
         today = vn_today()
-        return cls(since, until, min(today, flt.until + timedelta(days=1)) if flt.until else today)
+        return cls(since, until, min(today, next_day(flt.until)) if flt.until else today)
 
 
 def _pairs(scope: _Scope, flt: ReportFilter, batch: int = 5000) -> Iterator[_Pair]:

@@ -8,6 +8,8 @@ from wtforms import DateField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.core.validators import DayInRange
+
 
 class NewTokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=120)],
@@ -15,7 +17,7 @@ class NewTokenForm(FlaskForm):
     org_code = StringField(_l("Unit code"), validators=[Optional(), Length(max=64)],
                            description=_l("The token reads this unit and everything under it. "
                                           "Admins may leave it empty for a platform-wide token."))
-    expires_on = DateField(_l("Expires on"), validators=[Optional()],
+    expires_on = DateField(_l("Expires on"), validators=[Optional(), DayInRange()],
                            description=_l("Last day the token works. Empty: until revoked."))
 
 

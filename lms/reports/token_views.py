@@ -18,7 +18,7 @@ from lms.access.adapters import can_manage_token, is_admin, may_create_token_for
 from lms.access.web import requires
 from lms.auth.models import RoleAssignment, User
 from lms.core.errors import NotFound, ServiceError
-from lms.core.timeutil import to_vn, utcnow, vn_day_start_utc
+from lms.core.timeutil import next_day, to_vn, utcnow, vn_day_start_utc
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import get_org_by_code
@@ -40,7 +40,7 @@ STATUS_LABELS = {
 def expiry_for_last_day(day: date) -> datetime:
     """A token "expiring on" a day works through that whole day in Vietnam: it stops
     when the next Vietnam day begins (stored, like every time, in naive UTC)."""
-    return vn_day_start_utc(day + timedelta(days=1))
+    return vn_day_start_utc(next_day(day))
 
 
 def last_valid_day(expires_at: datetime | None) -> date | None:

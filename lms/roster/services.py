@@ -28,6 +28,7 @@ from lms.auth.services import (
 )
 from lms.core.text import fold, nfc
 from lms.core.timeutil import utcnow
+from lms.core.validators import column_length
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.roster.parsing import ParsedRoster, RowIssue, parse_date, parse_kind, suggest_username
@@ -98,6 +99,9 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
         full_name = nfc(v.get("full_name", ""))
         if not full_name:
             problems.append((_l("the full name is empty"), "full_name"))
+        elif len(full_name) > column_length(User, "full_name"):
+            problems.append((_l("the full name is longer than %(max)d characters",
+                                max=column_length(User, "full_name")), "full_name"))
         org = default_org
         code = v.get("org_code", "").strip()
         if code:
@@ -123,7 +127,10 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
             except ValueError:
                 problems.append((_l("'%(value)s' is not a date (use DD/MM/YYYY)", value=v["date_of_birth"]), "date_of_birth"))
         email = nfc(v.get("email", "")) or None
-        if email and not EMAIL_RE.match(email):
+        if email and len(email) > column_length(User, "email"):
+            problems.append((_l("the email address is longer than %(max)d characters",
+                                max=column_length(User, "email")), "email"))
+        elif email and not EMAIL_RE.match(email):
             problems.append((_l("'%(value)s' is not an email address", value=email), "email"))
         phone = normalise_phone(v.get("phone"))
         if phone and not PHONE_RE.match(phone):

@@ -109,7 +109,8 @@ def test_award_qr_codes_use_the_public_address_not_the_one_behind_the_proxy(app,
 
 def test_one_helper_gives_public_addresses(app):
     with app.test_request_context("/", base_url="http://10.0.0.5:8000/lms"):
-        assert public_url_for("contests.award", slug="x", code="ABC") == "http://10.0.0.5:8000/lms/contests/x/awards/ABC"
+        # Never the address the request came to (issue 14, fault 10): the development one.
+        assert public_url_for("contests.award", slug="x", code="ABC") == "http://127.0.0.1:5000/contests/x/awards/ABC"
         assert url_for("contests.award", slug="x", code="ABC") == "/lms/contests/x/awards/ABC"
         app.config["PUBLIC_BASE_URL"] = "https://dvc.example.vn/lms/"
         assert public_url_for("contests.award", slug="x", code="ABC") == "https://dvc.example.vn/lms/contests/x/awards/ABC"

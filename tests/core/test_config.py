@@ -38,6 +38,7 @@ def test_healthz_reports_an_unreachable_database(tmp_path):
     assert response.status_code == 503 and response.json["database"] == "unreachable"
 
 
-def test_production_config_sets_secure_cookies(tmp_path):
-    app = create_app("production", instance_path=str(tmp_path))
+def test_production_config_sets_secure_cookies(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_CONFIG", "production")
+    app = create_app({"PUBLIC_BASE_URL": "https://hoc.example.gov.vn"}, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

@@ -47,14 +47,20 @@ def server(tmp_path_factory):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     instance = tmp_path_factory.mktemp("instance")
-    env = {**os.environ, "LMS_CONFIG": "production", "LMS_DATABASE_URL": PG.rsplit("/", 1)[0] + "/" + name,
-           "LMS_REDIS_URL": REDIS, "LMS_SECRET_KEY": "production-test-key", "LMS_INSTANCE_PATH": str(instance),
-           "LMS_LOGIN_RATE_LIMIT": "3 per minute"}
-    subprocess.run([str(BIN / "lms"), "init"], env=env, check=True, capture_output=True)
-    subprocess.run([str(BIN / "lms"), "demo"], env=env, check=True, capture_output=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    env = {**os.environ, "LMS_CONFIG": "production", "LMS_DATABASE_URL": PG.rsplit("/", 1)[0] + "/" + name,
+           "LMS_REDIS_URL": REDIS, "LMS_SECRET_KEY": "production-test-key", "LMS_INSTANCE_PATH": str(instance),
+           "LMS_LOGIN_RATE_LIMIT": "3 per minute", "LMS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    # This checkout's code (``python -c``, run from ROOT), whichever one the ``lms`` script points to.
+    lms = [sys.executable, "-c", "from lms.cli import main; main()"]
+    subprocess.run([*lms, "init"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*lms, "demo", "--allow-in-production"], env=env, cwd=ROOT, check=True, capture_output=True)
+    with psycopg.connect(env["LMS_DATABASE_URL"], autocommit=True) as conn:
+        # Demo accounts in production must change the public password first (issue 14, fault 9);
+        # these tests are about workers and cookies, so gv.cva has done so already.
+        conn.execute("UPDATE user_account SET must_change_password = false WHERE username = 'gv.cva'")
     proc = subprocess.Popen([str(BIN / "gunicorn"), "-w", "3", "-b", f"127.0.0.1:{port}", "wsgi:app"],
                             cwd=ROOT, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
@@ -139,3 +145,16 @@ def test_session_works_across_workers_and_cookie_is_hardened(server):
     for _ in range(10):
         status, html = browser.request("GET", "/profile")
         assert status == 200 and "Lê Văn Đức" in html
+
+
+def test_forged_host_is_refused_under_gunicorn(server):
+    """Issue 14, fault 10: production answers only to LMS_PUBLIC_BASE_URL's host."""
+    import json
+
+    parsed = urllib.parse.urlsplit(server)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=10)
+    conn.request("GET", "/issuer", headers={"Host": "evil.example.com"})
+    response = conn.getresponse()
+    assert response.status == 400 and b"evil" not in response.read()
+    with urllib.request.urlopen(f"{server}/issuer") as response:
+        assert json.load(response)["id"] == f"{server}/issuer"

@@ -193,3 +193,10 @@ def test_excel_export_neutralises_formulas_and_imports_back_losslessly(tmp_path)
              [a["text"] for a in q.answers]) for q in again.questions] == [
         ("single", questions[0].text, [("-5", 1.0), ("+5", 0.0), ("@SUM(1)", 0.0)], "-5 là đáp án", []),
         ("short", questions[1].text, [], None, ["-5"])]
+
+
+def test_gift_html_question_with_an_unclosed_style_keeps_its_text():
+    """Issue 14, fault 11g: an unclosed raw-text tag must not swallow the rest of the question."""
+    bank = parse_gift("::q1::[html]<p>Trước</p><style>Cơ quan nào cấp <b>căn cước</b>?{=Bộ Công an ~UBND xã}")
+    question = bank.questions[0]
+    assert "Cơ quan nào cấp căn cước?" in question.text and "Trước" in question.text

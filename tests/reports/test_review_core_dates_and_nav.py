@@ -29,7 +29,11 @@ def test_audit_log_dates_are_whole_vietnam_days(client, make_user):
     assert labels("since=2026-03-10&until=2026-03-10") == ["label=early-10", "label=late-10"]
     assert labels("until=2026-03-09") == ["label=late-9"]
     assert labels("since=2026-03-11") == ["label=early-11"]
-    assert len(labels("since=not-a-date")) == 4  # an unreadable date is ignored
+    # An unreadable or out-of-range date is refused, not ignored: ignoring it would export more
+    # entries than asked for (issue 14, fault 11d); the page shows the message on the field.
+    for bad in ("not-a-date", "9999-12-31"):
+        assert client.get(f"/admin/audit/export.csv?action=test.mark&since={bad}").status_code == 400
+        assert "2100-12-31" in client.get(f"/admin/audit/?since={bad}").get_data(as_text=True)
 
 
 def test_menu_entries_for_admins_and_role_holders(app, make_user, sample_tree):

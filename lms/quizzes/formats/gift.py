@@ -16,6 +16,7 @@ import unicodedata
 
 import nh3
 
+from lms.courses.render import RAW_TEXT_TAG_RE
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
 from lms.quizzes.types import validate_question
@@ -52,6 +53,9 @@ def _clean(text: str) -> tuple[str, str]:
         text = text[m.end():].strip()
     text = _restore(text)
     if fmt == "html":
+        # Raw-text tags (an unclosed <style>) shown as text first, or the rest of the question
+        # would vanish with them (lms.courses.render.RAW_TEXT_TAG_RE).
+        text = RAW_TEXT_TAG_RE.sub(r"&lt;\1", text)
         text = nh3.clean(text, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     return re.sub(r"[ \t]+", " ", text).strip(), fmt
 
