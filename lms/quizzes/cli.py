@@ -21,11 +21,12 @@ FORMATS = ["auto", "md", "gift", "aiken", "xlsx"]
 def import_questions_command(file, slug, fmt, replace, dry_run):
     """Load questions from our Markdown, Moodle GIFT, Aiken or the Excel template; all or nothing."""
     from lms.core.errors import ServiceError
+    from lms.core.uploads import read_upload_file
     from lms.extensions import db
     from lms.quizzes.services import import_questions
 
-    try:
-        fmt, parsed, report = import_questions(None, slug, file.name, file.read_bytes(), fmt, replace)
+    try:  # UploadRefused (over a size limit) is a ServiceError too
+        fmt, parsed, report = import_questions(None, slug, file.name, read_upload_file(file), fmt, replace)
     except ServiceError as err:
         db.session.rollback()
         click.echo(f"{file}: {err}", err=True)
