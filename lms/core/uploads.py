@@ -147,7 +147,8 @@ def read_upload_file(path, limits: UploadLimits | None = None) -> bytes:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / MB:.1f} MB" if size < 10 * MB else f"{size // MB} MB"
+    """12582912 -> '12 MB', 20.03 MB -> '20.03 MB' (never rounded onto the limit it is over)."""
+    return f"{size / MB:.2f}".rstrip("0").rstrip(".") + " MB"
 
 
 # --- text and CSV ------------------------------------------------------------------------
@@ -163,13 +164,19 @@ def read_text_bounded(data: bytes, limits: UploadLimits | None = None) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise UploadRefused(_l("the file is not UTF-8 text (byte %(n)d); save it as UTF-8", n=err.start)) from None
-    number = 0
-    for number, line in enumerate(io.StringIO(text), 1):
+    # Positions only: io.StringIO or splitlines() would copy the text (StringIO at four
+    # bytes a character) or make an object per line before any line is counted.
+    number, pos, size = 0, 0, len(text)
+    while pos < size:
+        number += 1
+        end = text.find("\n", pos)
+        end = size if end == -1 else end + 1
         if number > limits.max_lines:
             raise UploadRefused(_l("the file has more than %(n)d lines (the limit)", n=limits.max_lines), row=number)
-        if len(line) > limits.max_line_chars + 2:  # the line break itself does not count
+        if end - pos > limits.max_line_chars + 2:  # the line break itself does not count
             raise UploadRefused(_l("the line has %(size)d characters; at most %(n)d per line",
-                                   size=len(line.rstrip("\r\n")), n=limits.max_line_chars), row=number)
+                                   size=len(text[pos:end].rstrip("\r\n")), n=limits.max_line_chars), row=number)
+        pos = end
     return text
 
 
@@ -186,9 +193,18 @@ def read_csv_bounded(data: bytes, limits: UploadLimits | None = None) -> Iterato
     return _csv_records(text, delimiter, limits)
 
 
+def _lines(text: str):
+    pos, size = 0, len(text)
+    while pos < size:
+        end = text.find("\n", pos)
+        end = size if end == -1 else end + 1
+        yield text[pos:end]
+        pos = end
+
+
 def _csv_records(text: str, delimiter: str, limits: UploadLimits):
     clock = _Clock(limits)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     number = 0
     while True:
         try:

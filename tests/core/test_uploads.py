@@ -339,3 +339,37 @@ def test_cli_imports_refuse_hostile_files(app, tmp_path):
         handle.truncate(25 * 2**20)
     result = runner.invoke(args=["import-users", str(big)])
     assert result.exit_code == 1 and "20 MB" in result.output
+
+
+def _pdf_bomb(pages: int = 1, megabytes: int = 100) -> bytes:
+    """A PDF carrying a certificate-looking statement and a page whose content stream
+    inflates to ``megabytes`` MB (about 100 KB on the wire)."""
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, NumberObject, StreamObject
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        page = writer.add_blank_page(200, 200)
+        stream = StreamObject()
+        stream._data = zlib.compress(b"0 0 m " * (megabytes * 2**20 // 6), 9)
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+        stream[NameObject("/Length")] = NumberObject(len(stream._data))
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    writer.add_metadata({"/Keywords": "lms-certificate:e30.c2ln"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("pages", [1, 40])
+def test_anonymous_certificate_check_of_a_pdf_bomb_is_refused_not_a_500(app, client, pages):
+    data = _pdf_bomb(pages, 100 if pages == 1 else 2)
+    token = csrf_token(client, "/verify")
+    with bounded(seconds=10):
+        page = client.post("/verify", content_type="multipart/form-data",
+                           data={"csrf_token": token, "f-file": (io.BytesIO(data), "chungchi.pdf")})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert ("not a readable PDF" in html) if pages == 1 else ("exactly one page" in html)
