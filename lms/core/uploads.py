@@ -417,8 +417,8 @@ class BoundedSheet:
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
         """``(row number, values)`` from row 1 (the header) down, values as openpyxl gives
-        them (str, int, float, datetime, bool or None). Data rows are cut to the header's
-        width, the only columns any parser reads. Raises ``UploadRefused`` at the first row,
+        them (str, int, float, datetime, bool or None); nothing when row 1 is empty. Data
+        rows are cut to the header's width, the only columns any parser reads. Raises ``UploadRefused`` at the first row,
         column or cell over a limit, or when the wall time runs out."""
         limits, sheet = self.limits, self._sheet
         # The sheet's own <dimension> is the sender's word; openpyxl would pad every row
@@ -430,10 +430,10 @@ class BoundedSheet:
         if len(header) > limits.max_columns:
             raise UploadRefused(_l("the header has more than %(n)d columns (the limit)", n=limits.max_columns),
                                 row=1, column=column_letter(limits.max_columns), sheet=self.title)
+        if not header:  # nothing in row 1: the parsers say "the file is empty"
+            return
         self._check_cells(1, header)
         yield 1, header
-        if not header:
-            return
         number = 1
         rows = sheet.iter_rows(min_row=2, max_row=limits.max_rows + 1, max_col=len(header), values_only=True)
         for number, values in enumerate(rows, 2):

@@ -119,7 +119,7 @@ def _refusal_message(refusal: UploadRefused):
 
 def _read_rows(rows, parsed: ParsedRoster, max_rows: int) -> None:
     header = next(rows, None)
-    if header is None or not header[1]:
+    if header is None:
         parsed.issues.append(RowIssue(1, _l("the file is empty")))
         return
     mapping = map_header([_cell(c) for c in header[1]], parsed.issues)
