@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.contests.services import OPTIONAL_FIELDS
+from lms.core.numbers import DB_INT_MAX, MINUTES_MAX
 from lms.orgs.forms import kind_choices
 
 FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "school": _l("School"),
@@ -58,21 +59,23 @@ class RoundForm(FlaskForm):
     closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
     bank = SelectField(_l("Question bank"), choices=[], validate_choice=False,
                        description=_l("Quiz rounds only."))
-    draw = IntegerField(_l("Questions drawn per participant"), validators=[Optional(), NumberRange(min=1)],
+    draw = IntegerField(_l("Questions drawn per participant"), validators=[Optional(), NumberRange(min=1, max=DB_INT_MAX)],
                         description=_l("Empty: every question of the bank."))
-    time_limit_minutes = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(min=1)])
+    time_limit_minutes = IntegerField(_l("Time limit (minutes)"),
+                                      validators=[Optional(), NumberRange(min=1, max=MINUTES_MAX)])
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[DataRequired(), NumberRange(min=1, max=20)])
     counting = SelectField(_l("Attempt that counts"), choices=[("best", _l("Best")), ("first", _l("First")), ("last", _l("Last"))])
     tiebreaker_question = StringField(_l("Tiebreaker question (optional)"), validators=[Optional(), Length(max=500)],
                                       description=_l("e.g. How many participants will answer every question correctly?"))
     hide_results_until_close = BooleanField(_l("Hide scores and answers until the round closes"), default=True)
     freeze_minutes = IntegerField(_l("Freeze the leaderboard for the last … minutes"), default=0,
-                                  validators=[Optional(), NumberRange(min=0)])
+                                  validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX)])
     weight = FloatField(_l("Weight in the final score"), default=1.0, validators=[Optional(), NumberRange(min=0)])
 
 
 class TrueCountForm(FlaskForm):
-    true_count = IntegerField(_l("True count for the tiebreaker"), validators=[Optional(), NumberRange(min=0)])
+    true_count = IntegerField(_l("True count for the tiebreaker"),
+                              validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
 
 
 class OrganiserForm(FlaskForm):

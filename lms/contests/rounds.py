@@ -19,6 +19,7 @@ from sqlalchemy import and_, bindparam, select, update
 from lms.contests.models import ContestRound, Registration, RoundEntry
 from lms.contests.ranking import Entry, Ranked, rank_participants
 from lms.core.errors import ServiceError
+from lms.core.numbers import DB_INT_MAX
 from lms.core.timeutil import utcnow
 from lms.extensions import cache, db
 from lms.quizzes import services as quiz_services
@@ -70,7 +71,7 @@ def set_prediction(user, round_: ContestRound, value: int, now: datetime | None 
     now = now or utcnow()
     if not round_.tiebreaker_question:
         raise ServiceError(_l("This round has no tiebreaker question."))
-    if value < 0:
+    if not 0 <= value <= DB_INT_MAX:  # beyond the column, the UPDATE itself would fail (a 500)
         raise ServiceError(_l("Give a whole number, 0 or more."))
     entry = _entry(round_, _registration(user, round_))
     if entry.submitted_at is not None or now >= round_.closes_at:

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.core.errors import NotFound, ServiceError
+from lms.core.numbers import db_int
 from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
@@ -142,12 +143,14 @@ def save_or_submit(attempt_id):
 def autosave(attempt_id):
     """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
     attempt = _own_attempt(attempt_id)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
     try:
-        version_id = int(payload.get("v"))
+        if not isinstance(payload, dict) or not isinstance(payload.get("values", []), list):
+            raise TypeError("not an answer")
+        version_id = int(payload.get("v"))  # inf: OverflowError, nan: ValueError
         values = [str(v) for v in payload.get("values", [])][:50]
         saved_at = services.save_answer(attempt, version_id, values)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return jsonify({"ok": False, "error": _("Bad answer.")}), 400
     except AttemptClosed as err:
         db.session.rollback()
@@ -194,7 +197,7 @@ def practice(course_slug):
     feedback = None
     version = None
     if request.method == "POST":
-        version = db.session.get(QuestionVersion, request.form.get("v", type=int) or 0)
+        version = db.session.get(QuestionVersion, db_int(request.form.get("v", type=int)) or 0)
         if version is None or version.question.bank_id != bank.id:
             abort(404)
         fraction, response = services.check_practice_answer(version, request.form.getlist("answer"))
