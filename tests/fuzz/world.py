@@ -79,7 +79,10 @@ def build_fuzz_world() -> FuzzWorld:
     author = create_user(NewUser(username="tg.soan", full_name="Tác Giả", kind="civil_servant",
                                  org=_org("HN-SGDDT"), password=PASSWORD))
     db.session.add(RoleAssignment(user=author, role="author", org=None))
+    victim_role = RoleAssignment(user=victim, role="teacher", org=spare_org)
+    db.session.add(victim_role)
     request_deletion(leaver)
+    request_deletion(self_service)  # so that the privacy page offers "cancel" too
     db.session.flush()
 
     admin, learner = _user("admin"), _user("hs.an")
@@ -95,6 +98,9 @@ def build_fuzz_world() -> FuzzWorld:
     assignment = db.session.scalar(select(Assignment).where(Assignment.org_id == klass.id))
 
     contest = db.session.scalar(select(Contest).where(Contest.slug == CONTEST))
+    # Every registration field on the form (the demo asks only for birth date and phone).
+    contest.registration_fields = {"date_of_birth": True, "phone": True, "school": False, "class_name": False,
+                                   "unit_name": False}
     now = utcnow().replace(microsecond=0)
     judged = organise.add_round(admin, contest, organise.RoundSettings(
         title="Vòng sản phẩm", kind="judged", opens_at=now - timedelta(hours=1),
@@ -104,6 +110,8 @@ def build_fuzz_world() -> FuzzWorld:
         contest_services.register(user, contest, contest_services.RegistrationForm(
             full_name=user.full_name, date_of_birth=date(2009, 5, 1), phone="0912345678"))
     contest_attempt = rounds.start_round(learner, contest.rounds[0])
+    judging.configure_round(admin, judged, accepted_kinds=["link", "article", "file"])
+    entry = judging.submit_entry(_user("hs.hoa"), judged, "article", text="Bài dự thi về dịch vụ công.")
     token, secret = create_token(_user("quanly.sgd"), _org("HN-SGDDT"), "Bảng điều khiển")
     db.session.commit()
 
@@ -114,8 +122,9 @@ def build_fuzz_world() -> FuzzWorld:
              "contest_attempt_id": contest_attempt.id, "question_id": question.id,
              "cert_id": certificate.id if certificate else 0, "feedback_id": feedback.id,
              "registration_id": registration.id, "deletion_user_id": leaver.id,
-             "judge_user_id": judge.id, "self_user_id": self_service.id},
+             "judge_user_id": judge.id, "self_user_id": self_service.id, "role_assignment_id": victim_role.id},
         strings={"contest": CONTEST, "bank": bank.slug, "course_slug": course.slug, "lesson_slug": lesson.slug,
                  "org_code": "HN-THPT-CVA", "class_code": "HN-THPT-CVA-11A1",
-                 "cert_code": certificate.code if certificate else "x", "judged_round": str(judged.position)},
+                 "cert_code": certificate.code if certificate else "x", "judged_round": str(judged.position),
+                 "entry_code": entry.code},
         api_secret=secret)
