@@ -26,6 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.fuzz.test_form_fuzz import known_kind
+
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 SCHEMA = schemathesis.openapi.from_path(OPENAPI)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -61,8 +63,11 @@ class Run:
         try:
             response = case.call(app=self.app, headers=headers)
         except Exception as exc:  # the app raised: a 500 in production
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            key = (case.operation.label, "500", type(exc).__name__, f"{frame.filename}:{frame.lineno}")
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if "/lms/" in f.filename]
+            frame = frames[-1] if frames else traceback.extract_tb(exc.__traceback__)[-1]
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            key = (f"[{known_kind(message)}]", case.operation.label, "500", type(exc).__name__,
+                   f"{frame.filename.rsplit('/lms/', 1)[-1]}:{frame.lineno}")
             self.failures.setdefault(key, f"{exc!s:.300} <- {case.as_curl_command(headers=headers)}")
             return
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
@@ -71,7 +76,8 @@ class Run:
         except BaseExceptionGroup as group:  # schemathesis' FailureGroup: one per failed check
             curl = case.as_curl_command(headers=headers)
             for failure in group.exceptions:
-                key = (case.operation.label, str(response.status_code), getattr(failure, "title", type(failure).__name__))
+                key = ("[NEW]", case.operation.label, str(response.status_code),
+                       getattr(failure, "title", type(failure).__name__))
                 self.failures.setdefault(key, f"{getattr(failure, 'message', failure)!s:.400} <- {curl}")
 
     def fuzz(self, strategy, headers):
