@@ -561,7 +561,14 @@ def _json_fuzz(app, world, failures: Failures) -> int:
     before = failures.requests
     scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
                         st.floats(), st.sampled_from(BAD_TEXT), st.just(1e309))
+    from lms.extensions import db
+    from lms.quizzes.models import Attempt
+
+    versions = [item["v"] for item in db.session.get(Attempt, world.ids["attempt_id"]).items]
+    texts = st.one_of(st.sampled_from(BAD_TEXT), st.text(max_size=20), st.sampled_from(["0", "1", "2", "99", "-1"]))
     payloads = st.one_of(
+        # a question of the paper with bad answers: reaches each question type's parser
+        st.fixed_dictionaries({"v": st.sampled_from(versions), "values": st.lists(texts, max_size=60)}),
         st.fixed_dictionaries({"v": scalars, "values": st.one_of(scalars, st.lists(scalars, max_size=3))}),
         st.lists(scalars, max_size=3), scalars,
         st.dictionaries(st.sampled_from(["v", "values", "x"]), scalars, max_size=3))
