@@ -91,9 +91,12 @@ def _fail(err, org_id):
 def edit(org_id):
     org = _org(org_id)
     form = OrgForm()
+    admin = is_admin(current_user)
+    if not admin:  # only admins see (and change) the code: rosters and join links refer to it
+        del form.code
     if not form.validate():
         return _fail(" ".join(e for errs in form.errors.values() for e in errs), org.id)
-    code = form.code.data if is_admin(current_user) else org.code  # codes are referenced by rosters
+    code = form.code.data if admin else org.code
     try:
         services.update_org(org, name=form.name.data, kind=form.kind.data, headcount=form.headcount.data,
                             code=code, actor=current_user)

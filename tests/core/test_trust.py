@@ -128,7 +128,7 @@ def test_no_absolute_url_is_built_from_the_request():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    pattern = re.compile(r"url_root|host_url|request\.host|_external\s*=\s*True|request\.url\b|request\.base_url")
+    pattern = re.compile(r"url_root|host_url|request\.host|\b_external\s*=\s*True|request\.url\b|request\.base_url")
     offenders = []
     for folder, suffix in (("lms", "*.py"), ("templates", "*.html")):
         for path in (root / folder).rglob(suffix):

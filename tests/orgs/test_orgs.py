@@ -111,6 +111,23 @@ def test_manager_of_school_a_cannot_see_or_touch_school_b(client, sample_tree, m
     assert client.get(f"/admin/orgs/{sample_tree['class_a1'].id}").status_code == 200
 
 
+def test_a_manager_saves_his_unit_s_edit_form_as_the_page_shows_it(client, sample_tree, make_user):
+    """The edit form shows a manager no code field (only admins change codes): saving it
+    must work, not fail with 'This field is required.', and must keep the code."""
+    school = sample_tree["school_a"]
+    make_user("ql.a", org=school, roles=[("manager", school)])
+    login(client, "ql.a")
+    page = client.get(f"/admin/orgs/{school.id}").get_data(as_text=True)
+    assert 'name="code"' not in page
+    response = post_form(client, f"/admin/orgs/{school.id}/edit",
+                         {"name": "Trường A (đổi tên)", "kind": "school", "headcount": "120", "code": "HACKED"},
+                         page=f"/admin/orgs/{school.id}", follow_redirects=True)
+    assert "Trường A (đổi tên)" in response.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(Organization, school.id)
+    assert (saved.name, saved.headcount, saved.code) == ("Trường A (đổi tên)", 120, "SA")
+
+
 def test_teacher_sees_only_their_class(client, sample_tree, make_user):
     make_user("gv.a1", org=sample_tree["school_a"], roles=[("teacher", sample_tree["class_a1"])])
     login(client, "gv.a1")
