@@ -120,9 +120,12 @@ def test_a_manager_saves_his_unit_s_edit_form_as_the_page_shows_it(client, sampl
     page = client.get(f"/admin/orgs/{school.id}").get_data(as_text=True)
     assert 'name="code"' not in page
     response = post_form(client, f"/admin/orgs/{school.id}/edit",
-                         {"name": "Trường A (đổi tên)", "kind": "school", "headcount": "120", "code": "HACKED"},
+                         {"name": "Trường A (đổi tên)", "kind": "school", "headcount": "120"},
                          page=f"/admin/orgs/{school.id}", follow_redirects=True)
     assert "Trường A (đổi tên)" in response.get_data(as_text=True)
+    post_form(client, f"/admin/orgs/{school.id}/edit",  # a crafted post cannot change the code either
+              {"name": "Trường A (đổi tên)", "kind": "school", "headcount": "120", "code": "HACKED"},
+              page=f"/admin/orgs/{school.id}")
     db.session.expire_all()
     saved = db.session.get(Organization, school.id)
     assert (saved.name, saved.headcount, saved.code) == ("Trường A (đổi tên)", 120, "SA")
