@@ -51,6 +51,16 @@ def _operations():
     return [result.ok() for result in SCHEMA.get_all_operations()]
 
 
+def _only_headers_negative(case) -> bool:
+    """A negative case whose only broken part is a header: the run sends its own
+    Authorization header instead, so what reaches the API is no longer negative and
+    "schema-violating request accepted" would be a false alarm."""
+    components = getattr(case.meta, "components", None) or {}
+    negative = [str(getattr(location, "value", location)) for location, info in components.items()
+                if info.mode == GenerationMode.NEGATIVE]
+    return bool(negative) and all(location == "header" for location in negative)
+
+
 class Run:
     """Counts cases and collects failures (first of each kind) instead of stopping at
     the first, so one run shows everything that is wrong."""
@@ -85,6 +95,8 @@ class Run:
                   suppress_health_check=list(HealthCheck))
         @given(case=strategy)
         def one(case):
+            if _only_headers_negative(case):
+                return  # our Authorization header replaces the broken one: the request is valid
             self.call(case, headers)
 
         one()
