@@ -40,6 +40,7 @@ from lms.contests.views import _round  # the same round lookup as the public pag
 from lms.core.errors import ServiceError
 from lms.core.timeutil import VN_OFFSET, to_vn, utcnow
 from lms.core.urls import public_url_for
+from lms.courses import services as course_services
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.quizzes.models import QuestionBank
@@ -281,9 +282,16 @@ def add_organiser(slug):
     return redirect(url_for(".contest", slug=slug))
 
 
-def _bank_choices():
-    return [("", "—")] + [(b.slug, f"{b.title} ({b.slug})") for b in db.session.scalars(
-        select(QuestionBank).order_by(QuestionBank.title))]
+def _bank_choices(course_quizzes: dict[str, list]) -> list[tuple[str, str]]:
+    """Every bank; those that are a course's quiz say so, since a round seals them for that course."""
+    choices = [("", "—")]
+    for bank in db.session.scalars(select(QuestionBank).order_by(QuestionBank.title)):
+        label = f"{bank.title} ({bank.slug})"
+        if bank.slug in course_quizzes:
+            label = _("%(bank)s — quiz of the course: %(courses)s", bank=label,
+                      courses=", ".join(c.title for c in course_quizzes[bank.slug]))
+        choices.append((bank.slug, label))
+    return choices
 
 
 def _settings(form: RoundForm) -> organise.RoundSettings:
@@ -303,7 +311,8 @@ def round_settings(slug, number=None):
     contest = _managed(slug)
     round_ = _round(contest, number) if number is not None else None
     form = RoundForm(obj=round_ if (round_ is not None and request.method == "GET") else None)
-    form.bank.choices = _bank_choices()
+    course_quizzes = course_services.courses_using_banks()
+    form.bank.choices = _bank_choices(course_quizzes)
     if request.method == "GET" and round_ is not None:
         form.opens_at.data = to_vn(round_.opens_at)
         form.closes_at.data = to_vn(round_.closes_at)
@@ -325,8 +334,11 @@ def round_settings(slug, number=None):
             return redirect(url_for(".round_settings", slug=slug, number=round_.position))
     true_form = TrueCountForm(formdata=None, true_count=round_.tiebreaker_answer) if round_ is not None else None
     perfect = organise.perfect_count(round_) if round_ is not None else None
+    # The bank chosen (saved, or posted back with an error) is a course's quiz: say what the
+    # seal does to that course while the round is scheduled or running.
+    sealed_courses = course_quizzes.get(form.bank.data or "", []) if form.kind.data != "judged" else []
     return render_template("contests/manage/round.html", contest=contest, round=round_, form=form,
-                           true_form=true_form, perfect=perfect, now=utcnow())
+                           true_form=true_form, perfect=perfect, now=utcnow(), sealed_courses=sealed_courses)
 
 
 @bp.post("/<slug>/rounds/<int:number>/true-count")

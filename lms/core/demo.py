@@ -14,6 +14,13 @@ from lms.orgs.models import Organization
 from lms.orgs.services import create_org
 
 DEMO_PASSWORD = "demo-dvc-2026"
+# The demo contest's paper: a bank of its own, the quiz of no course. A round seals the keys
+# of the bank it draws from while it is scheduled or running (docs/contests.md), so drawing
+# from a course's quiz would hide that course's answers and scores, and pause its practice,
+# for the month the demo round stays open.
+DEMO_CONTEST_BANK = "hoi-thi-tuyen-truyen-vien-gioi"
+# What the demo contest drew from before it had a bank of its own (see _unseal_old_demo_round).
+_OLD_DEMO_CONTEST_BANK = "ky-nang-tuyen-truyen-vien"
 
 # (code, name, kind, parent code, headcount, join code)
 DEMO_ORGS = [
@@ -136,9 +143,11 @@ def _demo_contest(orgs) -> list[str]:
     from lms.quizzes.models import QuestionBank
 
     slug = "tuyen-truyen-vien-gioi-2026"
-    if db.session.scalar(select(Contest.id).where(Contest.slug == slug)):
-        return []
-    if db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == "ky-nang-tuyen-truyen-vien")) is None:
+    bank_id = db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == DEMO_CONTEST_BANK))
+    existing = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    if existing is not None:
+        return _unseal_old_demo_round(existing, bank_id)
+    if bank_id is None:  # `lms sync-content` has not loaded quizzes/ yet
         return []
     contest = services.create_contest(
         None, slug, "Hội thi tuyên truyền viên dịch vụ công trực tuyến giỏi 2026",
@@ -152,13 +161,37 @@ def _demo_contest(orgs) -> list[str]:
     now = utcnow().replace(minute=0, second=0, microsecond=0)
     organise.add_round(None, contest, organise.RoundSettings(
         title="Vòng sơ khảo", kind="quiz", opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=30),
-        bank_slug="ky-nang-tuyen-truyen-vien", draw=10, time_limit_minutes=20,
+        bank_slug=DEMO_CONTEST_BANK, draw=10, time_limit_minutes=20,
         tiebreaker_question="Có bao nhiêu thí sinh trả lời đúng tất cả các câu hỏi?", freeze_minutes=60))
     organiser = db.session.scalar(select(User).where(User.username == "quanly.sgd"))
     if organiser is not None:  # seeded like the other demo roles (organise.add_organiser needs an admin)
         db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
     db.session.flush()
-    return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days."]
+    return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days, "
+            f"drawing 10 questions from the bank {DEMO_CONTEST_BANK}."]
+
+
+def _unseal_old_demo_round(contest, bank_id: int | None) -> list[str]:
+    """A demo database loaded before the contest had its own bank has its round drawing from
+    the course quiz ky-nang-tuyen-truyen-vien, sealing that course for a month. While nobody
+    has entered the round, point it at the contest bank (`make run` runs `lms demo` each
+    time, so such a database is mended on the next start); once someone has, leave it."""
+    from lms.quizzes.models import Attempt, QuestionBank
+
+    old_id = db.session.scalar(select(QuestionBank.id).where(QuestionBank.slug == _OLD_DEMO_CONTEST_BANK))
+    mended = 0
+    for round_ in contest.rounds:
+        if bank_id is None or old_id is None or round_.bank_id != old_id:
+            continue
+        if db.session.scalar(select(Attempt.id).where(Attempt.round_id == round_.id).limit(1)) is not None:
+            continue
+        round_.bank_id = bank_id
+        mended += 1
+    db.session.flush()
+    if not mended:
+        return []
+    return [f"Demo contest: its quiz round now draws from {DEMO_CONTEST_BANK}, so the course "
+            f"{_OLD_DEMO_CONTEST_BANK} shows its answers and practice again."]
 
 
 def force_demo_password_change() -> int:

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from lms.courses.content import check
+from lms.courses.content import check, check_bank_file
 
 
 @click.command("check-content")
@@ -17,12 +17,20 @@ from lms.courses.content import check
 @click.option("--quizzes", "quizzes_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of question banks (default: quizzes/ of the project).")
 def check_content_command(paths, quizzes_dir):
-    """Check course folders without touching the database; print path:line: message per problem."""
+    """Check course folders and every question bank without touching the database; print
+    path:line: message per problem."""
     from lms import PROJECT_ROOT
 
     paths = list(paths) or [PROJECT_ROOT / "courses"]
     quizzes_dir = quizzes_dir or PROJECT_ROOT / "quizzes"
     courses, problems = check(paths, quizzes_dir)
+    # A bank no course uses (a contest's own paper) is loaded by sync-content all the same,
+    # so the pre-commit check reads it too.
+    used = {c.doc.meta.get("quiz") for c in courses}
+    if quizzes_dir.is_dir():
+        for bank_file in sorted(quizzes_dir.glob("*.md")):
+            if bank_file.stem not in used:
+                problems.extend(check_bank_file(bank_file))
     for problem in problems:
         click.echo(str(problem))
     lessons = sum(len(c.lessons) for c in courses)

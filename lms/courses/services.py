@@ -47,6 +47,26 @@ def get_lesson(course: Course, slug: str) -> Lesson:
     return lesson
 
 
+def courses_using_banks(bank_slugs=None) -> dict[str, list[Course]]:
+    """Active courses whose quiz is one of ``bank_slugs`` (an iterable of bank slugs; every
+    bank when None), as ``{bank slug: [Course, ...]}`` sorted by title; banks no active course
+    uses are absent. One query.
+
+    A contest round seals the keys of the bank it draws from while it is scheduled or running
+    (``lms.quizzes.rules.seal_until``), and with them that course quiz's answers, explanations,
+    scores and practice; the organiser's round page uses this to say which courses that hits."""
+    stmt = select(Course).where(Course.active.is_(True), Course.quiz_slug.is_not(None))
+    if bank_slugs is not None:
+        wanted = [s for s in set(bank_slugs) if s]
+        if not wanted:
+            return {}
+        stmt = stmt.where(Course.quiz_slug.in_(wanted))
+    found: dict[str, list[Course]] = {}
+    for course in db.session.scalars(stmt.order_by(Course.title, Course.id)):
+        found.setdefault(course.quiz_slug, []).append(course)
+    return found
+
+
 def catalogue(query: str | None = None, audience: str | None = None) -> list[Course]:
     """Active courses, optionally filtered; accents are optional in the query."""
     stmt = select(Course).where(Course.active.is_(True))

@@ -143,3 +143,21 @@ def test_shipped_content_is_valid():
     root = Path(__file__).resolve().parents[2]
     sources, problems = check([root / "courses"], root / "quizzes")
     assert [str(p) for p in problems] == []
+
+
+def test_cli_checks_a_bank_that_no_course_uses(app, content_dirs):
+    """A contest's own bank is the quiz of no course; the pre-commit check must still read it,
+    or a broken question would pass `check-content` and only be refused by `sync-content`."""
+    courses, quizzes = content_dirs
+    (quizzes / "hoi-thi.md").write_text("---\ntitle: Hội thi\n---\n## Câu nào đúng?\n- [ ] Một\n- [ ] Hai\n",
+                                        encoding="utf-8")
+    bad = app.test_cli_runner().invoke(args=["check-content", str(courses), "--quizzes", str(quizzes)])
+    assert bad.exit_code == 1, bad.output
+    assert "hoi-thi.md:4:" in bad.output
+
+
+def test_shipped_banks_no_course_uses_are_valid():
+    root = Path(__file__).resolve().parents[2]
+    from lms.quizzes.services import check_bank_files
+
+    assert check_bank_files(root / "quizzes") == []
