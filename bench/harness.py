@@ -58,6 +58,9 @@ class Gunicorn:
         self.cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
                     "--log-level", "warning", app]
         self.proc = None
+        # A PostgreSQL database's backends are found by their process title, which names it.
+        url = env.get("LMS_DATABASE_URL", "")
+        self.db_name = url.rsplit("/", 1)[-1].split("?")[0] if url.startswith("postgresql") else None
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, start_new_session=True)
@@ -78,19 +81,29 @@ class Gunicorn:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=20)
 
-    def cpu_seconds(self) -> float:
+    def cpu_seconds(self) -> tuple[float, float | None]:
         """CPU time (user + system) used so far by the gunicorn master and its workers: the
         master's own and reaped children's time from /proc/<master>/stat, plus each live
-        worker's (every process whose ppid is the master)."""
+        worker's (every process whose ppid is the master). Second, on PostgreSQL, that of the
+        backends serving the benchmark's database (None on SQLite)."""
         master = self.proc.pid
         own = _proc_stat(master)
         total = own[1] + own[2] if own else 0.0
+        database = 0.0 if self.db_name else None
         for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                stat = _proc_stat(int(entry.name))
-                if stat and stat[0] == master:
-                    total += stat[1] + stat[2]
-        return total
+            if not entry.name.isdigit():
+                continue
+            stat = _proc_stat(int(entry.name))
+            if stat and stat[0] == master:
+                total += stat[1] + stat[2]
+            elif stat and self.db_name:
+                try:
+                    title = Path(f"/proc/{entry.name}/cmdline").read_bytes().decode(errors="replace")
+                except OSError:
+                    continue
+                if title.startswith("postgres:") and f" {self.db_name} " in title:
+                    database += stat[1]
+        return total, database
 
 
 @dataclass
@@ -112,6 +125,7 @@ class Result:
     statuses: dict | None = None
     cpu_ms: float | None = None  # server (gunicorn master + workers) CPU time over the run
     client_cpu_ms: float | None = None  # wrk's own CPU time
+    db_cpu_ms: float | None = None  # PostgreSQL backends' CPU time (None on SQLite)
     exhausted: bool = False  # a once-per-entry run that used up its list before the time was up
 
     @property
@@ -130,7 +144,9 @@ class Result:
                   if self.client_cpu_ms is not None and self.seconds else "")
         return (f"{self.name:<26} {self.requests:>7} req  {self.rps:>8.1f} req/s  "
                 f"p50 {self.pct(0.5):>6.1f} ms  p95 {self.pct(0.95):>6.1f} ms  "
-                f"cpu {self.cpu_ms_per_request:>5.2f} ms/req  errors {self.errors}"
+                f"cpu {self.cpu_ms_per_request:>5.2f} ms/req"
+                + (f" (+db {self.db_cpu_ms / self.requests:.2f})" if self.db_cpu_ms is not None and self.requests else "")
+                + f"  errors {self.errors}"
                 + (f" {self.statuses}" if self.errors else "")
                 + (" (list used up)" if self.exhausted else "") + client)
 
@@ -260,9 +276,9 @@ def load(name: str, server: Gunicorn, requests: Request | list[Request], *, expe
         command = [wrk_path(), "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s",
                    "-s", str(script), f"http://127.0.0.1:{server.port}/"]
         client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_before = server.cpu_seconds()
+        cpu_before, db_before = server.cpu_seconds()
         done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 120)
-        cpu_after = server.cpu_seconds()
+        cpu_after, db_after = server.cpu_seconds()
         client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary_line = next((line for line in done.stdout.splitlines() if line.startswith("WRK_SUMMARY ")), None)
     if done.returncode or summary_line is None:
@@ -280,12 +296,14 @@ def load(name: str, server: Gunicorn, requests: Request | list[Request], *, expe
         summary["duration_us"] / 1e6,
         {0.5: summary["p50_us"] / 1000, 0.95: summary["p95_us"] / 1000, 0.99: summary["p99_us"] / 1000},
         statuses, cpu_ms=(cpu_after - cpu_before) * 1000, client_cpu_ms=client_cpu * 1000,
-        exhausted=bool(summary["exhausted"]))
+        exhausted=bool(summary["exhausted"]),
+        db_cpu_ms=(db_after - db_before) * 1000 if db_before is not None else None)
 
 
 def report(results: dict, bare: str = "bare", signed_in: str | None = "signed_in", targets: dict | None = None) -> None:
     """Print each result's line, then its req/s and server CPU-ms per request as ratios to the
-    bare endpoint and to the signed-in no-op (all measured side by side on one server)."""
+    bare endpoint and to the signed-in no-op (all measured side by side on one server). The
+    CPU is gunicorn's (master and workers); on PostgreSQL the line adds its backends' as +db."""
     targets = targets or {}
     for r in results.values():
         print("  " + r.line())
