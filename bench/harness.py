@@ -194,6 +194,8 @@ function init(args)
   statuses, unexpected, login, exhausted = {}, 0, 0, 0
 end
 
+-- wrk calls request() once before the run to check the request: in ONCE mode thread 1's
+-- first entry is therefore skipped, never sent twice.
 function request()
   if i >= n then
     if not ONCE then
