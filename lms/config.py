@@ -61,8 +61,24 @@ class Config:
     # Production refuses demo data and requires PUBLIC_BASE_URL (see docs/operator-guide.md).
     PRODUCTION = False
 
+    # One request (a form with its files); over it the answer is a 413 page naming it.
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     ROSTER_MAX_ROWS = 200_000
+    QUIZ_IMPORT_MAX_QUESTIONS = 10_000
+    # Bounds of every uploaded file a parser reads (roster, question banks, units), web
+    # and CLI alike: see lms.core.uploads.UploadLimits and docs/operator-guide.md.
+    UPLOAD_MAX_FILE_BYTES = 20 * 1024 * 1024
+    UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+    UPLOAD_MAX_RATIO = 100
+    UPLOAD_MAX_MEMBERS = 1000
+    UPLOAD_MAX_ROWS = 250_000
+    UPLOAD_MAX_COLUMNS = 100
+    UPLOAD_MAX_CELL_CHARS = 32_767
+    UPLOAD_MAX_SHARED_STRINGS = 300_000
+    UPLOAD_MAX_SHARED_STRINGS_BYTES = 50 * 1024 * 1024
+    UPLOAD_MAX_LINES = 250_000
+    UPLOAD_MAX_LINE_CHARS = 100_000
+    UPLOAD_MAX_SECONDS = 60
     PAGE_SIZE = 50
 
 

@@ -295,6 +295,7 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
         raise ServiceError(_l("You cannot grant a role to yourself: ask another admin."), field="role")
     if not rules.can_grant_role(grants_of(actor), role, org.path if org else None, contest_id):
         raise ServiceError(_l("You may not grant this role here."), field="role")
+    _check_may_change_unit_roles(actor, user, role)
     org_match = RoleAssignment.org_id == org.id if org else RoleAssignment.org_id.is_(None)
     contest_match = (RoleAssignment.contest_id == contest_id) if contest_id else RoleAssignment.contest_id.is_(None)
     existing = db.session.scalar(
@@ -313,6 +314,19 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
     return assignment
 
 
+def _check_may_change_unit_roles(actor, user: User, role: str) -> None:
+    """Changing someone's unit roles is acting on the account: it needs scope over every role
+    the account already holds (``lms.access.rules.can_act_on_account``), so a school manager
+    cannot reshape the roles of a teacher who organises a contest or manages another unit.
+    Contest roles are exempt: an organiser appoints judges without scope over their units.
+    Raises ServiceError (field "role")."""
+    from lms.access.adapters import can_act_on_user
+
+    if actor is not None and role in rules.ORG_ROLES and not can_act_on_user(actor, user):
+        raise ServiceError(_l("This account holds a role beyond your units: only an admin may change its roles."),
+                           field="role")
+
+
 def revoke_role(actor, assignment: RoleAssignment) -> None:
     """Remove a role; the same rule as granting it, and never one's own role."""
     org = assignment.org
@@ -320,6 +334,7 @@ def revoke_role(actor, assignment: RoleAssignment) -> None:
         raise ServiceError(_l("You cannot remove your own role: ask another admin."))
     if not rules.can_grant_role(grants_of(actor), assignment.role, org.path if org else None, assignment.contest_id):
         raise ServiceError(_l("You may not revoke this role."))
+    _check_may_change_unit_roles(actor, assignment.user, assignment.role)
     if assignment.role == "admin":
         admins = db.session.scalar(select(func.count()).where(RoleAssignment.role == "admin"))
         if admins <= 1:

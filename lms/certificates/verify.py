@@ -15,10 +15,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from lms.certificates.render import METADATA_PREFIX, content_hash
 from lms.certificates.signing import verify
+
+# Our certificate page draws a few kilobytes of operators; 2 MB leaves room for any template.
+MAX_PAGE_DRAWING_BYTES = 2 * 1024 * 1024
 
 
 @dataclass
@@ -35,16 +38,24 @@ def _squash(text: str) -> str:
 
 def read_statement(pdf_bytes: bytes) -> tuple[dict | None, str | None, str]:
     """(payload, signature, page text) or (None, None, reason)."""
+    # Anyone may upload here, so the cheap checks come first and the page is only drawn
+    # (text extracted) once it looks like ours: one page whose drawing is small. pypdf's
+    # own limits (LimitReachedError, a PyPdfError) stop a decompression bomb on the way.
     try:
         reader = PdfReader(io.BytesIO(pdf_bytes))
         keywords = (reader.metadata or {}).get("/Keywords") or ""
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        contents = [page.get_contents() for page in reader.pages]
-        drawn = content_hash(b"".join(c.get_data() for c in contents if c is not None)) if len(reader.pages) == 1 else None
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+        if not str(keywords).startswith(METADATA_PREFIX):
+            return None, None, "this PDF carries no certificate statement: it was not issued by this platform"
+        if len(reader.pages) != 1:
+            return None, None, "a certificate of this platform has exactly one page"
+        contents = reader.pages[0].get_contents()
+        drawing = contents.get_data() if contents is not None else b""
+        if len(drawing) > MAX_PAGE_DRAWING_BYTES:
+            return None, None, "the page's drawing is far larger than any certificate of this platform"
+        text = reader.pages[0].extract_text() or ""
+        drawn = content_hash(drawing)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as err:
         return None, None, f"not a readable PDF ({err.__class__.__name__})"
-    if not str(keywords).startswith(METADATA_PREFIX):
-        return None, None, "this PDF carries no certificate statement: it was not issued by this platform"
     try:
         body, signature = str(keywords)[len(METADATA_PREFIX):].rsplit(".", 1)
         payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))

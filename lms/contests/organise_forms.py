@@ -16,7 +16,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.contests.services import OPTIONAL_FIELDS
-from lms.core.validators import INT_MAX, DayInRange
+from lms.core.numbers import DB_INT_MAX, MINUTES_MAX
+from lms.core.validators import DayInRange
 from lms.orgs.forms import kind_choices
 
 FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "school": _l("School"),
@@ -63,7 +64,7 @@ class RoundForm(FlaskForm):
                        description=_l("Quiz rounds only."))
     draw = IntegerField(_l("Questions drawn per participant"), validators=[Optional(), NumberRange(min=1, max=1000)],
                         description=_l("Empty: every question of the bank."))
-    # A week at most: longer is a typing error (and a number PostgreSQL integer cannot hold, a 500).
+    # A week at most: longer is a typing error (and MINUTES_MAX bounds what the dates can hold).
     time_limit_minutes = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(min=1, max=10080)])
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[DataRequired(), NumberRange(min=1, max=20)])
     counting = SelectField(_l("Attempt that counts"), choices=[("best", _l("Best")), ("first", _l("First")), ("last", _l("Last"))])
@@ -71,12 +72,13 @@ class RoundForm(FlaskForm):
                                       description=_l("e.g. How many participants will answer every question correctly?"))
     hide_results_until_close = BooleanField(_l("Hide scores and answers until the round closes"), default=True)
     freeze_minutes = IntegerField(_l("Freeze the leaderboard for the last … minutes"), default=0,
-                                  validators=[Optional(), NumberRange(min=0, max=10080)])
+                                  validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX)])
     weight = FloatField(_l("Weight in the final score"), default=1.0, validators=[Optional(), NumberRange(min=0, max=100)])
 
 
 class TrueCountForm(FlaskForm):
-    true_count = IntegerField(_l("True count for the tiebreaker"), validators=[Optional(), NumberRange(min=0, max=INT_MAX)])
+    true_count = IntegerField(_l("True count for the tiebreaker"),
+                              validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)])
 
 
 class OrganiserForm(FlaskForm):

@@ -20,8 +20,8 @@ from lms.auth.models import RoleAssignment
 from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import Entry, Ranked, rank_participants
 from lms.core.errors import ServiceError
+from lms.core.numbers import DB_INT_MAX
 from lms.core.timeutil import utcnow
-from lms.core.validators import INT_MAX
 from lms.extensions import cache, db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Attempt, QuestionBank
@@ -72,10 +72,8 @@ def set_prediction(user, round_: ContestRound, value: int, now: datetime | None 
     now = now or utcnow()
     if not round_.tiebreaker_question:
         raise ServiceError(_l("This round has no tiebreaker question."))
-    if value < 0:
+    if not 0 <= value <= DB_INT_MAX:  # beyond the column, the UPDATE itself would fail (a 500)
         raise ServiceError(_l("Give a whole number, 0 or more."))
-    if value > INT_MAX:  # the column is a PostgreSQL integer
-        raise ServiceError(_l("The number is too large."))
     entry = _entry(round_, _registration(user, round_))
     if entry.submitted_at is not None or now >= round_.closes_at:
         raise ServiceError(_l("The prediction can no longer be changed."))

@@ -35,6 +35,9 @@ def configure(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
+    # Flask-Limiter defaults RATELIMIT_ENABLED to the shared extension's last state, so one
+    # app built with limits off would switch them off for every later app in the process.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     cache.init_app(app)
     login_manager.init_app(app)

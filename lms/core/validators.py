@@ -28,10 +28,6 @@ class DayInRange:
                                      first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
 
 
-# PostgreSQL ``integer`` (what an ``int`` mapped column becomes): a larger number is a 500.
-INT_MAX = 2**31 - 1
-
-
 def column_length(model, attribute: str) -> int | None:
     """The n of ``model.attribute``'s String(n) column, None when unbounded."""
     column = model.__table__.columns[attribute]

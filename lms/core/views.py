@@ -102,6 +102,7 @@ API_ERRORS = {
     403: ("forbidden", "Not allowed."),
     404: ("not_found", "Not found."),
     405: ("method_not_allowed", "Method not allowed."),
+    413: ("too_large", "The request body is larger than the server accepts."),
     429: ("rate_limited", "Too many requests; slow down."),
     500: ("error", "Something went wrong; the error was recorded."),
 }
@@ -157,6 +158,18 @@ def _untrusted_host(error):
             {"Content-Type": "text/plain; charset=utf-8"})
 
 
+def _too_large(error):
+    """413: the request is over ``MAX_CONTENT_LENGTH`` (werkzeug stops reading it); the
+    page names the limit so that the person knows what to change."""
+    from flask import current_app
+    from flask_babel import gettext, lazy_gettext
+
+    limit = int(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    message = gettext("The file or form you sent is larger than %(n)d MB, the most one request may carry. "
+                      "Choose a smaller file, or split it into several files.", n=limit)
+    return _error_page(413, lazy_gettext("File too large"), message)(error)
+
+
 def register_error_pages(app) -> None:
     from flask_babel import lazy_gettext as _l
     from flask_wtf.csrf import CSRFError
@@ -169,6 +182,7 @@ def register_error_pages(app) -> None:
     app.register_error_handler(
         405, _error_page(405, _l("Not allowed here"), _l("This address does not accept this kind of request."))
     )
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(
         429, _error_page(429, _l("Too many attempts"), _l("Please wait a moment before trying again."))
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -115,12 +113,16 @@ def merge_command(source_code, target_code):
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """The unit rows of ``path`` read within the upload limits (lms.core.uploads); a file
+    over a limit stops the command with the limit and the row named."""
     from lms.core.text import fold
+    from lms.core.uploads import UploadRefused, read_csv_bounded, read_upload_file
 
-    text = path.read_bytes().decode("utf-8-sig")
-    delimiter = max((",", ";", "\t"), key=text.split("\n", 1)[0].count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, [])
+    try:
+        records = list(read_csv_bounded(read_upload_file(path)))
+    except UploadRefused as refusal:
+        raise click.ClickException(f"{path}: {refusal}") from None
+    header = records[0][1] if records else []
     mapping = {}
     for i, title in enumerate(header):
         key = fold(title).replace("_", " ").strip()
@@ -132,7 +134,7 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
         if required not in mapping.values():
             raise click.ClickException(f"{path}: row 1: a '{required}' column is required")
     return [(n, {mapping[i]: v.strip() for i, v in enumerate(cells) if i in mapping})
-            for n, cells in enumerate(reader, 2) if any(c.strip() for c in cells)]
+            for n, cells in records[1:] if any(c.strip() for c in cells)]
 
 
 @orgs_group.command("import")

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.core.numbers import DB_INT_MAX
 from lms.orgs.models import ORG_KINDS
 
 
@@ -24,7 +25,7 @@ class OrgForm(FlaskForm):
                        description=_l("Unique, e.g. HN-THPT-CVA-11A1."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
-    headcount = IntegerField(_l("Headcount (optional)"), validators=[Optional(), NumberRange(min=0, max=100_000_000)],
+    headcount = IntegerField(_l("Headcount (optional)"), validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)],
                              description=_l("Staff or pupils, for participation rates."))
 
 

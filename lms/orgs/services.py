@@ -15,6 +15,7 @@ from sqlalchemy import String, and_, func, literal, select, update
 
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
+from lms.core.numbers import DB_INT_MAX
 from lms.core.text import nfc
 from lms.extensions import db
 from lms.orgs.models import ORG_KINDS, Organization
@@ -64,6 +65,8 @@ def validate_org_fields(code: str, name: str, kind: str, headcount) -> list[str]
         errors.append(_l("Unknown kind %(kind)s.", kind=kind))
     if headcount is not None and headcount < 0:
         errors.append(_l("Headcount cannot be negative."))
+    elif headcount is not None and headcount > DB_INT_MAX:  # the column's limit (lms.core.numbers)
+        errors.append(_l("Headcount cannot exceed %(n)d.", n=DB_INT_MAX))
     return errors
 
 
@@ -176,7 +179,7 @@ def merge_org(source: Organization, target: Organization, actor=None) -> Organiz
     for column in _ORG_REFERENCES:
         db.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))
     if target.headcount is not None or source.headcount is not None:
-        target.headcount = (target.headcount or 0) + (source.headcount or 0)
+        target.headcount = min((target.headcount or 0) + (source.headcount or 0), DB_INT_MAX)
     source.active = False
     source.merged_into_id = target.id
     source.join_code = None

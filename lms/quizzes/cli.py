@@ -43,12 +43,13 @@ def _sealed(err) -> None:
 def import_questions_command(file, slug, fmt, replace, dry_run, as_username):
     """Load questions from our Markdown, Moodle GIFT, Aiken or the Excel template; all or nothing."""
     from lms.core.errors import ServiceError
+    from lms.core.uploads import read_upload_file
     from lms.extensions import db
     from lms.quizzes.services import Sealed, import_questions
 
     actor = _acting_user(as_username)
-    try:
-        fmt, parsed, report = import_questions(actor, slug, file.name, file.read_bytes(), fmt, replace)
+    try:  # UploadRefused (over a size limit) is a ServiceError too
+        fmt, parsed, report = import_questions(actor, slug, file.name, read_upload_file(file), fmt, replace)
     except Sealed as err:
         db.session.rollback()
         _sealed(err)

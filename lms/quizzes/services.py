@@ -40,7 +40,7 @@ from lms.quizzes.rules import (
 )
 from lms.quizzes.settings import check_settings
 from lms.quizzes.stats import ItemStats, Response, item_stats
-from lms.quizzes.types import REGISTRY
+from lms.quizzes.types import REGISTRY, size_problems
 
 
 class AttemptClosed(ServiceError):
@@ -167,6 +167,9 @@ def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: b
     from the input are retired (kept, no longer drawn)."""
     if parsed.issues:
         raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=len(parsed.issues)))
+    oversized = sum(1 for q in parsed.questions if size_problems(q))
+    if oversized:  # every path that stores questions comes here: uploads, files, sync
+        raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=oversized))
     keys = unique_keys(parsed.questions)
     report = BankReport(slug)
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
@@ -900,23 +903,47 @@ def detect_format(filename: str, data: bytes) -> str:
 
 
 def parse_upload(filename: str, data: bytes, fmt: str = "auto") -> tuple[str, ParsedBank]:
+    """Parse an uploaded bank within the app's upload limits (lms.core.uploads): a file
+    over a limit gives one issue naming the limit and where, and no questions. Every
+    question is then held to the stored-size bounds (types.size_problems) and the number
+    of questions to ``QUIZ_IMPORT_MAX_QUESTIONS``, whatever the format."""
+    from flask import current_app
+
+    from lms.core.uploads import UploadLimits, UploadRefused, check_file_size, read_text_bounded
     from lms.quizzes.formats.aiken import parse_aiken
     from lms.quizzes.formats.gift import parse_gift
     from lms.quizzes.formats.markdown import parse_markdown_bank
     from lms.quizzes.formats.xlsx import parse_xlsx
     from lms.quizzes.ir import ParseIssue
+    from lms.quizzes.types import size_problems
 
+    limits = UploadLimits.from_config()
+    try:
+        check_file_size(len(data), limits)
+    except UploadRefused as refusal:
+        return fmt, ParsedBank(issues=[ParseIssue(1, refusal.message)])
     fmt = detect_format(filename, data) if fmt == "auto" else fmt
     if fmt == "xlsx":
-        return fmt, parse_xlsx(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return fmt, ParsedBank(issues=[ParseIssue(1, f"the file is not UTF-8 text (byte {err.start}); save it as UTF-8")])
-    parser = {"md": parse_markdown_bank, "gift": parse_gift, "aiken": parse_aiken}.get(fmt)
-    if parser is None:
-        return fmt, ParsedBank(issues=[ParseIssue(1, f"unknown format {fmt!r} (use md, gift, aiken or xlsx)")])
-    return fmt, parser(text)
+        parsed = parse_xlsx(data, limits)
+    else:
+        parser = {"md": parse_markdown_bank, "gift": parse_gift, "aiken": parse_aiken}.get(fmt)
+        if parser is None:
+            return fmt, ParsedBank(issues=[ParseIssue(1, f"unknown format {fmt!r} (use md, gift, aiken or xlsx)")])
+        try:
+            text = read_text_bounded(data, limits)
+        except UploadRefused as refusal:
+            return fmt, ParsedBank(issues=[ParseIssue(refusal.row or 1, refusal.message)])
+        parsed = parser(text)
+    most = int(current_app.config.get("QUIZ_IMPORT_MAX_QUESTIONS") or 10_000)
+    if len(parsed.questions) > most:
+        return fmt, ParsedBank(issues=[ParseIssue(parsed.questions[most].line, _l(
+            "the file has %(size)d questions; at most %(n)d per import (split the bank into several files)",
+            size=len(parsed.questions), n=most))])
+    for question in parsed.questions:
+        parsed.issues.extend(ParseIssue(question.line, problem) for problem in size_problems(question))
+    if parsed.issues:
+        parsed.questions = []
+    return fmt, parsed
 
 
 def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "auto", replace: bool = False):

@@ -241,11 +241,56 @@ REGISTRY: dict[str, QuestionType] = {
 }
 
 
-def validate_question(q: ParsedQuestion) -> list[str]:
+# What one stored question may hold, whatever the format it came from: a page shows a
+# whole bank, so an oversized question costs every reader (the report's 400 MB question
+# made the bank page take 6 GB). A text field is bounded like one Excel cell (32,767
+# characters, Microsoft's "Excel specifications and limits"), the rest by generous use.
+MAX_TEXT_CHARS = 32_767        # question text, explanation, feedback, one option or answer
+MAX_ITEMS = 50                 # options, accepted answers or matching pairs
+MAX_TAGS_CHARS = 498           # the tags column holds ",tag1,tag2," in 500 characters
+MAX_NAME_CHARS = 255
+
+
+def size_problems(q: ParsedQuestion) -> list:
+    """Translated messages for every part of ``q`` over the bounds above ([] when none)."""
+    from flask_babel import lazy_gettext as _l
+
+    def too_long(what, value):
+        if value and len(value) > MAX_TEXT_CHARS:
+            problems.append(_l("%(what)s has %(size)d characters; at most %(n)d",
+                               what=what, size=len(value), n=MAX_TEXT_CHARS))
+
+    problems: list = []
+    too_long(_l("the question text"), q.text)
+    too_long(_l("the explanation"), q.explanation)
+    too_long(_l("the feedback"), q.feedback_right)
+    too_long(_l("the feedback"), q.feedback_wrong)
+    for what, items in ((_l("options"), q.choices), (_l("accepted answers"), q.answers), (_l("pairs"), q.pairs)):
+        if len(items) > MAX_ITEMS:
+            problems.append(_l("%(size)d %(what)s; at most %(n)d", size=len(items), what=what, n=MAX_ITEMS))
+    for choice in q.choices[:MAX_ITEMS]:
+        too_long(_l("an option"), choice.text)
+        too_long(_l("the feedback"), choice.feedback)
+    for item in (*q.answers[:MAX_ITEMS], *q.pairs[:MAX_ITEMS]):
+        for value in item.values():
+            too_long(_l("an answer"), value if isinstance(value, str) else None)
+    if len(",".join(q.tags)) > MAX_TAGS_CHARS:
+        problems.append(_l("the topics (tags) take %(size)d characters; at most %(n)d together",
+                           size=len(",".join(q.tags)), n=MAX_TAGS_CHARS))
+    if q.name and len(q.name) > MAX_NAME_CHARS:
+        problems.append(_l("the question name has %(size)d characters; at most %(n)d",
+                           size=len(q.name), n=MAX_NAME_CHARS))
+    return problems
+
+
+def validate_question(q: ParsedQuestion) -> list:
+    """Problems of ``q`` as messages (size bounds first, then its type's rules); [] when fine."""
     kind = REGISTRY.get(q.type)
     if kind is None:
         return [f"unknown question type '{q.type}'"]
-    problems = []
+    problems = size_problems(q)
+    if problems:
+        return problems
     if q.type != "description" and not q.text.strip():
         problems.append("has no question text")
     return problems + kind.validate(q)

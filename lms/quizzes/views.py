@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from lms.access.web import requires
 from lms.core.errors import NotFound, ServiceError
+from lms.core.numbers import db_int
 from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
@@ -143,12 +144,14 @@ def save_or_submit(attempt_id):
 def autosave(attempt_id):
     """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
     attempt = _own_attempt(attempt_id)
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
     try:
-        version_id = int(payload.get("v"))
+        if not isinstance(payload, dict) or not isinstance(payload.get("values", []), list):
+            raise TypeError("not an answer")
+        version_id = int(payload.get("v"))  # inf: OverflowError, nan: ValueError
         values = [str(v) for v in payload.get("values", [])][:50]
         saved_at = services.save_answer(attempt, version_id, values)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return jsonify({"ok": False, "error": _("Bad answer.")}), 400
     except AttemptClosed as err:
         db.session.rollback()
@@ -198,7 +201,7 @@ def practice(course_slug):
     sealed = None
     try:
         if request.method == "POST":
-            feedback = services.check_practice_answer(bank, current_user, request.form.get("v", type=int),
+            feedback = services.check_practice_answer(bank, current_user, db_int(request.form.get("v", type=int)),
                                                       request.form.getlist("answer"))
             version = feedback.version
             session["practice_seen"] = session.get("practice_seen", [])[-20:] + [version.id]

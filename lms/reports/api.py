@@ -120,9 +120,18 @@ def _org(code: str) -> Organization:
     return org
 
 
+def _arg(name: str) -> str | None:
+    """A query parameter, None when absent or empty.  Surrounding spaces are trimmed,
+    but a value that was nothing *but* whitespace or control characters stays a (blank)
+    value, so the check that follows refuses it with 400 instead of reading it as "no
+    filter" (docs/api.md: a malformed parameter answers 400)."""
+    value = request.args.get(name)
+    return value.strip() if value else None
+
+
 def _date(name: str) -> date | None:
-    value = (request.args.get(name) or "").strip()
-    if not value:
+    value = _arg(name)
+    if value is None:
         return None
     try:
         return parse_day(value)
@@ -133,13 +142,13 @@ def _date(name: str) -> date | None:
 
 def _filter() -> tuple[ReportFilter, dict]:
     """ReportFilter from the query string, and the same filter echoed back as JSON."""
-    slug = (request.args.get("course") or "").strip() or None
+    slug = _arg("course")
     course_id = None
-    if slug:
+    if slug is not None:
         course_id = db.session.scalar(select(Course.id).where(Course.slug == slug))
         if course_id is None:
             abort(400, description=f"No course has the slug '{slug}'.")
-    audience = (request.args.get("audience") or "").strip() or None
+    audience = _arg("audience")
     if audience is not None and audience not in AUDIENCES:
         abort(400, description="'audience' must be one of: " + ", ".join(AUDIENCES) + ".")
     since, until = _date("since"), _date("until")

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from lms.access.adapters import can_configure_ranking, can_view_unit_report
 from lms.access.web import requires
+from lms.core.numbers import db_int
 from lms.core.timeutil import vn_today
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -132,7 +133,7 @@ def class_view(code):
     """The teacher's matrix: students x lessons, quiz score, and who is behind."""
     org = _org(code)
     try:
-        course_id = int(request.args.get("course") or 0) or None
+        course_id = db_int(int(request.args.get("course") or 0)) or None
     except ValueError:
         course_id = None
     matrix = services.class_matrix(org, course_id)

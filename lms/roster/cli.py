@@ -22,6 +22,7 @@ def import_users_command(file, dry_run, only_valid, org_code, as_username):
     from sqlalchemy import select
 
     from lms.auth.models import User
+    from lms.core.uploads import UploadRefused, read_upload_file
     from lms.extensions import db
     from lms.orgs.models import Organization
     from lms.roster.parsing import parse_roster
@@ -39,7 +40,12 @@ def import_users_command(file, dry_run, only_valid, org_code, as_username):
         if default_org is None:
             click.echo(f"No unit has the code {org_code}.", err=True)
             sys.exit(2)
-    parsed = parse_roster(file.name, file.read_bytes(), current_app.config["ROSTER_MAX_ROWS"])
+    try:
+        data = read_upload_file(file)
+    except UploadRefused as refusal:
+        click.echo(f"{file}: {refusal}", err=True)
+        sys.exit(1)
+    parsed = parse_roster(file.name, data, current_app.config["ROSTER_MAX_ROWS"])
     plan = plan_import(parsed, actor, default_org)
     for issue in plan.issues:
         click.echo(f"{file}: {issue}", err=True)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zipfile import BadZipFile
 
 from flask_babel import lazy_gettext as _l
 
 from lms.core.text import fold
+from lms.core.uploads import UploadLimits, UploadRefused, open_xlsx_bounded, read_csv_bounded
 
 COLUMNS = {
     "username": ("username", "user name", "ten dang nhap", "tai khoan", "login"),
@@ -92,23 +90,43 @@ def map_header(cells: list[str], issues: list[RowIssue]) -> dict[int, str]:
     return mapping
 
 
-def parse_roster(filename: str, data: bytes, max_rows: int = 200_000) -> ParsedRoster:
+def parse_roster(filename: str, data: bytes, max_rows: int = 200_000, limits: UploadLimits | None = None) -> ParsedRoster:
+    """The rows of a roster file (CSV or XLSX), read within ``limits`` (the app's
+    ``UPLOAD_*`` settings when not given, see lms.core.uploads): a file over a limit or
+    that cannot be read gives one issue naming the limit and the place, and no rows.
+    ``max_rows`` bounds the filled rows (``ROSTER_MAX_ROWS``)."""
     parsed = ParsedRoster()
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        rows = _xlsx_rows(data, parsed)
-    else:
-        rows = _csv_rows(data, parsed)
-    if rows is None:
-        return parsed
+    limits = limits or UploadLimits.from_config()
+    try:
+        if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+            with open_xlsx_bounded(data, limits) as sheet:
+                _read_rows(sheet.rows(), parsed, max_rows)
+        else:
+            _read_rows(read_csv_bounded(data, limits), parsed, max_rows)
+    except UploadRefused as refusal:
+        parsed.rows = []
+        parsed.issues.append(RowIssue(refusal.row or 1, _refusal_message(refusal), refusal.column))
+    return parsed
+
+
+def _refusal_message(refusal: UploadRefused):
+    if refusal.sheet:
+        from flask_babel import gettext
+
+        return f"{gettext('sheet “%(name)s”', name=refusal.sheet)}: {refusal.message}"
+    return refusal.message
+
+
+def _read_rows(rows, parsed: ParsedRoster, max_rows: int) -> None:
     header = next(rows, None)
     if header is None:
         parsed.issues.append(RowIssue(1, _l("the file is empty")))
-        return parsed
-    mapping = map_header([_cell(c) for c in header], parsed.issues)
+        return
+    mapping = map_header([_cell(c) for c in header[1]], parsed.issues)
     parsed.columns = list(mapping.values())
     if parsed.issues:
-        return parsed
-    for number, cells in enumerate(rows, 2):
+        return
+    for number, cells in rows:
         values = {mapping[i]: _cell(c) for i, c in enumerate(cells) if i in mapping}
         if not any(values.values()):
             continue
@@ -118,30 +136,6 @@ def parse_roster(filename: str, data: bytes, max_rows: int = 200_000) -> ParsedR
         parsed.rows.append(RosterRow(number, values))
     if not parsed.rows and not parsed.issues:
         parsed.issues.append(RowIssue(2, _l("no rows below the header")))
-    return parsed
-
-
-def _csv_rows(data: bytes, parsed: ParsedRoster):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        parsed.issues.append(RowIssue(1, _l("the file is not UTF-8 text (byte %(n)d); save it as 'CSV UTF-8'", n=err.start)))
-        return None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    return iter(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _xlsx_rows(data: bytes, parsed: ParsedRoster):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
-        parsed.issues.append(RowIssue(1, _l("not a readable .xlsx file (%(err)s)", err=err.__class__.__name__)))
-        return None
-    return workbook.worksheets[0].iter_rows(values_only=True)
 
 
 def parse_date(text: str) -> date | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -32,6 +33,11 @@ from lms.roster.parsing import parse_roster
 from lms.roster.services import apply_plan, plan_import
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
+# What secrets.token_urlsafe(16) gives (22 URL-safe base64 characters): the token names
+# files in the instance folder, so nothing else may reach the file system (a 300-character
+# token used to fail there with "file name too long", a 500).
+_TOKEN_BYTES = 16
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 
 TEMPLATE_HEADERS = ["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Đối tượng", "Ngày sinh", "Số điện thoại", "Email"]
 TEMPLATE_EXAMPLE = ["", "Nguyễn Thị Hoà", "HN-THPT-CVA-11A1", "học sinh", "01/05/2009", "0912345678", ""]
@@ -66,7 +72,7 @@ def index():
         if plan.issues:
             db.session.rollback()
             if plan.rows:  # keep the file so the user can choose to import the valid rows
-                token = secrets.token_urlsafe(16)
+                token = secrets.token_urlsafe(_TOKEN_BYTES)
                 write_private(_pending(token, ".bin"), data)
                 write_private(_pending(token, ".json"), json.dumps({
                     "user_id": current_user.id, "filename": upload.filename,
@@ -85,7 +91,7 @@ def index():
 @requires("people.manage")
 def confirm(token):
     """Second step: import only the valid rows of a file that had problems."""
-    if not token.replace("-", "").replace("_", "").isalnum():
+    if not _TOKEN_RE.fullmatch(token):
         abort(404)
     meta_path, data_path = _pending(token, ".json"), _pending(token, ".bin")
     if not meta_path.is_file():

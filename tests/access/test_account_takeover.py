@@ -117,3 +117,30 @@ def test_an_admin_acts_on_anyone(world, make_user):
     login(client, "admin")
     assert _act(client, world["organiser"], "one-time-code").status_code == 200
     assert db.session.scalar(select(User.must_change_password).where(User.id == world["organiser"].id))
+
+
+@pytest.mark.parametrize("target", ["organiser", "elsewhere", "judge"])
+def test_a_school_manager_cannot_reshape_the_unit_roles_of_such_an_account(world, target):
+    """Granting or removing a unit role is acting on the account too: the manager may not add
+    a teacher role to (or remove one from) a teacher who organises a contest or manages
+    another unit; the refusal says only an admin may."""
+    client, victim = world["client"], world[target]
+    before = sorted((r.role, r.org_id, r.contest_id) for r in victim.roles)
+    login(client, "ql.a")
+    response = post_form(client, f"/admin/users/{victim.id}/roles", {"role": "teacher", "org_code": "SA"},
+                         page="/admin/users/", follow_redirects=True)
+    assert "chỉ quản trị viên" in response.get_data(as_text=True).lower()
+    own = [r for r in victim.roles if r.role == "teacher"]
+    for assignment in own:
+        post_form(client, f"/admin/users/{victim.id}/roles/{assignment.id}/revoke", {}, page="/admin/users/")
+    db.session.expire_all()
+    after = sorted((r.role, r.org_id, r.contest_id) for r in db.session.get(User, victim.id).roles)
+    assert after == before
+
+
+def test_a_school_manager_still_grants_a_role_to_a_plain_teacher(world):
+    client, teacher = world["client"], world["teacher"]
+    login(client, "ql.a")
+    post_form(client, f"/admin/users/{teacher.id}/roles", {"role": "teacher", "org_code": "SA"}, page="/admin/users/")
+    db.session.expire_all()
+    assert ("teacher", world["school_a"].id) in {(r.role, r.org_id) for r in db.session.get(User, teacher.id).roles}

@@ -119,7 +119,7 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("core.home"), P("core.healthz"), P("static", v={"filename": "css/site.css"}),
         P("core.set_language", "POST", data={"lang": "en", "next": f"/admin/users/{u['mx.hsb1']}"}),
         P("auth.login"), P("auth.login", "POST", data={"username": "mx.hsb1", "password": "not-the-password"}),
-        P("auth.logout", "POST"),
+        P("auth.logout", "POST"), P("auth.sign_out_everywhere", "POST"),
         P("auth.register", query={"code": "MTX-B"}),
         P("auth.register", "POST", data={"join_code": "MTX-B", "full_name": "Người lạ", "username": "mx.intruder",
                                          "kind": "student", "password": "Rat-kho-doan-981", "confirm": "Rat-kho-doan-981"}),

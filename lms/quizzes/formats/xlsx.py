@@ -10,15 +10,14 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from zipfile import BadZipFile
 
-from openpyxl import load_workbook
+from flask_babel import gettext
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from lms.core.cells import new_workbook, unquote_cell
 from lms.core.text import fold
+from lms.core.uploads import UploadLimits, UploadRefused, open_xlsx_bounded
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
 from lms.quizzes.types import validate_question
@@ -45,19 +44,28 @@ def _cell(value) -> str:
     return unicodedata.normalize("NFC", unquote_cell(str(value))).strip()
 
 
-def parse_xlsx(data: bytes) -> ParsedBank:
+def parse_xlsx(data: bytes, limits: UploadLimits | None = None) -> ParsedBank:
+    """The questions of the Excel template, read within ``limits`` (the app's ``UPLOAD_*``
+    settings when not given, see lms.core.uploads): a file over a limit, or one that cannot
+    be read, gives one issue naming the limit and where, and no questions."""
     bank = ParsedBank(settings=check_settings({})[0])
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as err:
-        bank.issues.append(ParseIssue(1, f"not an Excel .xlsx file ({err.__class__.__name__})"))
-        return bank
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
+        with open_xlsx_bounded(data, limits) as sheet:
+            _read_sheet(bank, sheet.rows())
+    except UploadRefused as refusal:
+        message = refusal.message
+        if refusal.sheet:
+            message = f"{gettext('sheet “%(name)s”', name=refusal.sheet)}: {message}"
+        bank.questions = []
+        bank.issues = [ParseIssue(refusal.row or 1, message, column=refusal.column)]
+    return bank
+
+
+def _read_sheet(bank: ParsedBank, rows) -> None:
+    header = next(rows, (1, ()))[1]
+    if not header:
         bank.issues.append(ParseIssue(1, "the sheet is empty"))
-        return bank
+        return
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
         key = fold(_cell(title)).replace(":", "").strip()
@@ -72,16 +80,14 @@ def parse_xlsx(data: bytes) -> ParsedBank:
             columns[match] = index
     if "question" not in columns or "answer" not in columns:
         bank.issues.append(ParseIssue(1, "the header row needs at least the columns 'Câu hỏi' and 'Đáp án'"))
-        return bank
-    for number, row in enumerate(rows, 2):
+        return
+    for number, row in rows:
         values = {name: _cell(row[i]) if i < len(row) else "" for name, i in columns.items()}
         if not any(values.values()):
             continue
         _row_question(bank, number, values)
-    workbook.close()
     if not bank.questions and not bank.issues:
         bank.issues.append(ParseIssue(2, "no questions below the header row"))
-    return bank
 
 
 def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
