@@ -46,7 +46,13 @@ test: install-test browser
 lint: install-test
 	$(BIN)/ruff check .
 
+## The HTTP benchmarks drive load with wrk (Debian package), installed here when missing.
 bench: install-test
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "warning: could not install wrk; the HTTP benchmarks will fail"; \
+	  else echo "note: wrk not installed and not root: apt-get install wrk"; fi; }
 	$(BIN)/python bench/run_all.py
 
 ## Collect UI strings and merge them into the Vietnamese catalogue (then translate the new ones).

@@ -25,10 +25,13 @@ def main():
     from flask_migrate import upgrade
     from sqlalchemy import insert
 
+    from bench.quiz_submit import BANK
     from lms import create_app
-    from lms.contests import rounds, services
+    from lms.contests import organise, rounds, services
     from lms.contests.models import Registration, RoundEntry
     from lms.extensions import db
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.services import load_bank
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "SECRET_KEY": "bench",
@@ -36,11 +39,13 @@ def main():
         rng = random.Random(1)
         with app.app_context():
             upgrade()
+            load_bank("bench", parse_markdown_bank(BANK))
             contest = services.create_contest(None, "bench", "Hội thi")
-            contest.status = "published"
             opens = datetime(2026, 12, 1, 1)
-            round_ = services.add_round(None, contest, "Vòng 1", opens, opens + timedelta(hours=15))
-            round_.hide_results_until_close = False
+            round_ = organise.add_round(None, contest, organise.RoundSettings(
+                title="Vòng 1", kind="quiz", opens_at=opens, closes_at=opens + timedelta(hours=15),
+                bank_slug="bench", draw=10, hide_results_until_close=False))
+            contest.status = "published"
             round_.tiebreaker_answer = 120
             db.session.execute(insert(Registration), [
                 {"contest_id": contest.id, "full_name": f"Thí sinh {i}", "identity_key": str(i)}
