@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from lms.extensions import babel, cache, csrf, db, limiter, login_manager, migrate
 
@@ -24,6 +25,9 @@ def configure(app: Flask) -> None:
     _configure_database_url(app)
     _configure_stores(app)
     configure_public_address(app)
+    # Every <int:...> in a URL is a database id: one past PostgreSQL's integer (or SQLite's
+    # 64-bit) range made the lookup itself fail with a 500 before any access check ran.
+    app.url_map.converters["int"] = DbIdConverter
 
     if app.config.get("PROXY_COUNT"):
         # Behind nginx or a load balancer: trust that many X-Forwarded-* hops, so rate limits
@@ -114,6 +118,18 @@ def _configure_secret_key(app: Flask) -> None:
         time.sleep(0.2)
         key = path.read_text().strip()
     app.config["SECRET_KEY"] = key
+
+
+class DbIdConverter(IntegerConverter):
+    """``<int:...>`` bounded to what an id column holds (0..2**31-1, PostgreSQL ``integer``;
+    lms.core.numbers.DB_INT_MAX): a larger number matches no route, so the answer is the
+    ordinary 404, as for an id that does not exist."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        from lms.core.numbers import DB_INT_MAX
+
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=DB_INT_MAX if max is None else max,
+                         signed=signed)
 
 
 def configure_public_address(app: Flask) -> None:
