@@ -18,7 +18,7 @@ from lms.audit.services import record_audit
 from lms.auth import passwords
 from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
-from lms.core.text import nfc
+from lms.core.text import has_letters, nfc
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
 from lms.extensions import db
@@ -178,7 +178,7 @@ def user_field_problems(data: NewUser) -> dict[str, str]:
     problem = validate_username(data.username)
     if problem:
         problems["username"] = problem
-    if not data.full_name:
+    if not has_letters(data.full_name):  # blank, or only invisible characters or punctuation
         problems["full_name"] = _l("Full name is required.")
     for field, label in (("full_name", _l("Full name")), ("email", _l("Email"))):
         value, limit = getattr(data, field), column_length(User, field)

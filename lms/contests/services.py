@@ -12,7 +12,7 @@ from lms.audit.services import record_audit
 from lms.auth.services import normalise_phone
 from lms.contests.models import Contest, Registration
 from lms.core.errors import ServiceError
-from lms.core.text import fold, nfc
+from lms.core.text import fold, has_letters, nfc
 from lms.core.timeutil import vn_today
 from lms.core.validators import check_lengths
 from lms.courses.content import SLUG_RE
@@ -68,7 +68,7 @@ def register(user, contest: Contest, form: RegistrationForm) -> Registration:
         if user.org is None or not is_within(user.org.path, scope.path):
             raise ServiceError(_l("This contest is for people of %(unit)s.", unit=scope.name))
     name = nfc(form.full_name or "")
-    if not name:
+    if not has_letters(name):
         raise ServiceError(_l("Full name is required."), field="full_name")
     for field_name, required in (contest.registration_fields or {}).items():
         if required and not getattr(form, field_name):

@@ -26,7 +26,7 @@ from lms.auth.services import (
     normalise_username,
     validate_username,
 )
-from lms.core.text import fold, nfc
+from lms.core.text import fold, has_letters, nfc
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
 from lms.extensions import db
@@ -97,7 +97,7 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
         v = raw.values
         problems: list[tuple[str, str | None]] = []
         full_name = nfc(v.get("full_name", ""))
-        if not full_name:
+        if not has_letters(full_name):  # blank, or only invisible characters or punctuation
             problems.append((_l("the full name is empty"), "full_name"))
         elif len(full_name) > column_length(User, "full_name"):
             problems.append((_l("the full name is longer than %(max)d characters",
