@@ -66,8 +66,11 @@ def acting_allowed(actor, users) -> dict[int, bool]:
 
 def can_act_on_user(actor, target) -> bool:
     """``rules.can_act_on_account`` for two users: scope over the target's home unit and
-    over every role the target holds (role rows and appointments such as judging)."""
-    if actor is None or target is None:
+    over every role the target holds (role rows and appointments such as judging). Never on
+    one's own account, admins included: one's own password, name and sessions are changed on
+    the profile page, where the current password is asked for (a one-time code given to
+    oneself from the people pages signed the person out and locked them into a reset)."""
+    if actor is None or target is None or actor.id == target.id:
         return False
     return acting_allowed(actor, [target])[target.id]
 

@@ -101,9 +101,10 @@ def detail(user_id):
     grant_form = GrantRoleForm()
     grant_form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES if _may_offer(r)]
     grants = grants_of(current_user)
+    can_act = can_act_on_user(current_user, user)
     return render_template("users/detail.html", user=user, form=form, grant_form=grant_form, role_labels=ROLE_LABELS,
-                           can_act=can_act_on_user(current_user, user),
-                           can_revoke=lambda a: rules.may_change_roles_of(current_user.id, user.id) and rules.can_grant_role(
+                           can_act=can_act, own=user.id == current_user.id,
+                           can_revoke=lambda a: can_act and rules.can_grant_role(
                                grants, a.role, a.org.path if a.org else None, a.contest_id))
 
 

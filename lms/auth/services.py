@@ -281,6 +281,9 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
     nobody grants himself a role, admins included (``rules.may_change_roles_of``)."""
     if role not in ROLES:
         raise ServiceError(_l("Unknown role %(role)s.", role=role), field="role")
+    if role in rules.GLOBAL_ROLES and actor is not None and not rules.is_admin(grants_of(actor)):
+        # Said first: telling a manager to "leave the unit empty" only led to a second refusal.
+        raise ServiceError(_l("Only an admin grants this role: it reaches the whole platform."), field="role")
     shape = rules.grant_shape_problem(role, org.path if org else None, contest_id)
     if shape == "global_only" and role == "author":
         raise ServiceError(_l("Content authors edit every question bank and course of the platform, so the role "

@@ -23,7 +23,7 @@ def kind_choices():
 class OrgForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)],
                        description=_l("Unique, e.g. HN-THPT-CVA-11A1."))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(_l("Kind"), choices=kind_choices)
     headcount = IntegerField(_l("Headcount (optional)"), validators=[Optional(), NumberRange(min=0, max=DB_INT_MAX)],
                              description=_l("Staff or pupils, for participation rates."))

@@ -144,3 +144,35 @@ def test_a_school_manager_still_grants_a_role_to_a_plain_teacher(world):
     post_form(client, f"/admin/users/{teacher.id}/roles", {"role": "teacher", "org_code": "SA"}, page="/admin/users/")
     db.session.expire_all()
     assert ("teacher", world["school_a"].id) in {(r.role, r.org_id) for r in db.session.get(User, teacher.id).roles}
+
+
+def test_nobody_acts_on_his_own_account_from_the_people_pages(world):
+    """A manager clicked 'Give a one-time code' on his own page: his password was replaced and
+    he was signed out into a forced reset (found by a tester). His own page now sends him to
+    his profile, and the posts are refused."""
+    client, manager = world["client"], world["manager"]
+    before = manager.password_hash
+    login(client, "ql.a")
+    page = client.get(f"/admin/users/{manager.id}").get_data(as_text=True)
+    assert "trang hồ sơ của bạn" in page and "one-time-code" not in page
+    for action in ACTIONS:
+        assert _act(client, manager, action).status_code == 404, action
+    db.session.expire_all()
+    assert db.session.get(User, manager.id).password_hash == before
+    assert client.get("/profile").status_code == 200  # still signed in
+
+
+def test_the_page_offers_no_role_change_it_would_refuse(world):
+    client, organiser = world["client"], world["organiser"]
+    login(client, "ql.a")
+    page = client.get(f"/admin/users/{organiser.id}").get_data(as_text=True)
+    assert f"/admin/users/{organiser.id}/roles" not in page  # neither the grant form nor a remove button
+
+
+def test_a_manager_asking_for_the_author_role_is_told_only_an_admin_grants_it(world):
+    client, teacher = world["client"], world["teacher"]
+    login(client, "ql.a")
+    for org_code in ("SA", ""):
+        response = post_form(client, f"/admin/users/{teacher.id}/roles", {"role": "author", "org_code": org_code},
+                             page="/admin/users/", follow_redirects=True)
+        assert "Chỉ quản trị viên được cấp vai trò này" in response.get_data(as_text=True), org_code
