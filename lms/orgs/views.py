@@ -77,7 +77,7 @@ def detail(org_id):
                            form=form, child_form=OrgForm(prefix="child", formdata=None), move_form=MoveForm(),
                            merge_form=MergeForm(), is_admin=is_admin(current_user),
                            visible_chain=[c for c in chain if can_manage_org(current_user, c)],
-                           counts=_people_counts(children))
+                           counts=_people_counts(children), kind_label=dict(kind_choices()).get(org.kind, org.kind))
 
 
 def _fail(err, org_id):
