@@ -15,7 +15,7 @@ from reportlab.pdfgen import canvas
 
 from lms.certificates.render import _register_fonts, draw_qr
 from lms.contests.models import Award, Contest
-from lms.core.cells import new_workbook
+from lms.core.cells import append_styled, new_workbook, save_workbook
 from lms.core.timeutil import to_vn
 
 # Documents for Vietnamese offices are in Vietnamese whatever the page language.
@@ -37,21 +37,16 @@ def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
     title = WriteOnlyCell(sheet, value=f"{contest.title} — danh sách đạt giải")
     title.font = Font(bold=True, size=13)
     sheet.append([title])
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    append_styled(sheet, HEADERS, font=Font(bold=True))
     try:
         for number, award in enumerate(awards, start=1):
             sheet.append([number, "Cá nhân" if award.kind == "individual" else "Tập thể", prize_label(award),
                           award.rank, award.name, award.unit_name or "",
                           round(award.score, 2) if award.score is not None else None, award.code])
-        workbook.save(handle)
     except BaseException:
         workbook.discard()
         raise
+    save_workbook(workbook, handle)
     return len(awards)
 
 

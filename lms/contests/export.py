@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 from typing import BinaryIO
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from sqlalchemy import select
 
 from lms.contests import rounds
 from lms.contests.models import Contest, Registration
-from lms.core.cells import new_workbook
-from lms.core.files import atomic_output
+from lms.core.cells import append_styled, new_workbook, save_workbook
 from lms.core.timeutil import to_vn
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -32,12 +30,7 @@ def export_contest_xlsx(contest: Contest, target: str | os.PathLike | BinaryIO) 
     workbook = new_workbook()
     sheet = workbook.create_sheet("Kết quả")
     sheet.freeze_panes = "A2"
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    append_styled(sheet, HEADERS, font=Font(bold=True))
     rows = 0
     try:
         for round_ in contest.rounds:
@@ -59,12 +52,8 @@ def export_contest_xlsx(contest: Contest, target: str | os.PathLike | BinaryIO) 
                                   org_names.get(reg.org_id, reg.unit_name), reg.school, reg.class_name, None, None, None,
                                   None, None, "x" if reg.duplicate_of_id else ""])
                     rows += 1
-        if isinstance(target, (str, os.PathLike)):
-            with atomic_output(target, "wb") as fh:
-                workbook.save(fh)
-        else:
-            workbook.save(target)
     except BaseException:
         workbook.discard()
         raise
+    save_workbook(workbook, target)
     return rows

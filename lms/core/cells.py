@@ -195,3 +195,37 @@ def new_workbook(tmp_dir: str | Path | None = None) -> SafeWorkbook:
     ``discard()`` if the workbook is abandoned before ``save``.
     """
     return SafeWorkbook(Path(tmp_dir) if tmp_dir is not None else private_tmp_dir())
+
+
+def append_styled(sheet, values: Iterable, **style) -> None:
+    """Append one row whose every cell carries ``style`` (openpyxl cell attributes such as
+    ``font=Font(bold=True)`` or ``alignment=...``): header rows and wrapped template rows.
+    Values still pass through ``safe_cell`` (SafeSheet.append)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def save_workbook(workbook: SafeWorkbook, target) -> None:
+    """Save to ``target``: a path is written whole or not at all, private (``atomic_output``);
+    an open binary file is written in place. Raises what saving raises; openpyxl's temp files
+    are always removed."""
+    import os
+
+    from lms.core.files import atomic_output
+
+    try:
+        if isinstance(target, (str, os.PathLike)):
+            with atomic_output(target, "wb") as fh:
+                workbook.save(fh)
+        else:
+            workbook.save(target)
+    except BaseException:
+        workbook.discard()
+        raise

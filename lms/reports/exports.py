@@ -23,7 +23,14 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from lms.audit.services import record_audit
-from lms.core.cells import MAY_CHANGE, csv_writer, new_workbook, safe_cell
+from lms.core.cells import (
+    MAY_CHANGE,
+    append_styled,
+    csv_writer,
+    new_workbook,
+    safe_cell,
+    save_workbook,
+)
 from lms.core.files import atomic_output, private_temp_file
 from lms.reports.services import CompletionRow, ReportFilter
 
@@ -160,12 +167,7 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
     wrap = Alignment(wrap_text=True, vertical="top")
-    header = []
-    for title in headers():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font, cell.fill, cell.alignment = bold, fill, wrap
-        header.append(cell)
-    sheet.append(header)
+    append_styled(sheet, headers(), font=bold, fill=fill, alignment=wrap)
 
     yes, no = _yes_no()
     # One template cell per date column, reused for every row: the write-only
@@ -194,14 +196,10 @@ def write_xlsx(rows: Iterable[CompletionRow], target: str | os.PathLike | Binary
                           total, completed, None if score is None else round(score, 1), serial,
                           yes if overdue else no))
             count += 1
-        if isinstance(target, (str, os.PathLike)):
-            with atomic_output(target, "wb") as fh:
-                workbook.save(fh)
-        else:
-            workbook.save(target)
     except BaseException:
         workbook.discard()  # openpyxl's per-sheet temp file would otherwise stay on disk
         raise
+    save_workbook(workbook, target)
     return count
 
 

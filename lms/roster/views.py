@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from lms.access.adapters import org_scope_filter
 from lms.access.web import requires
-from lms.core.cells import csv_writer, new_workbook
+from lms.core.cells import append_styled, csv_writer, new_workbook
 from lms.core.files import private_tmp_dir, write_private
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -121,7 +121,6 @@ def template(fmt):
         return Response("\ufeff" + text.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=mau-danh-sach.csv"})
     if fmt == "xlsx":
-        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font
 
         workbook = new_workbook()
@@ -129,12 +128,7 @@ def template(fmt):
         for letter, width in zip("ABCDEFG", (18, 28, 22, 16, 14, 16, 28), strict=True):
             sheet.column_dimensions[letter].width = width
         sheet.freeze_panes = "A2"
-        header = []
-        for title in TEMPLATE_HEADERS:
-            cell = WriteOnlyCell(sheet, value=title)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        sheet.append(header)
+        append_styled(sheet, TEMPLATE_HEADERS, font=Font(bold=True))
         sheet.append(TEMPLATE_EXAMPLE)
         out = io.BytesIO()
         workbook.save(out)

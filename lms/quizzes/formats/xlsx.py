@@ -12,10 +12,9 @@ import re
 import unicodedata
 
 from flask_babel import gettext
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from lms.core.cells import new_workbook, unquote_cell
+from lms.core.cells import append_styled, new_workbook, unquote_cell
 from lms.core.text import fold
 from lms.core.uploads import UploadLimits, UploadRefused, open_xlsx_bounded
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
@@ -149,25 +148,14 @@ def build_template(example_rows: list[list[str]] | None = None) -> bytes:
     for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in TEMPLATE_HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    append_styled(sheet, TEMPLATE_HEADERS, font=Font(bold=True))
     rows = example_rows or [[
         "Ứng dụng nào dùng để định danh điện tử mức 2?", "VNeID", "Một ứng dụng tải từ đường link lạ",
         "Mạng xã hội", "", "", "", "A", "VNeID là ứng dụng định danh điện tử chính thức.", "vneid", "dễ",
     ]]
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.alignment = wrap
-            cells.append(cell)
-        sheet.append(cells)
+        append_styled(sheet, row, alignment=wrap)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
