@@ -8,3 +8,7 @@ main = FlaskGroup(
     create_app=lambda: create_app(),
     help="Manage the learning platform: init, demo, import-users, run ...",
 )
+
+
+if __name__ == "__main__":  # python -m lms.cli, e.g. from a checkout without the `lms` script
+    main()
