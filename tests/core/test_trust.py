@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lms import create_app
 from lms.extensions import db
 from tests.conftest import _template as _template  # noqa: F401  (session fixture re-exported)
-from tests.conftest import login, make_test_app
+from tests.conftest import login, make_test_app, truncate_all
 
 PUBLIC = "https://hoc.dichvucong.example.vn"
 FORGED = "evil.example.com"
@@ -29,10 +29,20 @@ def _production_app(template, tmp_path, **overrides):
                          **overrides)
 
 
-def test_demo_is_refused_in_production(_template, tmp_path):
+@pytest.fixture
+def production_app(_template, tmp_path):
+    """A production-configured app on the test database, emptied afterwards when that is the
+    shared PostgreSQL one (CI's second pass), so its demo accounts do not leak into later tests."""
+    app = _production_app(_template, tmp_path)
+    yield app
+    if _template is None:
+        truncate_all(app)
+
+
+def test_demo_is_refused_in_production(production_app):
     from lms.auth.models import User
 
-    app = _production_app(_template, tmp_path)
+    app = production_app
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code != 0
@@ -40,11 +50,11 @@ def test_demo_is_refused_in_production(_template, tmp_path):
         assert db.session.scalar(select(User).where(User.username == "admin")) is None
 
 
-def test_demo_in_production_with_override_forces_password_change_and_warns(_template, tmp_path):
+def test_demo_in_production_with_override_forces_password_change_and_warns(production_app):
     from lms.auth.models import User
     from lms.core.demo import DEMO_PASSWORD, DEMO_USERS
 
-    app = _production_app(_template, tmp_path)
+    app = production_app
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--allow-in-production"])
         assert result.exit_code == 0, result.output
@@ -144,6 +154,8 @@ def test_no_absolute_url_is_built_from_the_request():
 def test_healthz_503_when_sqlite_file_is_read_only(_template, tmp_path):
     import shutil
 
+    if _template is None:
+        pytest.skip("needs the SQLite template; the PostgreSQL read-only case has its own test")
     path = tmp_path / "ro.sqlite3"
     shutil.copy(_template, path)
     app = make_test_app(None, tmp_path, DATABASE_URL=f"sqlite:///file:{path}?mode=ro&uri=true")
