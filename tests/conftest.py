@@ -106,9 +106,8 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def pg_url():
-    """The PostgreSQL server for tests that must run on it whatever the main database is."""
+def require_pg() -> str:
+    """PG_URL when the server answers; otherwise the test is skipped (failed under CI)."""
     import psycopg
 
     try:
@@ -118,6 +117,12 @@ def pg_url():
             pytest.fail(f"CI needs PostgreSQL at {PG_URL}: {exc}")
         pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
     return PG_URL
+
+
+@pytest.fixture
+def pg_url():
+    """The PostgreSQL server for tests that must run on it whatever the main database is."""
+    return require_pg()
 
 
 @pytest.fixture

@@ -42,10 +42,11 @@ def refuse_nul_bytes():
     from flask import render_template, request
     from flask_babel import gettext as _
 
-    values = [request.path, *request.args.keys(), *request.args.values()]
+    # Every value of a repeated field: MultiDict.values() gives only the first of each name.
+    values = [request.path, *(v for key, vs in request.args.lists() for v in (key, *vs))]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += [*request.form.keys(), *request.form.values()]
-        values += [f.filename or "" for f in request.files.values()]
+        values += [v for key, vs in request.form.lists() for v in (key, *vs)]
+        values += [f.filename or "" for _key, fs in request.files.lists() for f in fs]
     if any(NUL in v for v in values) or (request.is_json and holds_nul(request.get_json(silent=True))):
         if request.path.startswith("/api/"):
             from lms.core.views import api_error

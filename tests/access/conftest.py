@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import Counter
 
@@ -15,6 +14,7 @@ from tests.conftest import (
     _migrate,
     _testing_overrides,
     make_test_app,
+    require_pg,
     truncate_all,
 )
 
@@ -65,12 +65,7 @@ def pytest_terminal_summary(terminalreporter):
 def _pg_app(tmp):
     import psycopg
 
-    try:
-        psycopg.connect(PG_URL, connect_timeout=3).close()
-    except Exception as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs PostgreSQL at {PG_URL}: {exc}")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
+    require_pg()
     name = f"lms_mtx_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -58,6 +58,9 @@ def test_nul_in_login_register_and_verify_forms(nul_app):
     _refused(client.post("/register", data={"csrf_token": token, "code": "JOIN" + NUL + "PPPP"}))
     _refused(client.post("/verify", data={"csrf_token": token, "c-code": "AB" + NUL}))
     _refused(client.post("/login", data={"csrf_token": token, "user" + NUL: "x"}))
+    # A repeated field (quiz answers, checkboxes): a NUL in its second value counts too.
+    _refused(client.post("/login", data={"csrf_token": token, "username": ["root", "x" + NUL], "password": "x"}))
+    _refused(client.get("/courses/", query_string=[("q", "a"), ("q", "b" + NUL)]))
 
 
 def test_nul_in_signed_in_pages_and_json(nul_app):
