@@ -12,11 +12,17 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass
 class Choice:
-    text: str
+    text: str  # Markdown (lms.quizzes.text)
     # Share of the question's points this choice is worth: 1.0 right, 0 wrong, negative
     # to penalise; GIFT weights (~%50%) land here directly.
     fraction: float = 0.0
-    feedback: str | None = None
+    feedback: str | None = None  # Markdown; shown at review beside this option when chosen
+    # The option's identity across versions of its question ("c1", "c2"...), assigned by
+    # lms.quizzes.services.load_bank, never by a parser: a regrade after the options were
+    # reordered or corrected grades by meaning, not by position.
+    id: str | None = None
+    # Kept in its written place when options are shuffled ("all of the above").
+    pinned: bool = False
 
 
 @dataclass
@@ -39,13 +45,14 @@ class ParsedQuestion:
     # GIFT feedback shown when the answer is right/wrong (true/false questions have both).
     feedback_right: str | None = None
     feedback_wrong: str | None = None
-    # A GIFT description / essay etc. that we keep but do not grade.
-    format: str = "markdown"
-
     def to_data(self) -> dict:
+        """What QuestionVersion.data stores. Fields at their default are left out, so that a
+        field added later does not change the content hash of every stored question."""
         data = asdict(self)
         for key in ("line", "text", "type", "explanation", "tags", "difficulty", "category", "points", "name"):
             data.pop(key)
+        data["choices"] = [{k: v for k, v in c.items() if not (k == "pinned" and not v) and not (k == "id" and v is None)}
+                           for c in data["choices"]]
         return data
 
 
@@ -64,4 +71,7 @@ class ParseIssue:
 class ParsedBank:
     settings: dict = field(default_factory=dict)
     questions: list[ParsedQuestion] = field(default_factory=list)
-    issues: list[ParseIssue] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)  # any issue refuses the whole import
+    # What the import changed or decided on its own, shown in the import report without
+    # refusing it (an option pinned in place, a phone number given back its leading zero).
+    notes: list[ParseIssue] = field(default_factory=list)

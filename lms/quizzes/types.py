@@ -21,6 +21,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from lms.core.text import fold
 from lms.quizzes.ir import ParsedQuestion
 
@@ -60,6 +62,7 @@ class QuestionType:
     name: str
     gradable: bool = True
     has_choices: bool = False
+    label: object = None  # what authors and learners read (a lazy translated string)
 
     def validate(self, q: ParsedQuestion) -> list[str]:
         return []
@@ -230,15 +233,22 @@ class Description(QuestionType):
 
 
 REGISTRY: dict[str, QuestionType] = {
-    "single": SingleChoice("single", has_choices=True),
-    "multiple": MultipleChoice("multiple", has_choices=True),
-    "truefalse": TrueFalse("truefalse", has_choices=True),
-    "short": ShortAnswer("short"),
-    "numeric": Numeric("numeric"),
-    "matching": Matching("matching"),
-    "essay": Essay("essay", gradable=False),
-    "description": Description("description", gradable=False),
+    "single": SingleChoice("single", has_choices=True, label=_l("single choice")),
+    "multiple": MultipleChoice("multiple", has_choices=True, label=_l("multiple answers")),
+    "truefalse": TrueFalse("truefalse", has_choices=True, label=_l("true/false")),
+    "short": ShortAnswer("short", label=_l("short answer")),
+    "numeric": Numeric("numeric", label=_l("numeric")),
+    "matching": Matching("matching", label=_l("matching")),
+    "essay": Essay("essay", gradable=False, label=_l("essay")),
+    "description": Description("description", gradable=False, label=_l("description")),
 }
+
+
+def type_label(name: str) -> str:
+    """The translated name of a question type ("trắc nghiệm một đáp án"); the raw name for
+    a type this version does not know."""
+    kind = REGISTRY.get(name)
+    return str(kind.label) if kind is not None and kind.label is not None else name
 
 
 # What one stored question may hold, whatever the format it came from: a page shows a

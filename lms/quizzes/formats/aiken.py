@@ -60,4 +60,4 @@ def _finish(bank, start, number, question_lines, options, letters) -> None:
     qtype = "multiple" if len(right) > 1 else "single"
     share = 1.0 / len(right)
     choices = [Choice(text, share if letter in right else (-share if qtype == "multiple" else 0.0)) for letter, text in options]
-    bank.questions.append(ParsedQuestion(type=qtype, text="\n".join(question_lines), line=start, choices=choices, format="plain"))
+    bank.questions.append(ParsedQuestion(type=qtype, text="\n".join(question_lines), line=start, choices=choices))

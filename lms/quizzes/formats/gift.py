@@ -159,7 +159,7 @@ def _parse_question(raw: str, line: int) -> ParsedQuestion:
     closing = text.rfind("}")
     if opening == -1 and closing == -1:
         body, fmt = _clean(text)
-        return ParsedQuestion(type="description", text=body, line=line, name=name, format=fmt)
+        return ParsedQuestion(type="description", text=body, line=line, name=name)
     if opening == -1 or closing < opening:
         raise _GiftError("the answer block is not opened with { and closed with }")
     if text.count("{") > 1 or text.count("}") > 1:
@@ -171,7 +171,7 @@ def _parse_question(raw: str, line: int) -> ParsedQuestion:
     else:
         question_text = text[:opening]
     body, fmt = _clean(question_text)
-    q = ParsedQuestion(type="", text=body, line=line, name=name, format=fmt)
+    q = ParsedQuestion(type="", text=body, line=line, name=name)
 
     general = None
     if "####" in block:
