@@ -18,7 +18,7 @@ from lms.audit.services import record_audit
 from lms.auth import passwords
 from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
-from lms.core.text import has_letters, nfc
+from lms.core.text import has_letters, nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
 from lms.extensions import db
@@ -27,7 +27,12 @@ from lms.orgs.services import find_org_by_join_code
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_RE = re.compile(r"^\+?[0-9]{8,15}$")
+# A phone number as stored (after ``normalise_phone``). Vietnam's numbering plan since the
+# 2018 renumbering (Decision 798/QĐ-BTTTT): mobile numbers are 10 digits, 0 then 3, 5, 7, 8
+# or 9; landlines 11 digits starting 02; 1800/1900 service numbers 8 or 10 digits. A foreign
+# number is written + and its country code, at most 15 digits in all (ITU-T E.164).
+PHONE_RE = re.compile(r"^(?:0[35789][0-9]{8}|02[0-9]{9}|1[89]00[0-9]{4}(?:[0-9]{2})?|\+(?!84)[1-9][0-9]{6,14})$")
+_PHONE_SEPARATORS = re.compile(r"[\s.()\-/]")
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # Verifying against this keeps the timing of "no such user" close to "wrong password".
 _DUMMY_HASH = None
@@ -37,11 +42,39 @@ def normalise_username(value: str | None) -> str:
     return nfc(value or "").lower()
 
 
+def phone_problem(value):
+    """The message for a value that is not a phone number (forms, rosters, registrations)."""
+    return _l("%(phone)s is not a phone number: a Vietnamese number has 10 digits starting with 0 "
+              "(landlines 11), a foreign one starts with + and the country code.", phone=value)
+
+
+def parse_phone(value: str | None) -> tuple[str | None, bool]:
+    """``(number, zero_restored)`` for a phone number as typed or read from a sheet: spaces,
+    dots, dashes, slashes and brackets dropped; +84 / 0084 / 84 before a Vietnamese number
+    written as 0… ("+84 912 345 678" -> "0912345678"); and a 9-digit number starting with 3,
+    5, 7, 8 or 9, which is a Vietnamese mobile number whose leading 0 a spreadsheet dropped
+    (912345678 -> "0912345678", ``zero_restored`` True). Anything else is returned cleaned
+    but unchanged, to be judged by ``PHONE_RE``; (None, False) for an empty value."""
+    if value is None:
+        return None, False
+    cleaned = _PHONE_SEPARATORS.sub("", str(value))
+    if not cleaned:
+        return None, False
+    for prefix in ("+84", "0084", "84"):
+        if cleaned.startswith(prefix):
+            national = cleaned[len(prefix):]
+            national = national if national.startswith("0") else "0" + national
+            if PHONE_RE.match(national) and (prefix != "84" or len(cleaned) in (11, 12)):
+                return national, False
+    if len(cleaned) == 9 and cleaned[0] in "35789" and cleaned.isdigit() and cleaned.isascii():
+        return "0" + cleaned, True
+    return cleaned, False
+
+
 def normalise_phone(value: str | None) -> str | None:
-    if not value:
-        return None
-    cleaned = re.sub(r"[\s.()-]", "", str(value))
-    return cleaned or None
+    """The phone number to store (``parse_phone``), or None when empty; check it with
+    ``PHONE_RE``."""
+    return parse_phone(value)[0]
 
 
 def validate_username(username: str) -> str | None:
@@ -190,7 +223,7 @@ def user_field_problems(data: NewUser) -> dict[str, str]:
     if data.email and not EMAIL_RE.match(data.email):
         problems["email"] = _l("%(email)s is not an email address.", email=data.email)
     if data.phone and not PHONE_RE.match(data.phone):
-        problems["phone"] = _l("%(phone)s is not a phone number (8-15 digits).", phone=data.phone)
+        problems["phone"] = phone_problem(data.phone)
     if data.date_of_birth and not (date(1900, 1, 1) <= data.date_of_birth <= date.today()):
         problems["date_of_birth"] = _l("Date of birth is out of range.")
     if data.password is not None:
@@ -203,7 +236,7 @@ def user_field_problems(data: NewUser) -> dict[str, str]:
 
 def create_user(data: NewUser, actor=None) -> User:
     data.username = normalise_username(data.username)
-    data.full_name = nfc(data.full_name)
+    data.full_name = person_name(data.full_name)
     data.email = nfc(data.email) or None
     data.phone = normalise_phone(data.phone)
     problems = user_field_problems(data)
@@ -253,7 +286,7 @@ def register_with_join_code(join_code: str, data: NewUser) -> User:
 
 def update_profile(user: User, *, full_name: str, email: str | None, phone: str | None,
                    date_of_birth: date | None, locale: str | None, actor=None) -> User:
-    data = NewUser(username=user.username, full_name=nfc(full_name), kind=user.kind,
+    data = NewUser(username=user.username, full_name=person_name(full_name), kind=user.kind,
                    email=nfc(email) or None, phone=normalise_phone(phone), date_of_birth=date_of_birth)
     problems = user_field_problems(data)
     if problems:

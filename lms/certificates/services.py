@@ -15,7 +15,7 @@ from lms.certificates.models import Certificate, CertificateCounter
 from lms.certificates.render import CertificateData, Template, render_certificate
 from lms.certificates.signing import load_or_create_key, public_jwk, sign
 from lms.core.errors import NotFound, ServiceError
-from lms.core.text import nfc
+from lms.core.text import nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.urls import public_url
 from lms.courses import services as course_services
@@ -138,7 +138,7 @@ def issue_certificate(user, course, enrollment) -> Certificate | None:
     completed = enrollment.completed_at or utcnow()
     cert = Certificate(
         serial=next_serial(completed.year), version=1, code=new_code(), user_id=user.id, course_id=course.id,
-        org_id=user.org_id, full_name=nfc(user.full_name), course_title=course.title,
+        org_id=user.org_id, full_name=person_name(user.full_name), course_title=course.title,
         completed_on=completed.date(), score=enrollment.score, issuer_name=template.issuer_name,
         signer_name=template.signer_name, signer_title=template.signer_title, template=template.key,
         issued_at=utcnow(), signature="",
@@ -192,7 +192,7 @@ def reissue_certificate(actor, cert: Certificate, full_name: str | None = None) 
     """A corrected certificate: same serial, next version, new code; the old one is superseded."""
     if cert.superseded_at is not None:
         raise ServiceError(_l("A newer version of this certificate exists; reissue that one."))
-    name = nfc(full_name) if full_name else cert.full_name
+    name = person_name(full_name) if full_name else cert.full_name
     if not name:
         raise ServiceError(_l("Full name is required."), field="full_name")
     now = utcnow()

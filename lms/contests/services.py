@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.audit.services import record_audit
-from lms.auth.services import normalise_phone
+from lms.auth.services import PHONE_RE, normalise_phone, phone_problem
 from lms.contests.models import Contest, Registration
 from lms.core.errors import ServiceError
-from lms.core.text import fold, has_letters, nfc
+from lms.core.text import fold, has_letters, nfc, person_name
 from lms.core.timeutil import vn_today
 from lms.core.validators import check_lengths
 from lms.courses.content import SLUG_RE
@@ -67,7 +67,7 @@ def register(user, contest: Contest, form: RegistrationForm) -> Registration:
         scope = db.session.get(Organization, contest.scope_org_id)
         if user.org is None or not is_within(user.org.path, scope.path):
             raise ServiceError(_l("This contest is for people of %(unit)s.", unit=scope.name))
-    name = nfc(form.full_name or "")
+    name = person_name(form.full_name or "")
     if not has_letters(name):
         raise ServiceError(_l("Full name is required."), field="full_name")
     for field_name, required in (contest.registration_fields or {}).items():
@@ -80,6 +80,8 @@ def register(user, contest: Contest, form: RegistrationForm) -> Registration:
     values = {"full_name": name, "phone": normalise_phone(form.phone), "school": nfc(form.school) or None,
               "class_name": nfc(form.class_name) or None, "unit_name": nfc(form.unit_name) or None}
     check_lengths(Registration, values, REGISTRATION_LABELS)
+    if values["phone"] and not PHONE_RE.match(values["phone"]):
+        raise ServiceError(phone_problem(form.phone), field="phone")
     if form.date_of_birth and not (date(1900, 1, 1) <= form.date_of_birth <= vn_today()):
         raise ServiceError(_l("Date of birth is out of range."), field="date_of_birth")
     key = identity_key(name, form.date_of_birth, form.phone)

@@ -22,9 +22,11 @@ openpyxl Workbook itself.  Importers of our own files undo the quote with ``unqu
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from pathlib import Path
 
@@ -229,3 +231,488 @@ def save_workbook(workbook: SafeWorkbook, target) -> None:
     except BaseException:
         workbook.discard()
         raise
+
+
+# --- reading: a cell as Excel shows it ----------------------------------------------------
+#
+# openpyxl reads a cell's stored value (0.5, a datetime) and its number format ("0%",
+# "dd/mm") but does not apply one to the other, and no maintained Python package does: the
+# only ones that do (ssf, a 2020 port of SheetJS's formatter with seven dependencies;
+# q2numfmt and xlfmt, single early releases) are unmaintained or unproven. So the rendering
+# below is written here: the subset of ECMA-376 Part 1 §18.8.31 (numFmt) format codes that
+# Excel offers in its Format Cells dialog and assigns when it auto-types what was typed.
+
+
+@dataclass(frozen=True)
+class DisplayConventions:
+    """What Excel takes from the computer's regional settings rather than from the file.
+
+    ``decimal``/``group``: the characters shown for a format code's ``.`` and ``,``;
+    ``short_date``: the format code shown for the built-in format 14 ("mm-dd-yy" in the
+    file, which Excel always displays in the system's short date) and the date half of 22.
+    """
+
+    decimal: str = ","
+    group: str = "."
+    short_date: str = "dd/mm/yyyy"
+
+
+# Vietnam's conventions (TCVN 7217 / the Windows "Vietnamese" regional format): decimal
+# comma, dot between thousands, day before month. The file does not say which settings the
+# author's computer had; these keep the meaning for a Vietnamese reader either way
+# (0.5 and 0,5 both come out "0,5"; a date typed 07/04 comes out 07/04).
+VIETNAMESE = DisplayConventions()
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EPOCH = datetime(1899, 12, 30)
+# Built-in formats whose display follows the system's regional settings (ECMA-376 §18.8.30
+# lists 14 as "mm-dd-yy" and 22 as "m/d/yy h:mm"; Excel shows the system short date).
+_SYSTEM_DATE = "mm-dd-yy"
+_SYSTEM_DATETIME = "m/d/yy h:mm"
+_FORMAT_CACHE: dict[str, list] = {}
+
+
+def display_text(value, number_format: str | None = "General",
+                 conventions: DisplayConventions = VIETNAMESE) -> str:
+    """The text Excel shows for a cell holding ``value`` with ``number_format``.
+
+    ``value`` as openpyxl reads it: ``str`` (returned unchanged), ``bool`` ("TRUE"/"FALSE"),
+    ``int``/``float``/``Decimal``, ``datetime``/``date``/``time``/``timedelta`` (a date or
+    time format), or None (""). ``number_format``: the cell's format code; None or
+    "General" is Excel's General.
+
+    Rules: sections split on ``;`` (positive; negative; zero; text), ``[Red]``-style colours
+    and ``[$-42A]`` locale tags dropped, ``[$€-407]`` currency kept as its symbol, quoted
+    text, ``\\x`` and ``_x`` (a space) kept, ``*x`` fills dropped, conditions
+    ``[<100]`` honoured. Numbers: ``0``/``#``/``?`` digits, ``.`` decimals, ``,`` thousands
+    (and a trailing ``,`` divides by 1000), ``%`` (×100), ``E+00`` scientific, literal text
+    between digits (``000-000-0000``, ``"0"#########`` for a phone number). Dates and times:
+    ``d dd ddd dddd m mm mmm mmmm mmmmm yy yyyy h hh m mm s ss .0 AM/PM A/P [h] [mm] [ss]``
+    (``m`` is minutes after ``h`` or before ``s``), any case; the built-in 14 and 22 show
+    the ``conventions.short_date``. General: integers in full (up to 15 digits, as Excel
+    stores them), other numbers rounded to 11 significant digits, scientific ("1E-10")
+    below 1e-9 and from 1e15. Month and day names are English (what Excel shows for
+    "d-mmm" typed in an English Excel); fractions (``# ?/?``) fall back to General.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    code = (number_format or "General").strip()
+    if code in (_SYSTEM_DATE, _SYSTEM_DATETIME):
+        code = conventions.short_date + (" h:mm" if code == _SYSTEM_DATETIME else "")
+    sections = _parsed(code)
+    if isinstance(value, (datetime, date, time, timedelta)):
+        section = next((s for s in sections if s.is_date), None)
+        if section is None:  # a date typed into a number-formatted cell (an ISO "d" cell)
+            section = _parsed(conventions.short_date)[0]
+        return _format_date(value, section)
+    if not isinstance(value, (int, float, Decimal)):
+        return str(value)
+    section, number, signed = _choose_section(sections, value)
+    if section is None:
+        return ""
+    if section.is_date:
+        from openpyxl.utils.datetime import from_excel
+
+        try:
+            return _format_date(from_excel(float(number) if not signed else -float(number)), section)
+        except (OverflowError, ValueError):
+            return _general(value, conventions)
+    text = _format_number(number, section, conventions)
+    return ("-" + text) if signed and text.strip("0" + conventions.decimal + " ") else text
+
+
+class _Section:
+    __slots__ = ("tokens", "is_date", "condition", "general", "fallback", "empty")
+
+    def __init__(self, tokens, condition):
+        self.tokens = tokens
+        self.condition = condition
+        kinds = {kind for kind, _ in tokens}
+        self.is_date = bool(kinds & {"y", "m", "d", "h", "s", "e", "ampm", "elapsed"})
+        self.general = "general" in kinds or not tokens or (kinds <= {"text", "lit"} and "text" in kinds)
+        # Fractions are not rendered: General instead, the value stays readable.
+        self.fallback = "frac" in kinds
+        self.empty = not tokens
+
+
+def _parsed(code: str) -> list[_Section]:
+    cached = _FORMAT_CACHE.get(code)
+    if cached is None:
+        if code.lower() == "general":
+            cached = [_Section([("general", "")], None)]
+        else:
+            cached = [_Section(*_tokenise(part)) for part in _split_sections(code)]
+        if len(_FORMAT_CACHE) < 512:
+            _FORMAT_CACHE[code] = cached
+    return cached
+
+
+def _split_sections(code: str) -> list[str]:
+    parts, current, i, quoted = [], [], 0, False
+    while i < len(code):
+        ch = code[i]
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "\\" and i + 1 < len(code):
+            current.append(code[i:i + 2])
+            i += 2
+            continue
+        elif not quoted and ch == ";":
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+_CONDITION_RE = re.compile(r"^\[(<=|>=|<>|<|>|=)\s*(-?[0-9.]+)\]")
+_DATE_LETTERS = "ymdhse"
+
+
+def _tokenise(part: str):
+    tokens: list[tuple[str, str]] = []
+    condition = None
+    i, n = 0, len(part)
+    while i < n:
+        ch = part[i]
+        low = ch.lower()
+        if ch == '"':
+            end = part.find('"', i + 1)
+            end = n if end == -1 else end
+            tokens.append(("lit", part[i + 1:end]))
+            i = end + 1
+        elif ch == "\\":
+            tokens.append(("lit", part[i + 1:i + 2]))
+            i += 2
+        elif ch == "_":
+            tokens.append(("lit", " "))
+            i += 2
+        elif ch == "*":
+            i += 2
+        elif ch == "[":
+            end = part.find("]", i)
+            end = n if end == -1 else end
+            inner = part[i + 1:end]
+            match = _CONDITION_RE.match(part[i:end + 1])
+            if match:
+                condition = (match.group(1), float(match.group(2)))
+            elif inner.startswith("$"):
+                symbol = inner[1:].split("-", 1)[0]
+                if symbol:
+                    tokens.append(("lit", symbol))
+            elif inner and inner.lower().strip("hms") == "" and len(set(inner.lower())) == 1:
+                tokens.append(("elapsed", inner.lower()))
+            # colours ([Red], [Color10]) and anything else show nothing
+            i = end + 1
+        elif part[i:i + 5].lower() == "am/pm":
+            tokens.append(("ampm", part[i:i + 5]))
+            i += 5
+        elif part[i:i + 3].lower() == "a/p":
+            tokens.append(("ampm", part[i:i + 3]))
+            i += 3
+        elif part[i:i + 7].lower() == "general":
+            tokens.append(("general", ""))
+            i += 7
+        elif ch in "Ee" and part[i + 1:i + 2] in ("+", "-"):
+            tokens.append(("exp", part[i + 1]))
+            i += 2
+        elif low in _DATE_LETTERS:
+            j = i
+            while j < n and part[j].lower() == low:
+                j += 1
+            tokens.append((low, part[i:j].lower()))
+            i = j
+        elif ch in "0#?":
+            tokens.append(("digit", ch))
+            i += 1
+        elif ch == ".":
+            tokens.append(("dot", "."))
+            i += 1
+        elif ch == ",":
+            tokens.append(("comma", ","))
+            i += 1
+        elif ch == "%":
+            tokens.append(("pct", "%"))
+            i += 1
+        elif ch == "@":
+            tokens.append(("text", "@"))
+            i += 1
+        elif ch == "/" and any(k == "digit" for k, _ in tokens) and part[i + 1:i + 2] in ("?", "#", "0", "1", "2",
+                                                                                          "3", "4", "5", "6", "7",
+                                                                                          "8", "9"):
+            tokens.append(("frac", "/"))
+            i += 1
+        else:
+            tokens.append(("lit", ch))
+            i += 1
+    return tokens, condition
+
+
+def _holds(condition, number) -> bool:
+    op, limit = condition
+    return {"<": number < limit, ">": number > limit, "=": number == limit, "<=": number <= limit,
+            ">=": number >= limit, "<>": number != limit}[op]
+
+
+def _choose_section(sections: list[_Section], value):
+    """(section, absolute value or value, whether a minus sign is to be added)."""
+    number = value
+    if any(s.condition for s in sections):
+        for section in sections:
+            if section.condition is None or _holds(section.condition, float(number)):
+                # Excel adds the minus sign itself in a conditional section.
+                return section, abs(number), number < 0
+        return None, number, False
+    numeric = [s for s in sections if not (s.tokens and all(k in ("text", "lit") for k, _ in s.tokens)
+                                           and any(k == "text" for k, _ in s.tokens))] or sections
+    if len(numeric) >= 3 and number == 0:
+        section = numeric[2]
+        return (None if section.empty else section), abs(number), False
+    if len(numeric) >= 2 and number < 0:
+        section = numeric[1]
+        return (None if section.empty else section), abs(number), False
+    section = numeric[0]
+    if section.empty:
+        return None, number, False
+    return section, abs(number), number < 0
+
+
+def _general(value, conventions: DisplayConventions) -> str:
+    number = float(value) if not isinstance(value, int) else value
+    if isinstance(number, int) or (number.is_integer() and abs(number) < 1e15):
+        return str(int(number))
+    size = abs(number)
+    if size < 1e-9 or size >= 1e15:
+        mantissa, exponent = f"{number:.5E}".split("E")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}E{exponent}".replace(".", conventions.decimal)
+    text = format(Decimal(f"{number:.11g}"), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", conventions.decimal)
+
+
+def _format_number(number, section: _Section, conventions: DisplayConventions) -> str:
+    if section.fallback:
+        return _general(number, conventions)
+    if section.general:
+        if not any(kind == "general" for kind, _ in section.tokens):
+            return _general(number, conventions)  # "@" or '"Số "@': a text format shows a number as General
+        return "".join(_general(number, conventions) if kind == "general" else text
+                       for kind, text in section.tokens if kind in ("general", "lit"))
+    tokens = section.tokens
+    digit_at = [i for i, (k, _) in enumerate(tokens) if k == "digit"]
+    if not digit_at:  # only literal text, e.g. a format "Có" or "0%" without digits
+        return "".join(text for kind, text in tokens if kind in ("lit", "pct"))
+    value = Decimal(number) if isinstance(number, (int, Decimal)) else Decimal(repr(float(number)))
+    value *= Decimal(100) ** sum(1 for k, _ in tokens if k == "pct")
+    exp_at = next((i for i, (k, _) in enumerate(tokens) if k == "exp"), len(tokens))
+    dots = [i for i, (k, _) in enumerate(tokens) if k == "dot" and i < exp_at]
+    dot_at = next((i for i in dots if i > digit_at[0]), dots[0] if dots else None)
+    int_end = dot_at if dot_at is not None else exp_at
+    int_slots = [i for i in digit_at if i < int_end]
+    frac_slots = [i for i in digit_at if int_end < i < exp_at]
+    last_int = int_slots[-1] if int_slots else None
+    # A comma between integer digit slots groups thousands; commas right after the last one
+    # divide by 1000 each (ECMA-376 §18.8.31).
+    grouping = bool(int_slots) and any(k == "comma" for k, _ in tokens[int_slots[0]:last_int])
+    scaling = set()
+    if last_int is not None:
+        j = last_int + 1
+        while j < len(tokens) and tokens[j][0] == "comma":
+            scaling.add(j)
+            j += 1
+    value /= Decimal(1000) ** len(scaling)
+    exponent_text = ""
+    if exp_at < len(tokens):
+        value, exponent_text = _scientific(value, tokens, exp_at, len(int_slots), len(frac_slots))
+    value = value.quantize(Decimal(1).scaleb(-len(frac_slots)), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{value:f}".partition(".")
+    fraction = fraction.ljust(len(frac_slots), "0")[:len(frac_slots)]
+    digits = whole.lstrip("0")
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        kind, text = tokens[i]
+        if int_slots and i == int_slots[0]:
+            out.append(_fill_integer(tokens[i:last_int + 1], digits, grouping, conventions))
+            i = last_int + 1
+            continue
+        if not int_slots and i == int_end:
+            out.append(digits)  # ".00" still shows 12.5 as "12.50"
+        if i == dot_at:
+            out.append(conventions.decimal)
+        elif i == exp_at:
+            out.append(exponent_text)
+            i += 1
+            while i < len(tokens) and tokens[i][0] == "digit":
+                i += 1
+            continue
+        elif kind == "digit":
+            out.append(_fraction_digit(fraction, frac_slots.index(i), text))
+        elif kind == "lit":
+            out.append(text)
+        elif kind == "pct":
+            out.append("%")
+        elif kind == "comma" and i not in scaling:
+            out.append(",")
+        elif kind == "dot":
+            out.append(".")
+        i += 1
+    return "".join(out)
+
+
+def _fill_integer(span, digits: str, grouping: bool, conventions: DisplayConventions) -> str:
+    """The integer part: ``span`` runs from the first to the last integer digit slot."""
+    slots = [text for kind, text in span if kind == "digit"]
+    if grouping:
+        zeros = len(slots) - next((n for n, slot in enumerate(slots) if slot == "0"), len(slots))
+        padded = digits.rjust(zeros, "0")
+        groups = []
+        while padded:
+            groups.insert(0, padded[-3:])
+            padded = padded[:-3]
+        return conventions.group.join(groups)
+    # Right to left: digit slots take digits (the first slot takes all that are left),
+    # literal text between slots ("000-000-0000") stays where it is.
+    pieces: list[str] = []
+    remaining = digits
+    for index in range(len(span) - 1, -1, -1):
+        kind, text = span[index]
+        if kind == "digit":
+            if remaining:
+                pieces.append(remaining[-1])
+                remaining = remaining[:-1]
+            else:
+                pieces.append({"0": "0", "?": " "}.get(text, ""))
+            if index == 0 and remaining:
+                pieces.append(remaining)
+        elif kind in ("lit", "pct"):
+            shown = remaining or any(k == "digit" and t == "0" for k, t in span[:index])
+            pieces.append(("%" if kind == "pct" else text) if shown else "")
+    return "".join(reversed(pieces))
+
+
+def _fraction_digit(fraction: str, position: int, slot: str) -> str:
+    digit = fraction[position]
+    if slot == "0":
+        return digit
+    if fraction[position:].strip("0"):
+        return digit
+    return " " if slot == "?" else ""
+
+
+def _scientific(value: Decimal, tokens, exp_at: int, int_count: int, frac_count: int):
+    sign = tokens[exp_at][1]
+    exp_digits = sum(1 for k, t in tokens[exp_at + 1:] if k == "digit")
+    if value == 0:
+        exponent = 0
+    else:
+        exponent = value.adjusted()
+        int_count = max(int_count, 1)
+        if int_count > 1 and any(tokens[i][1] == "#" for i in range(exp_at) if tokens[i][0] == "digit"):
+            exponent -= exponent % int_count  # engineering notation, "##0.0E+0"
+        else:
+            exponent -= int_count - 1
+        mantissa = (value.scaleb(-exponent)).quantize(Decimal(1).scaleb(-frac_count), rounding=ROUND_HALF_UP)
+        if mantissa.adjusted() >= int_count:  # 9.99 rounded up to 10.0
+            exponent += 1
+    mantissa = value.scaleb(-exponent)
+    shown = ("-" if exponent < 0 else ("+" if sign == "+" else "")) + str(abs(exponent)).rjust(exp_digits, "0")
+    return mantissa, "E" + shown
+
+
+def _format_date(value, section: _Section) -> str:
+    if isinstance(value, timedelta):
+        elapsed, moment = value, _EPOCH + value
+    elif isinstance(value, datetime):
+        elapsed, moment = value - _EPOCH, value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+        elapsed = moment - _EPOCH
+    else:  # time
+        moment = datetime.combine(_EPOCH.date(), value)
+        elapsed = moment - _EPOCH
+    tokens = section.tokens
+    subsecond = 0
+    for i, (kind, _) in enumerate(tokens):
+        if kind == "dot" and i and tokens[i - 1][0] == "s":
+            subsecond = sum(1 for _ in _takewhile_digits(tokens, i + 1))
+    unit = timedelta(seconds=10 ** -subsecond)
+    # Excel rounds to the precision it shows (23:59:59.6 shows 00:00:00 of the next day).
+    steps = round(elapsed / unit)
+    elapsed = unit * steps
+    moment = _EPOCH + elapsed
+    twelve = any(k == "ampm" for k, _ in tokens)
+    # (position, letter) of each date part; "[h]" counts as an hour, "[ss]" as seconds.
+    date_kinds = [(i, t[0] if k == "elapsed" else k) for i, (k, t) in enumerate(tokens)
+                  if k in ("y", "m", "d", "h", "s", "elapsed", "e")]
+    out: list[str] = []
+    skip_until = -1
+    for i, (kind, text) in enumerate(tokens):
+        if i <= skip_until:
+            continue
+        if kind == "y" or kind == "e":
+            out.append(f"{moment.year % 100:02d}" if kind == "y" and len(text) <= 2 else f"{moment.year:04d}")
+        elif kind == "d":
+            out.append({1: str(moment.day), 2: f"{moment.day:02d}", 3: _DAYS[moment.weekday()][:3]}.get(
+                len(text), _DAYS[moment.weekday()]))
+        elif kind == "m":
+            if len(text) <= 2 and _is_minutes(date_kinds, i):
+                out.append(str(moment.minute) if len(text) == 1 else f"{moment.minute:02d}")
+            else:
+                out.append({1: str(moment.month), 2: f"{moment.month:02d}", 3: _MONTHS[moment.month - 1][:3],
+                            4: _MONTHS[moment.month - 1]}.get(len(text), _MONTHS[moment.month - 1][0]))
+        elif kind == "h":
+            hour = moment.hour
+            if twelve:
+                hour = hour % 12 or 12
+            out.append(str(hour) if len(text) == 1 else f"{hour:02d}")
+        elif kind == "s":
+            out.append(str(moment.second) if len(text) == 1 else f"{moment.second:02d}")
+        elif kind == "elapsed":
+            total = elapsed.total_seconds()
+            amount = int({"h": total // 3600, "m": total // 60, "s": total}[text[0]])
+            out.append(str(amount).rjust(len(text), "0"))
+        elif kind == "ampm":
+            pm = moment.hour >= 12
+            if len(text) == 5:
+                word = "PM" if pm else "AM"
+                out.append(word.lower() if text[:2].islower() else word)
+            else:
+                letter = text[2] if pm else text[0]
+                out.append(letter)
+        elif kind == "dot" and i and tokens[i - 1][0] == "s" and subsecond:
+            digits = f"{moment.microsecond:06d}"[:subsecond]
+            out.append("." + digits)
+            skip_until = i + subsecond
+        elif kind == "lit":
+            out.append(text)
+        elif kind in ("dot", "comma", "digit", "pct", "frac"):
+            out.append({"dot": ".", "comma": ",", "pct": "%", "frac": "/"}.get(kind, text))
+    return "".join(out)
+
+
+def _takewhile_digits(tokens, start):
+    for kind, text in tokens[start:]:
+        if kind == "digit" and text == "0":
+            yield text
+        else:
+            return
+
+
+def _is_minutes(date_kinds, index) -> bool:
+    """An ``m``/``mm`` is minutes right after an hour or right before a second (ECMA-376)."""
+    position = next(p for p, (i, _) in enumerate(date_kinds) if i == index)
+    before = date_kinds[position - 1][1] if position else None
+    after = date_kinds[position + 1][1] if position + 1 < len(date_kinds) else None
+    return before == "h" or after == "s"

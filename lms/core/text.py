@@ -20,15 +20,42 @@ def nfc(value: str | None) -> str | None:
     return re.sub(r"\s+", " ", _INVISIBLE.sub("", unicodedata.normalize("NFC", value))).strip()
 
 
+# Letters that look like Đ/đ (U+0110/U+0111) and that legacy-encoding converters (VNI,
+# TCVN3/ABC fonts re-typed or converted to Unicode) and some keyboards put in their place:
+# Ð U+00D0 and ð U+00F0 (the Icelandic eth), Ɖ U+0189 and ɖ U+0256 (the African D).
+D_LOOKALIKES = {"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110", "\u0256": "\u0111"}
+# Only at the start of a word: Vietnamese writes đ only as a syllable's first letter, and an
+# eth inside a word is another language's own letter (Icelandic "Guðrún" keeps it).
+_D_LOOKALIKE_AT_WORD_START = re.compile(r"(?<![^\W\d_])[\u00d0\u00f0\u0189\u0256]")
+
+
+def person_name(value: str | None) -> str | None:
+    """A person's name as stored: ``nfc`` (composed, invisible characters dropped, spaces
+    collapsed), then a look-alike of Đ/đ (``D_LOOKALIKES``) at the start of a word replaced by
+    Đ/đ, so "Ðỗ Thị Ðào" is stored "Đỗ Thị Đào" and found by "Đỗ Thị Đào" and "do thi dao".
+
+    For names only (accounts, rosters, contest registrations, certificates): other free text
+    (question text, school names) keeps the letters it was typed with; matching it through
+    ``fold`` is look-alike-proof anyway."""
+    value = nfc(value)
+    if not value:
+        return value
+    return _D_LOOKALIKE_AT_WORD_START.sub(lambda m: D_LOOKALIKES[m.group(0)], value)
+
+
 def has_letters(value: str | None) -> bool:
     """Whether ``value`` holds at least one letter or digit (Unicode categories L*, N*): a
     name made only of marks, punctuation or invisible characters shows as a blank row."""
     return bool(value) and any(unicodedata.category(ch)[0] in "LN" for ch in value)
 
 
+_FOLD_D = str.maketrans({"\u0111": "d", "\u0110": "D", **{ch: "d" for ch in D_LOOKALIKES}})
+
+
 def fold(value: str) -> str:
     """Lower-case and strip diacritics, for matching only, never for storage:
-    "Dịch Vụ Công" and "dich vu cong" fold to the same key."""
-    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    "Dịch Vụ Công" and "dich vu cong" fold to the same key, and so do "Ðào" typed with a
+    look-alike of Đ (``D_LOOKALIKES``, anywhere in the text) and "Đào"."""
+    decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_D))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return re.sub(r"\s+", " ", stripped).strip().casefold()

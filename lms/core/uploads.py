@@ -31,6 +31,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -406,6 +407,31 @@ def _inflate_member(archive, member, is_shared: bool, total: int, limits: Upload
     return total
 
 
+class SheetCell(NamedTuple):
+    """One cell of an uploaded sheet: the value openpyxl read (str, int, float, bool,
+    datetime, date, time, timedelta or None) and its number format code ("General",
+    "dd/mm", "0%"; None for an empty cell). ``text`` is what Excel shows in it."""
+
+    value: object
+    number_format: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The cell as the person who filled the sheet sees it (``lms.core.cells.display_text``):
+        a date typed "10/10" that Excel stored as 2026-10-10 with the format "dd/mm" gives
+        "10/10", 0.5 formatted "0%" gives "50%"."""
+        from lms.core.cells import display_text
+
+        return display_text(self.value, self.number_format)
+
+
+EMPTY = SheetCell(None)
+
+
+def _sheet_cells(row) -> tuple[SheetCell, ...]:
+    return tuple(EMPTY if cell.value is None else SheetCell(cell.value, cell.number_format) for cell in row)
+
+
 class BoundedSheet:
     """One worksheet read row by row within the limits (see ``open_xlsx_bounded``)."""
 
@@ -416,16 +442,17 @@ class BoundedSheet:
         self.clock = clock
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
-        """``(row number, values)`` from row 1 (the header) down, values as openpyxl gives
-        them (str, int, float, datetime, bool or None); nothing when row 1 is empty. Data
-        rows are cut to the header's width, the only columns any parser reads. Raises ``UploadRefused`` at the first row,
-        column or cell over a limit, or when the wall time runs out."""
+        """``(row number, cells)`` from row 1 (the header) down, each cell a ``SheetCell``
+        (the value as openpyxl gives it, with its number format, and ``.text`` as Excel
+        shows it); nothing when row 1 is empty. Data rows are cut to the header's width, the
+        only columns any parser reads. Raises ``UploadRefused`` at the first row, column or
+        cell over a limit, or when the wall time runs out."""
         limits, sheet = self.limits, self._sheet
         # The sheet's own <dimension> is the sender's word; openpyxl would pad every row
         # (and add rows) to match it.
         sheet.reset_dimensions()
-        first = sheet.iter_rows(min_row=1, max_row=1, max_col=limits.max_columns + 1, values_only=True)
-        header = _trim(next(first, ()))
+        first = sheet.iter_rows(min_row=1, max_row=1, max_col=limits.max_columns + 1)
+        header = _trim(_sheet_cells(next(first, ())))
         getattr(first, "close", lambda: None)()  # let go of the part's stream now
         if len(header) > limits.max_columns:
             raise UploadRefused(_l("the header has more than %(n)d columns (the limit)", n=limits.max_columns),
@@ -435,8 +462,9 @@ class BoundedSheet:
         self._check_cells(1, header)
         yield 1, header
         number = 1
-        rows = sheet.iter_rows(min_row=2, max_row=limits.max_rows + 1, max_col=len(header), values_only=True)
-        for number, values in enumerate(rows, 2):
+        rows = sheet.iter_rows(min_row=2, max_row=limits.max_rows + 1, max_col=len(header))
+        for number, row in enumerate(rows, 2):
+            values = _sheet_cells(row)
             if number > limits.max_rows:
                 raise UploadRefused(_l("the sheet has more than %(n)d rows (the limit; empty rows with formatting "
                                        "count too): delete the rows below your data or split the file",
@@ -446,20 +474,21 @@ class BoundedSheet:
                 self.clock.check(number, self.title)
             yield number, values
 
-    def _check_cells(self, number: int, values) -> None:
-        for index, value in enumerate(values):
+    def _check_cells(self, number: int, cells) -> None:
+        for index, cell in enumerate(cells):
+            value = cell.value
             if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
                 raise UploadRefused(_l("the cell has %(size)d characters; at most %(n)d per cell",
                                        size=len(value), n=self.limits.max_cell_chars),
                                     row=number, column=column_letter(index), sheet=self.title)
 
 
-def _trim(values) -> tuple:
-    values = tuple(values or ())
-    end = len(values)
-    while end and (values[end - 1] is None or values[end - 1] == ""):
+def _trim(cells) -> tuple:
+    cells = tuple(cells or ())
+    end = len(cells)
+    while end and (cells[end - 1].value is None or cells[end - 1].value == ""):
         end -= 1
-    return values[:end]
+    return cells[:end]
 
 
 @contextlib.contextmanager
@@ -474,7 +503,8 @@ def open_xlsx_bounded(data: bytes, limits: UploadLimits | None = None) -> Iterat
     too, never an unhandled error. Usage::
 
         with open_xlsx_bounded(data) as sheet:
-            for number, values in sheet.rows(): ...
+            for number, cells in sheet.rows():
+                texts = [cell.text for cell in cells]  # as Excel shows them
     """
     limits = limits or UploadLimits.from_config()
     clock = _Clock(limits)

@@ -49,6 +49,8 @@ def import_users_command(file, dry_run, only_valid, org_code, as_username):
     plan = plan_import(parsed, actor, default_org)
     for issue in plan.issues:
         click.echo(f"{file}: {issue}", err=True)
+    for note in plan.notes:
+        click.echo(f"{file}: {note}")
     summary = (f"{len(parsed.rows)} row(s): {plan.count('create')} to create, {plan.count('update')} to update, "
                f"{plan.count('unchanged')} unchanged, {plan.invalid_rows} with problems.")
     if plan.issues and not only_valid:

@@ -10,7 +10,13 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 
 from lms.core.text import fold
-from lms.core.uploads import UploadLimits, UploadRefused, open_xlsx_bounded, read_csv_bounded
+from lms.core.uploads import (
+    SheetCell,
+    UploadLimits,
+    UploadRefused,
+    open_xlsx_bounded,
+    read_csv_bounded,
+)
 
 COLUMNS = {
     "username": ("username", "user name", "ten dang nhap", "tai khoan", "login"),
@@ -59,16 +65,19 @@ class ParsedRoster:
     columns: list[str] = field(default_factory=list)
 
 
-def _cell(value) -> str:
-    if value is None:
+def _cell(cell, column: str | None = None) -> str:
+    """The text of one roster cell: a CSV field as written; an Excel cell as the sheet shows
+    it (``SheetCell.text``: a phone number formatted "0#########" keeps its 0, a class code
+    Excel took for a date reads as typed), except a date in the date-of-birth column, which
+    is written dd/mm/yyyy from the date itself, whatever format shows it ("d-mmm-yy",
+    "mm/dd/yyyy"), so that ``parse_date`` reads the right day."""
+    if isinstance(cell, SheetCell):
+        if column == "date_of_birth" and isinstance(cell.value, (datetime, date)):
+            return cell.value.strftime("%d/%m/%Y")
+        cell = cell.text
+    if cell is None:
         return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFC", str(value)).strip()
+    return unicodedata.normalize("NFC", str(cell)).strip()
 
 
 def map_header(cells: list[str], issues: list[RowIssue]) -> dict[int, str]:
@@ -127,7 +136,7 @@ def _read_rows(rows, parsed: ParsedRoster, max_rows: int) -> None:
     if parsed.issues:
         return
     for number, cells in rows:
-        values = {mapping[i]: _cell(c) for i, c in enumerate(cells) if i in mapping}
+        values = {mapping[i]: _cell(c, mapping[i]) for i, c in enumerate(cells) if i in mapping}
         if not any(values.values()):
             continue
         if len(parsed.rows) >= max_rows:
@@ -139,6 +148,8 @@ def _read_rows(rows, parsed: ParsedRoster, max_rows: int) -> None:
 
 
 def parse_date(text: str) -> date | None:
+    """The date of a roster cell: ISO (2009-04-07) or day first (07/04/2009, 7-4-2009,
+    07.04.2009), the Vietnamese order. Raises ValueError when none fits."""
     text = text.strip()
     for fmt in DATE_FORMATS:
         try:
@@ -154,7 +165,8 @@ def parse_kind(text: str) -> str | None:
 
 def suggest_username(full_name: str, birth: date | None) -> str:
     """"Nguyễn Thị Hoà", 2009-05-01 -> "hoant010509": given name, then the initials of the
-    other names, then the birth date; easy to read out to a class."""
+    other names, then the birth date; easy to read out to a class. Letters are folded
+    (``lms.core.text.fold``): "Ðỗ Thị Ðào" typed with a look-alike of Đ gives "daodt…" too."""
     words = [re.sub(r"[^a-z0-9]", "", fold(w)) for w in full_name.split()]
     words = [w for w in words if w]
     if not words:

@@ -22,11 +22,12 @@ from lms.auth.services import (
     EMAIL_RE,
     PHONE_RE,
     default_kind_for,
-    normalise_phone,
     normalise_username,
+    parse_phone,
+    phone_problem,
     validate_username,
 )
-from lms.core.text import fold, has_letters, nfc
+from lms.core.text import fold, has_letters, nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
 from lms.extensions import db
@@ -50,6 +51,9 @@ class PlannedRow:
 class RosterPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
+    # What the check changed on its own in rows it accepts (a phone number given back its
+    # leading 0), shown in the preview; never a reason to refuse the file.
+    notes: list[RowIssue] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
@@ -96,7 +100,7 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
     for raw in parsed.rows:
         v = raw.values
         problems: list[tuple[str, str | None]] = []
-        full_name = nfc(v.get("full_name", ""))
+        full_name = person_name(v.get("full_name", ""))
         if not has_letters(full_name):  # blank, or only invisible characters or punctuation
             problems.append((_l("the full name is empty"), "full_name"))
         elif len(full_name) > column_length(User, "full_name"):
@@ -132,9 +136,9 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                                 max=column_length(User, "email")), "email"))
         elif email and not EMAIL_RE.match(email):
             problems.append((_l("'%(value)s' is not an email address", value=email), "email"))
-        phone = normalise_phone(v.get("phone"))
+        phone, zero_restored = parse_phone(v.get("phone"))
         if phone and not PHONE_RE.match(phone):
-            problems.append((_l("'%(value)s' is not a phone number", value=v["phone"]), "phone"))
+            problems.append((phone_problem(v["phone"]), "phone"))
         username = normalise_username(v.get("username"))
         existing = None
         if username:
@@ -154,6 +158,10 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
         if problems:
             plan.issues.extend(RowIssue(raw.row, message, column) for message, column in problems)
             continue
+        if zero_restored:
+            plan.notes.append(RowIssue(raw.row, _l(
+                "phone number %(typed)s was given back its leading zero: %(phone)s (a spreadsheet drops the 0 of a "
+                "number; Vietnamese mobile numbers have 10 digits)", typed=v["phone"], phone=phone), "phone"))
         values = {"full_name": full_name, "org_id": org.id, "kind": kind or (existing.kind if existing else default_kind_for(org)),
                   "email": email, "phone": phone, "date_of_birth": birth}
         if existing is not None:

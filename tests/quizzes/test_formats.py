@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from lms.quizzes.formats.aiken import parse_aiken
 from lms.quizzes.formats.gift import parse_gift, write_gift
 from lms.quizzes.formats.xlsx import build_template, parse_xlsx, write_xlsx
+from lms.quizzes.text import markdown_to_plain, render_text
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "moodle"
 
@@ -105,9 +106,11 @@ def test_gift_categories_and_vietnamese():
 def test_moodle_aiken_fixture():
     bank = parse_aiken(fixture("questions.aiken.txt"))
     assert bank.issues == []
-    assert [(q.type, q.text) for q in bank.questions] == [
+    # Aiken is plain text, stored as Markdown that shows exactly as typed (issue 15, contract 1).
+    assert [(q.type, markdown_to_plain(q.text)) for q in bank.questions] == [
         ("single", "The Moodle project was started by:"),
         ("single", "Moodle's abilities include handling user input that includes <html class=\"cool\"> & images:")]
+    assert "<html" not in str(render_text(bank.questions[1].text))
     assert [(c.text, c.fraction) for c in bank.questions[0].choices] == [
         ("Petr Skoda", 0.0), ("Martin Dougiamas", 1.0), ("Eloy Lafuente", 0.0), ("Tim Hunt", 0.0)]
 

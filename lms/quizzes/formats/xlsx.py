@@ -10,13 +10,21 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from openpyxl.styles import Alignment, Font
 
-from lms.core.cells import append_styled, new_workbook, unquote_cell
+from lms.core.cells import append_styled, display_text, new_workbook, unquote_cell
 from lms.core.text import fold
-from lms.core.uploads import UploadLimits, UploadRefused, open_xlsx_bounded
+from lms.core.uploads import (
+    SheetCell,
+    UploadLimits,
+    UploadRefused,
+    column_letter,
+    open_xlsx_bounded,
+)
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
 from lms.quizzes.types import validate_question
@@ -34,13 +42,27 @@ DIFFICULTY = {"de": "easy", "easy": "easy", "trung binh": "medium", "medium": "m
 TEMPLATE_HEADERS = ["Câu hỏi", "A", "B", "C", "D", "E", "F", "Đáp án", "Giải thích", "Chủ đề", "Độ khó"]
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
+def _cell(cell) -> str:
+    """The text of one cell as the author sees it in Excel: a ``SheetCell`` gives its
+    displayed text ("10/10" for a date formatted "dd/mm", "50%" for 0.5 formatted "0%",
+    18001096 unchanged), anything else its ``str``; NFC, trimmed, with the quote our own
+    export puts before a formula-like text removed."""
+    if isinstance(cell, SheetCell):
+        text = cell.text
+    else:
+        text = "" if cell is None else str(cell)
     # unquote_cell: our own export wrote "'=..." for text starting with a formula trigger.
-    return unicodedata.normalize("NFC", unquote_cell(str(value))).strip()
+    return unicodedata.normalize("NFC", unquote_cell(text)).strip()
+
+
+def _retyped(cell) -> bool:
+    """Whether Excel stored what was typed as something else (a date, a percentage, a
+    formatted number): what it shows differs from the plain value."""
+    if not isinstance(cell, SheetCell) or cell.value is None or isinstance(cell.value, str):
+        return False
+    if isinstance(cell.value, (datetime, date, time, timedelta)):
+        return True
+    return cell.text != display_text(cell.value, "General")
 
 
 def parse_xlsx(data: bytes, limits: UploadLimits | None = None) -> ParsedBank:
@@ -85,6 +107,11 @@ def _read_sheet(bank: ParsedBank, rows) -> None:
         if not any(values.values()):
             continue
         _row_question(bank, number, values)
+        retyped = [(column_letter(i), _cell(row[i])) for i in sorted(columns.values()) if i < len(row) and _retyped(row[i])]
+        if retyped:
+            bank.notes.append(ParseIssue(number, _l(
+                "Excel stored %(cells)s as a date or a formatted number; read as the sheet shows it",
+                cells=", ".join(f"{letter} “{text}”" for letter, text in retyped))))
     if not bank.questions and not bank.issues:
         bank.issues.append(ParseIssue(2, "no questions below the header row"))
 
