@@ -410,7 +410,8 @@ def _inflate_member(archive, member, is_shared: bool, total: int, limits: Upload
 class SheetCell(NamedTuple):
     """One cell of an uploaded sheet: the value openpyxl read (str, int, float, bool,
     datetime, date, time, timedelta or None) and its number format code ("General",
-    "dd/mm", "0%"; None for an empty cell). ``text`` is what Excel shows in it."""
+    "dd/mm", "0%"; None for an empty or a text cell, whose format changes nothing). ``text``
+    is what Excel shows in it."""
 
     value: object
     number_format: str | None = None
@@ -420,16 +421,21 @@ class SheetCell(NamedTuple):
         """The cell as the person who filled the sheet sees it (``lms.core.cells.display_text``):
         a date typed "10/10" that Excel stored as 2026-10-10 with the format "dd/mm" gives
         "10/10", 0.5 formatted "0%" gives "50%"."""
+        value = self.value
+        if value.__class__ is str:
+            return value
         from lms.core.cells import display_text
 
-        return display_text(self.value, self.number_format)
+        return display_text(value, self.number_format)
 
 
 EMPTY = SheetCell(None)
 
 
 def _sheet_cells(row) -> tuple[SheetCell, ...]:
-    return tuple(EMPTY if cell.value is None else SheetCell(cell.value, cell.number_format) for cell in row)
+    # Text shows as it is whatever its format: the format is looked up for the other values only.
+    return tuple(EMPTY if (value := cell.value) is None else SheetCell(value) if value.__class__ is str
+                 else SheetCell(value, cell.number_format) for cell in row)
 
 
 class BoundedSheet:

@@ -127,6 +127,9 @@ def template(fmt):
         sheet = workbook.create_sheet("Danh sách")
         for letter, width in zip("ABCDEFG", (18, 28, 22, 16, 14, 16, 28), strict=True):
             sheet.column_dimensions[letter].width = width
+            # Text columns: Excel keeps what is typed (the 0 of 0912345678, a birth date as
+            # written day first) instead of turning it into a number or a date.
+            sheet.column_dimensions[letter].number_format = "@"
         sheet.freeze_panes = "A2"
         append_styled(sheet, TEMPLATE_HEADERS, font=Font(bold=True))
         sheet.append(TEMPLATE_EXAMPLE)
