@@ -1,5 +1,6 @@
 """The one way the project writes spreadsheet cells (CSV and XLSX): text a person typed can
-never become a formula in Excel, LibreOffice or Google Sheets.
+never become a formula in Excel, LibreOffice or Google Sheets. And how a cell read from an
+uploaded sheet becomes the text its author saw (``display_text``, at the end).
 
 Rule (OWASP "CSV Injection"; ASVS 5.0 requirement 1.2.10): a text value whose first
 character is ``=``, ``+``, ``-``, ``@``, tab (0x09), carriage return (0x0D) or NUL (0x00,
@@ -22,6 +23,7 @@ openpyxl Workbook itself.  Importers of our own files undo the quote with ``unqu
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -272,6 +274,9 @@ _EPOCH = datetime(1899, 12, 30)
 _SYSTEM_DATE = "mm-dd-yy"
 _SYSTEM_DATETIME = "m/d/yy h:mm"
 _FORMAT_CACHE: dict[str, list] = {}
+# Excel refuses a custom number format longer than this ("Excel specifications and limits":
+# 255 characters per number format code); a longer one is read as General.
+MAX_FORMAT_CHARS = 255
 
 
 def display_text(value, number_format: str | None = "General",
@@ -303,6 +308,16 @@ def display_text(value, number_format: str | None = "General",
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     code = (number_format or "General").strip()
+    if len(code) > MAX_FORMAT_CHARS:  # not from Excel; and its cost would grow with its length
+        code = "General"
+    try:
+        return _display(value, code, conventions)
+    except (ArithmeticError, ValueError, IndexError, KeyError):
+        # A format code or a value (inf, nan, a date past 9999) no real sheet has: the raw value.
+        return str(value)
+
+
+def _display(value, code: str, conventions: DisplayConventions) -> str:
     if code in (_SYSTEM_DATE, _SYSTEM_DATETIME):
         code = conventions.short_date + (" h:mm" if code == _SYSTEM_DATETIME else "")
     sections = _parsed(code)
@@ -311,7 +326,7 @@ def display_text(value, number_format: str | None = "General",
         if section is None:  # a date typed into a number-formatted cell (an ISO "d" cell)
             section = _parsed(conventions.short_date)[0]
         return _format_date(value, section)
-    if not isinstance(value, (int, float, Decimal)):
+    if not isinstance(value, (int, float, Decimal)) or (isinstance(value, float) and not math.isfinite(value)):
         return str(value)
     section, number, signed = _choose_section(sections, value)
     if section is None:
@@ -403,7 +418,7 @@ def _tokenise(part: str):
             end = n if end == -1 else end
             inner = part[i + 1:end]
             match = _CONDITION_RE.match(part[i:end + 1])
-            if match:
+            if match and match.group(2).count(".") <= 1 and match.group(2).strip("-."):
                 condition = (match.group(1), float(match.group(2)))
             elif inner.startswith("$"):
                 symbol = inner[1:].split("-", 1)[0]

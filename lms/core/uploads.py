@@ -12,6 +12,8 @@ limit and the place (sheet, row, column) instead of being read:
 - ``open_xlsx_bounded``: the zip archive's members (count, declared and actually inflated
   sizes, compression ratio), no DTD in any XML part, the shared strings (count, size), then a
   streamed reading (openpyxl's read-only mode) with rows, columns, cell length and wall time.
+  Each cell comes with its number format (``SheetCell``), so that parsers read it as Excel
+  shows it: "10/10", not the date Excel made of it.
 
 Sources of the numbers: a cell holds at most 32,767 characters in Excel ("Excel
 specifications and limits", Microsoft), so a longer one cannot come from a real sheet;

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from lms.core.cells import DisplayConventions, display_text
@@ -129,3 +131,22 @@ def test_the_bounded_reader_gives_each_cell_with_its_number_format(app):
     assert number == 2 and all(isinstance(cell, SheetCell) for cell in cells)
     assert cells[1] == SheetCell(datetime(2026, 10, 10), "dd/mm")
     assert [cell.text for cell in cells] == ["x", "10/10", "50%", "0912345678", "3,50"]
+
+
+FORMAT_PIECES = ["0", "#", "?", ".", ",", "%", "E+", "E-", "e", "@", ";", "\"", "\\", "_", "*", "[", "]", "[Red]",
+                 "[>100]", "[<=-1.5]", "[h]", "[mm]", "[$€-407]", "[$-42A]", "d", "dd", "ddd", "m", "mm", "mmm",
+                 "mmmmm", "y", "yyyy", "h", "hh", "s", "ss", "AM/PM", "a/p", "/", "-", " ", "General", "x", "đ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FORMAT_PIECES), max_size=30),
+       st.one_of(st.integers(min_value=-10**20, max_value=10**20), st.floats(), st.booleans(), st.none(),
+                 st.datetimes(), st.dates(), st.times(), st.timedeltas(min_value=timedelta(0)),
+                 st.decimals(allow_nan=True), st.text(max_size=20)))
+def test_no_format_code_or_value_makes_reading_fail(pieces, value):
+    """A file's number formats are the sender's word: whatever they say, a cell gives text."""
+    assert isinstance(display_text(value, "".join(pieces)), str)
+
+
+def test_an_overlong_format_code_is_read_as_general():
+    assert display_text(912345678, "0" * 100_000) == "912345678"
