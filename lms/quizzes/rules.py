@@ -46,6 +46,13 @@ def option_order(count: int, pinned=(), shuffle: bool = True, rng: random.Random
     return [i if i in fixed else next(moving) for i in order]
 
 
+def pinned_positions(data: dict) -> tuple[int, ...]:
+    """Indices of a stored version's options that stay in place (``"pinned": true``), for
+    ``option_order``. Every page that shuffles options (the paper, practice) goes through
+    these two, so "all of the above" stays last everywhere."""
+    return tuple(i for i, c in enumerate(data.get("choices", [])) if c.get("pinned"))
+
+
 @dataclass(frozen=True)
 class Block:
     """Descriptions and the questions they introduce, kept together on a paper. A question

@@ -41,6 +41,7 @@ from lms.quizzes.rules import (
     match_choice_ids,
     max_points,
     percent_of,
+    pinned_positions,
     seal_until,
 )
 from lms.quizzes.settings import check_settings
@@ -335,8 +336,7 @@ def open_attempt(user, bank: QuestionBank) -> Attempt | None:
 def paper_candidates(versions: list[QuestionVersion]) -> list[Candidate]:
     """What the draw (``rules.draw_items``) needs of a bank's current versions, in bank
     order: type, tags, number of options and which of them are pinned in place."""
-    return [Candidate(v.id, v.type, tuple(v.tag_list()), len(v.data.get("choices", [])),
-                      tuple(i for i, c in enumerate(v.data.get("choices", [])) if c.get("pinned")))
+    return [Candidate(v.id, v.type, tuple(v.tag_list()), len(v.data.get("choices", [])), pinned_positions(v.data))
             for v in versions]
 
 

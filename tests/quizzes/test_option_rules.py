@@ -17,6 +17,7 @@ from lms.quizzes.rules import (
     match_choice_ids,
     option_order,
     paper_blocks,
+    pinned_positions,
 )
 
 # --- option identity ------------------------------------------------------------------
@@ -147,6 +148,8 @@ def test_pinned_options_keep_their_place_and_the_others_move():
     assert all(o[3] == 3 and sorted(o) == [0, 1, 2, 3] for o in orders)
     assert len({tuple(o) for o in orders}) == 6  # every order of the three others happens
     assert option_order(4, (3,), False, random.Random(1)) == [0, 1, 2, 3]
+    data = {"choices": [{"text": "A"}, {"text": "B", "pinned": False}, {"text": "Tất cả các đáp án trên", "pinned": True}]}
+    assert pinned_positions(data) == (2,) and pinned_positions({}) == ()
 
 
 @settings(max_examples=200, deadline=None)
