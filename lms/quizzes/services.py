@@ -24,18 +24,24 @@ from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.core.timeutil import to_vn, utcnow
 from lms.extensions import db
-from lms.quizzes.ir import ParsedBank, ParsedQuestion
+from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionVersion
 from lms.quizzes.rules import (
     Candidate,
     SealWindow,
     accepts_answers,
+    auto_pin,
+    carry_response,
+    choice_ids,
+    choice_index_map,
     counted_attempt,
     draw_items,
     grade_items,
     grade_response,
+    match_choice_ids,
     max_points,
     percent_of,
+    pinned_positions,
     seal_until,
 )
 from lms.quizzes.settings import check_settings
@@ -141,9 +147,48 @@ def unique_keys(questions: list[ParsedQuestion]) -> list[str]:
 
 
 def version_hash(q: ParsedQuestion) -> str:
-    payload = json.dumps([q.type, q.text, q.to_data(), q.explanation, q.tags, q.difficulty, q.points],
+    """The content hash of a question version: what an author wrote, so that importing the
+    same question again is "unchanged". Option ids are left out: they are assigned when a
+    version is stored (``load_bank``), and a parsed question has none."""
+    data = q.to_data()
+    data["choices"] = [{k: v for k, v in c.items() if k != "id"} for c in data["choices"]]
+    payload = json.dumps([q.type, q.text, data, q.explanation, q.tags, q.difficulty, q.points],
                          ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def pin_referring_options(parsed: ParsedBank) -> list[ParseIssue]:
+    """Pin every option that refers to other options (``rules.auto_pin``: "Tất cả các đáp
+    án trên", "none of the above"...) in the choice questions of ``parsed``, so shuffling
+    keeps it where the author wrote it (issue 15, fault 9). Each option pinned here adds a
+    note (line of its question, "option D stays in its place...") to ``parsed.notes``, which
+    import reports show; the new notes are also returned. Options already pinned are left
+    as they are, so calling this twice (on parsing, then in ``load_bank``) notes them once.
+    True/false options are never shuffled and never pinned."""
+    notes = []
+    for q in parsed.questions:
+        if not REGISTRY.get(q.type, REGISTRY["description"]).has_choices or q.type == "truefalse":
+            continue
+        for index, choice in enumerate(q.choices):
+            if not choice.pinned and auto_pin(choice.text):
+                choice.pinned = True
+                notes.append(ParseIssue(q.line, _l("option %(letter)s stays in its place when options are shuffled: "
+                                                   "it refers to the other options", letter=_letter(index))))
+    parsed.notes.extend(notes)
+    return notes
+
+
+def _letter(index: int) -> str:
+    return chr(ord("A") + index) if index < 26 else str(index + 1)
+
+
+def _assign_choice_ids(pq: ParsedQuestion, previous: dict | None) -> None:
+    """Give the options of ``pq`` their ids (``rules.match_choice_ids``) against the data of
+    the question's current version (None for a new question: c1..cn in written order)."""
+    old = list(zip(choice_ids(previous), [c.get("text", "") for c in previous.get("choices", [])], strict=True)) \
+        if previous else []
+    for choice, choice_id in zip(pq.choices, match_choice_ids(old, [c.text for c in pq.choices]), strict=True):
+        choice.id = choice_id
 
 
 @dataclass
@@ -164,12 +209,19 @@ class BankReport:
 def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: bool = True) -> tuple[QuestionBank, BankReport]:
     """Create or update a bank from parsed questions. A changed question gets a new version;
     attempts keep pointing at the version they answered. With ``replace`` questions missing
-    from the input are retired (kept, no longer drawn)."""
+    from the input are retired (kept, no longer drawn).
+
+    Every path that stores questions comes here, so here options that refer to other
+    options are pinned (``pin_referring_options``, notes added to ``parsed.notes``) and
+    options get their ids: a new question c1..cn, a new version of a question the ids of
+    the same options in its current version (``rules.match_choice_ids``). The parsed
+    questions come back with those ids set."""
     if parsed.issues:
         raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=len(parsed.issues)))
     oversized = sum(1 for q in parsed.questions if size_problems(q))
     if oversized:  # every path that stores questions comes here: uploads, files, sync
         raise ServiceError(_l("The bank has %(n)d problem(s); nothing was imported.", n=oversized))
+    pin_referring_options(parsed)
     keys = unique_keys(parsed.questions)
     report = BankReport(slug)
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
@@ -184,23 +236,25 @@ def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: b
         bank.title = settings.get("title") or bank.title
         bank.updated_at = utcnow()
     existing = {q.key: q for q in db.session.scalars(select(Question).where(Question.bank_id == bank.id))}
-    current_hashes = dict(db.session.execute(
-        select(QuestionVersion.question_id, QuestionVersion.content_hash)
+    current = {row.question_id: row for row in db.session.execute(
+        select(QuestionVersion.question_id, QuestionVersion.content_hash, QuestionVersion.data)
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.bank_id == bank.id)
-    ).all())
+    )}
     seen = set()
     for position, (key, pq) in enumerate(zip(keys, parsed.questions, strict=True)):
         seen.add(key)
         digest = version_hash(pq)
         question = existing.get(key)
+        previous = current.get(question.id) if question is not None else None
+        _assign_choice_ids(pq, previous.data if previous is not None else None)
         if question is None:
             question = Question(bank_id=bank.id, key=key)
             db.session.add(question)
             db.session.flush()
             number = 1
             report.created += 1
-        elif current_hashes.get(question.id) == digest:
+        elif previous is not None and previous.content_hash == digest:
             question.position, question.active = position, True
             report.unchanged += 1
             continue
@@ -242,15 +296,15 @@ def current_versions(bank: QuestionBank) -> list[QuestionVersion]:
 
 
 def bank_as_parsed(bank: QuestionBank) -> list[ParsedQuestion]:
-    """Current questions back in the neutral shape, for export."""
+    """Current questions back in the neutral shape, for export, with their options' ids and
+    pinning as stored."""
     out = []
     for v in current_versions(bank):
         data = dict(v.data)
-        from lms.quizzes.ir import Choice
-
         q = ParsedQuestion(type=v.type, text=v.text, name=v.question.key if not v.question.key.startswith("h-") else None,
                            explanation=v.explanation, tags=v.tag_list(), difficulty=v.difficulty, points=v.points)
-        q.choices = [Choice(**c) for c in data.get("choices", [])]
+        q.choices = [Choice(text=c["text"], fraction=c.get("fraction", 0.0), feedback=c.get("feedback"),
+                            id=c.get("id"), pinned=bool(c.get("pinned"))) for c in data.get("choices", [])]
         q.answers = data.get("answers", [])
         q.pairs = data.get("pairs", [])
         q.options = data.get("options", {})
@@ -279,10 +333,20 @@ def open_attempt(user, bank: QuestionBank) -> Attempt | None:
         Attempt.user_id == user.id, Attempt.bank_id == bank.id, Attempt.status == "open"))
 
 
+def paper_candidates(versions: list[QuestionVersion]) -> list[Candidate]:
+    """What the draw (``rules.draw_items``) needs of a bank's current versions, in bank
+    order: type, tags, number of options and which of them are pinned in place."""
+    return [Candidate(v.id, v.type, tuple(v.tag_list()), len(v.data.get("choices", [])), pinned_positions(v.data))
+            for v in versions]
+
+
 def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None = None, purpose: str = "course",
                   now: datetime | None = None, settings: dict | None = None, rng: random.Random | None = None,
                   closes_at: datetime | None = None) -> Attempt:
-    """Resume the open attempt, or start a new one within the limits; never two open at once."""
+    """Resume the open attempt, or start a new one within the limits; never two open at once.
+
+    The paper is drawn by ``rules.draw_items``: descriptions before the questions they
+    introduce, pinned options in place; it is out of the questions' points only."""
     now = now or utcnow()
     settings = {**bank_settings(bank), **(settings or {})}
     attempt = open_attempt(user, bank)
@@ -299,8 +363,7 @@ def start_attempt(user, bank: QuestionBank, *, course=None, round_id: int | None
             minutes = int((ready_at - now).total_seconds() // 60) + 1
             raise ServiceError(_l("You can try again in %(n)d minute(s).", n=minutes))
     versions = current_versions(bank)
-    candidates = [Candidate(v.id, v.type, tuple(v.tag_list()), len(v.data.get("choices", []))) for v in versions]
-    items = draw_items(candidates, settings.get("draw"), settings.get("shuffle_questions", True),
+    items = draw_items(paper_candidates(versions), settings.get("draw"), settings.get("shuffle_questions", True),
                        settings.get("shuffle_options", True), rng or random.Random(secrets.randbits(64)))
     if not items:
         raise ServiceError(_l("This quiz has no questions yet."))
@@ -649,7 +712,7 @@ def sync_bank_files(quizzes_dir) -> list[BankReport]:
 
 @dataclass
 class PaperItem:
-    number: int
+    number: int | None  # 1..n over the questions; None for a description (not a question)
     version: QuestionVersion
     options: list[tuple[int, str]]  # (original index, text) in the order this learner sees
     response: object
@@ -663,22 +726,30 @@ class PaperItem:
 
 
 def attempt_paper(attempt: Attempt) -> list[PaperItem]:
+    """The attempt's paper as drawn: descriptions before the questions they introduce
+    (unnumbered), questions numbered 1..n, options in this learner's order."""
     versions = _item_versions(attempt)
     answers = {a.question_version_id: a for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     paper = []
-    for number, item in enumerate(attempt.items, 1):
+    counted = 0
+    for item in attempt.items:
         v = versions[item["v"]]
+        number = None
+        if v.type != "description":
+            counted += 1
+            number = counted
         choices = v.data.get("choices", [])
         order = item.get("order") or list(range(len(choices)))
         answer = answers.get(v.id)
         rights = sorted({p["right"] for p in v.data.get("pairs", [])},
                         key=lambda r: hashlib.sha256(f"{attempt.id}:{r}".encode()).hexdigest())
+        scored = REGISTRY[v.type].gradable and attempt.status == "submitted"
         paper.append(PaperItem(
             number=number, version=v, options=[(i, choices[i]["text"]) for i in order if i < len(choices)],
             response=answer.response if answer else None, rights=rights,
-            fraction=answer.fraction if answer else (0.0 if attempt.status == "submitted" else None),
-            points=answer.points if answer else (0.0 if attempt.status == "submitted" else None),
+            fraction=answer.fraction if answer else (0.0 if scored else None),
+            points=answer.points if answer else (0.0 if scored else None),
         ))
     return paper
 
@@ -759,24 +830,36 @@ def attempts_left(user, bank: QuestionBank) -> int | None:
 
 
 def bank_item_stats(bank: QuestionBank, viewer) -> dict[int, ItemStats]:
-    """Statistics per question (all versions together) over submitted attempts: two queries.
-    The most chosen wrong option and the share of right answers point at the key, so they
-    are ``Sealed`` for ``viewer`` like the key itself."""
+    """Statistics per question (all versions together) over submitted attempts: three
+    queries. Options chosen under an older version are counted as the same options of the
+    current version (through option ids, ``rules.choice_index_map``): its indices may name
+    other options. The most chosen wrong option and the share of right answers point at
+    the key, so they are ``Sealed`` for ``viewer`` like the key itself."""
     check_unsealed(bank, viewer)
 
     rows = db.session.execute(
-        select(QuestionVersion.question_id, AttemptAnswer.fraction, AttemptAnswer.response, Attempt.percent)
+        select(QuestionVersion.question_id, QuestionVersion.id, AttemptAnswer.fraction, AttemptAnswer.response,
+               Attempt.percent)
         .join(AttemptAnswer, AttemptAnswer.question_version_id == QuestionVersion.id)
         .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
         .join(Question, Question.id == QuestionVersion.question_id)
         .where(Question.bank_id == bank.id, Attempt.status == "submitted", AttemptAnswer.fraction.is_not(None))
     ).all()
+    currents = {v.question_id: v for v in current_versions(bank)}
+    older = {row.id for row in rows if row.question_id in currents and row.id != currents[row.question_id].id}
+    older_data = dict(db.session.execute(
+        select(QuestionVersion.id, QuestionVersion.data).where(QuestionVersion.id.in_(older))).all()) if older else {}
+    maps: dict[int, dict[int, int]] = {}
     by_question: dict[int, list] = {}
-    for question_id, fraction, response, percent in rows:
+    for question_id, version_id, fraction, response, percent in rows:
         chosen = tuple(response) if isinstance(response, list) and all(isinstance(x, int) for x in response) else ()
+        if version_id in older_data:
+            if version_id not in maps:
+                maps[version_id] = choice_index_map(older_data[version_id], currents[question_id].data)
+            chosen = tuple(maps[version_id][i] for i in chosen if i in maps[version_id])
         by_question.setdefault(question_id, []).append(Response(percent or 0.0, fraction, chosen))
     result = {}
-    for v in current_versions(bank):
+    for v in currents.values():
         right = {i for i, c in enumerate(v.data.get("choices", [])) if c["fraction"] > 0}
         result[v.question_id] = item_stats(by_question.get(v.question_id, []), right)
     return result
@@ -784,47 +867,89 @@ def bank_item_stats(bank: QuestionBank, viewer) -> dict[int, ItemStats]:
 
 @dataclass
 class RegradeReport:
+    """What a regrade did. ``answers``: answers scored again with the current key;
+    ``skipped``: answers left as they were (their question changed type, or an option they
+    chose is no longer in the current version); ``attempts_changed``: one dict per attempt
+    whose score changed, ordered by learner name: ``attempt``, ``user_id``, ``full_name``,
+    ``username``, ``before``/``after`` (percent), ``passed_before``/``passed_after``."""
+
     answers: int = 0
     attempts_changed: list[dict] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _moved_item(item: dict, index_map: dict[int, int], count: int) -> dict:
+    """An attempt's paper entry moved to the current version (``count`` options): the
+    option order this learner saw, by identity; options new in the current version are
+    shown after them."""
+    order = [index_map[i] for i in item.get("order") or [] if i in index_map]
+    return {**item, "order": order + [i for i in range(count) if i not in order]}
 
 
 def regrade_question(actor, question: Question) -> RegradeReport:
-    """Re-score every answer given to older versions of ``question`` with its current key,
-    after an author fixed a wrong answer. Each changed attempt is reported."""
+    """Score again, with the current key, every submitted answer given to an older version
+    of ``question``, after an author fixed it (issue 15, fault 7).
+
+    Grading is by meaning: a choice answer's indices are mapped to the same options of the
+    current version through option ids (``rules.choice_index_map``), so a key fixed while
+    the options were reordered or corrected grades what the learner chose. A question
+    without options (short answer, numeric, matching) is graded with the current data when
+    its type did not change. Each regraded answer and its attempt's paper entry then point
+    at the current version (the review shows the key it was graded with); answers that
+    cannot be judged by the current key are left as they were and counted in ``skipped``.
+    Changed attempts are rescored, and every learner whose score changed is reported
+    (``RegradeReport``), recorded in ``Regrade`` and the audit log."""
     from lms.audit.services import record_audit
+    from lms.auth.models import User
     from lms.quizzes.models import Regrade
 
     check_unsealed(question.bank, actor)  # its report shows how contest answers fared against the key
     current = question.current
     if current is None:
         raise ServiceError(_l("This question has no current version."))
-    kind = REGISTRY[current.type]
+    count = len(current.data.get("choices", []))
     old_versions = list(db.session.scalars(select(QuestionVersion).where(
-        QuestionVersion.question_id == question.id, QuestionVersion.id != current.id)))
+        QuestionVersion.question_id == question.id, QuestionVersion.id != current.id)
+        .order_by(QuestionVersion.number)))
     report = RegradeReport()
-    touched: set[int] = set()
+    touched: dict[int, Attempt] = {}
+    before: dict[int, tuple] = {}
     for version in old_versions:
-        if version.type != current.type or len(version.data.get("choices", [])) != len(current.data.get("choices", [])):
-            continue  # a different question now: its old answers cannot be judged by the new key
+        index_map = choice_index_map(version.data, current.data) if REGISTRY[version.type].has_choices else {}
         answers = list(db.session.scalars(select(AttemptAnswer).join(Attempt).where(
             AttemptAnswer.question_version_id == version.id, Attempt.status == "submitted")))
         for answer in answers:
-            fraction = kind.grade(current.data, answer.response) if answer.response not in (None, "", []) else 0.0
-            points = round(fraction * version.points, 6)
-            if fraction != answer.fraction:
-                answer.fraction, answer.points = fraction, points
-                touched.add(answer.attempt_id)
+            carried, response = carry_response(version.type, version.data, current.type, current.data,
+                                               answer.response)
+            if not carried:
+                report.skipped += 1
+                continue
+            fraction, points = grade_response(current.type, current.data, current.points, response)
+            attempt = touched.get(answer.attempt_id) or db.session.get(Attempt, answer.attempt_id)
+            if attempt.id not in touched:
+                touched[attempt.id], before[attempt.id] = attempt, (attempt.percent, attempt.passed)
+            attempt.items = [{**_moved_item(item, index_map, count), "v": current.id} if item["v"] == version.id
+                             else item for item in attempt.items]
+            answer.question_version_id, answer.response = current.id, response
+            answer.fraction, answer.points = fraction, points
             report.answers += 1
+    db.session.flush()
     for attempt_id in sorted(touched):
-        attempt = db.session.get(Attempt, attempt_id)
-        before = (attempt.score, attempt.percent, attempt.passed)
-        _rescore(attempt)
-        report.attempts_changed.append({"attempt": attempt.id, "user_id": attempt.user_id,
-                                        "before": before[1], "after": attempt.percent,
-                                        "passed_before": before[2], "passed_after": attempt.passed})
-    db.session.add(Regrade(question_id=question.id, from_version_id=old_versions[0].id if old_versions else current.id,
+        _rescore(touched[attempt_id])
+    changed = [a for a in touched.values() if (a.percent, a.passed) != before[a.id]]
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({a.user_id for a in changed})))}
+    rows = []
+    for attempt in changed:
+        person = people.get(attempt.user_id)
+        rows.append({"attempt": attempt.id, "user_id": attempt.user_id,
+                     "full_name": person.full_name if person else "", "username": person.username if person else "",
+                     "before": before[attempt.id][0], "after": attempt.percent,
+                     "passed_before": before[attempt.id][1], "passed_after": attempt.passed})
+    report.attempts_changed = sorted(rows, key=lambda r: (fold(r["full_name"]), r["username"], r["attempt"]))
+    db.session.add(Regrade(question_id=question.id, from_version_id=old_versions[-1].id if old_versions else current.id,
                            to_version_id=current.id, actor_id=getattr(actor, "id", None),
-                           report={"answers": report.answers, "attempts": report.attempts_changed}))
+                           report={"answers": report.answers, "skipped": report.skipped,
+                                   "attempts": report.attempts_changed}))
     record_audit(actor, "quiz.regrade", target=question, bank=question.bank.slug, key=question.key,
                  answers=report.answers, attempts_changed=len(report.attempts_changed))
     db.session.flush()
@@ -832,7 +957,8 @@ def regrade_question(actor, question: Question) -> RegradeReport:
 
 
 def _rescore(attempt: Attempt) -> None:
-    """Totals from the stored per-answer points (already regraded)."""
+    """Totals from the stored per-answer points (already regraded), out of the points of
+    the versions now on its paper."""
     versions = _item_versions(attempt)
     answers = {a.question_version_id: a for a in db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}

@@ -83,10 +83,11 @@ def test_regrade_after_fixing_a_wrong_key_reports_changes(app, make_user):
     report = services.regrade_question(admin, question)
     db.session.commit()
     assert report.answers == 1
-    assert report.attempts_changed == [{"attempt": attempt.id, "user_id": learner.id, "before": 50.0, "after": 100.0,
+    assert report.attempts_changed == [{"attempt": attempt.id, "user_id": learner.id, "full_name": learner.full_name,
+                                        "username": "hs.an", "before": 50.0, "after": 100.0,
                                         "passed_before": False, "passed_after": True}]
     assert db.session.get(Attempt, attempt.id).percent == 100.0
-    assert db.session.scalar(select(Regrade.report)) == {"answers": 1, "attempts": report.attempts_changed}
+    assert db.session.scalar(select(Regrade.report)) == {"answers": 1, "skipped": 0, "attempts": report.attempts_changed}
 
 
 def _text(item):

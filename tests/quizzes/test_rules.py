@@ -31,10 +31,10 @@ def test_draw_per_tag():
     assert ids == sorted(ids)  # no shuffle: bank order kept
 
 
-def test_draw_skips_ungradable_items_and_keeps_true_false_order():
+def test_draw_puts_descriptions_before_their_questions_skips_essays_and_keeps_true_false_order():
     candidates = [Candidate(1, "description"), Candidate(2, "truefalse", (), 2), Candidate(3, "essay")]
     items = draw_items(candidates, None, True, True, random.Random(3))
-    assert items == [{"v": 2, "order": [0, 1]}]
+    assert items == [{"v": 1, "order": []}, {"v": 2, "order": [0, 1]}]
 
 
 def test_each_participant_gets_a_different_paper():

@@ -5,7 +5,7 @@ Accounts and contest registrations only: an issued certificate is a document who
 name is changed by reissuing it, not here.
 
 Revision ID: 0015
-Revises: 0013 (renumber on merge: the revision before this one is the head of main then)
+Revises: 0014
 """
 import re
 import unicodedata
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
