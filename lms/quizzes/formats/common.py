@@ -161,7 +161,8 @@ def neutral(q: ParsedQuestion) -> dict:
     }
 
 
-def _default(field: str, n: dict):
+def default_value(field: str, n: dict):
+    """What field ``field`` of the neutral shape ``n`` holds when the question has nothing there."""
     if field in ("choice_feedback", "answer_feedback"):
         return (None,) * len(n[field])
     if field == "pinned":
@@ -218,17 +219,20 @@ def project(n: dict, fmt: str) -> dict:
     return {k: v for k, v in n.items() if k in keep}
 
 
-def uncarried_losses(q: ParsedQuestion, fmt: str, messages: dict | None = None) -> list[ExportLoss]:
-    """A loss for every field of ``q`` that holds something and that ``fmt`` has no place for.
-    ``messages`` may give a more precise message for a field."""
+def lost_fields(q: ParsedQuestion, fmt: str) -> list[str]:
+    """The fields of ``q`` that hold something ``fmt`` has no place for."""
     n = neutral(q)
     if fmt == "gift" and q.type == "truefalse":
         n = _truefalse_view(n)
     keep = carried(fmt, q.type)
+    return [name for name in FIELDS if name not in keep and n[name] != default_value(name, n)]
+
+
+def uncarried_losses(q: ParsedQuestion, fmt: str, messages: dict | None = None) -> list[ExportLoss]:
+    """A loss for every field of ``q`` that holds something and that ``fmt`` has no place for.
+    ``messages`` may give a more precise message for a field."""
     losses = []
-    for name in FIELDS:
-        if name in keep or n[name] == _default(name, n):
-            continue
+    for name in lost_fields(q, fmt):
         message = (messages or {}).get(name) or _l("%(format)s has no place for the %(what)s",
                                                    format=FORMAT_NAMES[fmt], what=FIELD_LABELS[name])
         losses.append(loss_for(q, message, name))
