@@ -351,3 +351,19 @@ def test_aiken_export_writes_plain_text_as_moodle_does():
     losses = []
     assert write_aiken([formatted], losses).startswith("Chọn một dòng hai\nA) x\n")
     assert {loss.field for loss in losses} == {"text"}
+
+
+def test_markdown_true_false_needs_one_option_meaning_true_and_one_meaning_false():
+    """The old rule took two "true" words (Đúng, dung) for a true/false pair; and a
+    true/false question whose options are other words keeps its type through a `type:` line."""
+    both_true = parse_markdown_bank("## Câu?\n- [x] Đúng\n- [ ] dung\n").questions[0]
+    assert both_true.type == "single"
+    forced = ParsedQuestion(type="truefalse", text="Có nên chia sẻ OTP?",
+                            choices=[Choice("Không", 1.0), Choice("Có", 0.0)])
+    written = write_markdown_bank({"title": "T"}, [forced])
+    assert "type: truefalse\n\n- [x] Không\n- [ ] Có\n" in written
+    assert parse_markdown_bank(written).questions[0].type == "truefalse"
+    # GIFT cannot tell which of those means true: it says so and writes a single choice.
+    losses: list[ExportLoss] = []
+    assert "{\n\t=Không\n\t~Có\n}" in write_gift([forced], losses)
+    assert [loss.field for loss in losses] == ["type"]
