@@ -44,6 +44,9 @@ TEXT_ONLY_TYPES = ("description", "essay")
 
 
 def parse_markdown_bank(text: str) -> ParsedBank:
+    """A bank file: YAML front matter (settings) and one question per ``## `` heading, in the
+    syntax of docs/content-format.md. Every problem is a ``ParseIssue`` with its line; a
+    question with a problem is left out (the import then refuses the whole file)."""
     bank = ParsedBank()
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff").replace("\r\n", "\n"))
     lines = text.split("\n")
