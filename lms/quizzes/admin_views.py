@@ -18,7 +18,10 @@ from lms.quizzes.types import REGISTRY
 bp = Blueprint("quiz_admin", __name__, url_prefix="/quizzes")
 
 EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "gift": "text/plain; charset=utf-8",
-                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "aiken": "text/plain; charset=utf-8"}
+# File names our importer recognises again (services.detect_format).
+EXPORT_SUFFIXES = {"md": "md", "gift": "gift", "xlsx": "xlsx", "aiken": "aiken.txt"}
 
 
 def _bank(slug):
@@ -79,12 +82,13 @@ def regrade(slug, question_id):
 def import_questions():
     form = ImportQuestionsForm(bank=request.args.get("bank", ""))
     parsed = report = None
-    fmt = None
+    fmt = counts = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
             fmt, parsed, report = services.import_questions(
-                current_user, form.bank.data, upload.filename, upload.read(), form.format.data, form.replace.data)
+                current_user, form.bank.data, upload.filename, upload.read(), form.format.data, form.replace.data,
+                skip_essays=form.skip_essays.data)
         except ServiceError as err:
             db.session.rollback()
             form.bank.errors.append(str(err))
@@ -93,8 +97,9 @@ def import_questions():
                 db.session.rollback()
             else:
                 db.session.commit()
+                counts = services.type_counts(parsed.questions)
                 flash(_("Imported %(n)d question(s) into %(bank)s.", n=len(parsed.questions), bank=form.bank.data), "success")
-    return render_template("quizzes/import.html", form=form, parsed=parsed, report=report, fmt=fmt)
+    return render_template("quizzes/import.html", form=form, parsed=parsed, report=report, fmt=fmt, counts=counts)
 
 
 @bp.get("/banks/template.xlsx")
@@ -109,17 +114,25 @@ def template():
 @bp.get("/banks/<slug>/export.<fmt>")
 @requires("quizzes.author")
 def export(slug, fmt):
+    """The bank as a file. When the format cannot carry everything, a page first lists what
+    would be lost, with a link to download anyway (``?anyway=1``) or to pick another format."""
     from lms.audit.services import record_audit
+    from lms.quizzes.formats.common import FORMAT_NAMES, group_losses
 
     bank = _bank(slug)
     if fmt not in EXPORT_TYPES:
         abort(404)
+    losses: list = []
     try:
-        data = services.export_bank(bank.slug, fmt, current_user)
+        data = services.export_bank(bank.slug, fmt, current_user, losses)
     except services.Sealed as err:
         flash(str(err), "error")
         return redirect(url_for("quiz_admin.bank", slug=slug))
-    record_audit(current_user, "quiz.export", target=bank, bank=slug, format=fmt)
+    if losses and request.args.get("anyway") != "1":
+        return render_template("quizzes/export.html", bank=bank, fmt=fmt, format_name=FORMAT_NAMES[fmt],
+                               groups=group_losses(losses), left_out=sum(1 for loss in losses if loss.skipped),
+                               formats=FORMAT_NAMES)
+    record_audit(current_user, "quiz.export", target=bank, bank=slug, format=fmt, lost=len(losses))
     db.session.commit()
     return Response(data, mimetype=EXPORT_TYPES[fmt],
-                    headers={"Content-Disposition": f"attachment; filename={slug}.{fmt}"})
+                    headers={"Content-Disposition": f"attachment; filename={slug}.{EXPORT_SUFFIXES[fmt]}"})

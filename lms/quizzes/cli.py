@@ -32,24 +32,42 @@ def _sealed(err) -> None:
     sys.exit(1)
 
 
+def _show_losses(losses, fmt: str) -> None:
+    """What an export could not carry, grouped by what was lost, on standard error."""
+    from lms.quizzes.formats.common import FORMAT_NAMES, group_losses
+
+    left_out = sum(1 for loss in losses if loss.skipped)
+    click.echo(f"{FORMAT_NAMES.get(fmt, fmt)} could not carry everything: {left_out} question(s) left out, "
+               f"{len(losses) - left_out} detail(s) lost.", err=True)
+    for message, questions in group_losses(losses):
+        click.echo(f"- {message}: {', '.join(questions)}", err=True)
+
+
 @click.command("import-questions")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "slug", required=True, help="Bank name (slug), e.g. an-toan-du-lieu.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--replace", is_flag=True, help="Retire questions of the bank that are not in the file.")
+@click.option("--skip-essays", is_flag=True,
+              help="Import the rest of a file that holds essay questions (they cannot be put on a paper yet); "
+                   "without it such a file is refused.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, change nothing.")
 @click.option("--as", "as_username", help=AS_HELP)
 @with_appcontext
-def import_questions_command(file, slug, fmt, replace, dry_run, as_username):
-    """Load questions from our Markdown, Moodle GIFT, Aiken or the Excel template; all or nothing."""
+def import_questions_command(file, slug, fmt, replace, skip_essays, dry_run, as_username):
+    """Load questions from our Markdown, Moodle GIFT, Aiken or the Excel template; all or nothing.
+
+    Exit status: 0 when everything in the file came across, 1 when the file is refused
+    (nothing imported), 3 when it was imported but questions were left out (--skip-essays)."""
     from lms.core.errors import ServiceError
     from lms.core.uploads import read_upload_file
     from lms.extensions import db
-    from lms.quizzes.services import Sealed, import_questions
+    from lms.quizzes.services import Sealed, import_questions, type_counts
 
     actor = _acting_user(as_username)
     try:  # UploadRefused (over a size limit) is a ServiceError too
-        fmt, parsed, report = import_questions(actor, slug, file.name, read_upload_file(file), fmt, replace)
+        fmt, parsed, report = import_questions(actor, slug, file.name, read_upload_file(file), fmt, replace,
+                                               skip_essays=skip_essays)
     except Sealed as err:
         db.session.rollback()
         _sealed(err)
@@ -63,32 +81,46 @@ def import_questions_command(file, slug, fmt, replace, dry_run, as_username):
             click.echo(f"{file}: {issue}", err=True)
         click.echo(f"{len(parsed.issues)} problem(s) in {file} ({fmt}); nothing was imported.", err=True)
         sys.exit(1)
+    counts = type_counts(parsed.questions) or "0"
     if dry_run:
         db.session.rollback()
-        click.echo(f"Dry run ({fmt}): {len(parsed.questions)} question(s) are valid; would give {report.line()}")
-        return
-    db.session.commit()
-    click.echo(f"Imported {len(parsed.questions)} question(s) ({fmt}) into {report.line()}")
+        click.echo(f"Dry run ({fmt}): {len(parsed.questions)} question(s) are valid ({counts}); would give {report.line()}")
+    else:
+        db.session.commit()
+        click.echo(f"Imported {len(parsed.questions)} question(s) ({fmt}) into {report.line()}")
+        click.echo(f"By type: {counts}")
+    for note in parsed.notes:
+        click.echo(f"{file}: {note}", err=bool(parsed.skipped))
+    if parsed.skipped:
+        sys.exit(3)
 
 
 @click.command("export-questions")
 @click.option("--bank", "slug", required=True)
-@click.option("--format", "fmt", type=click.Choice(["md", "gift", "xlsx"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "gift", "xlsx", "aiken"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option("--strict", is_flag=True, help="Exit with status 3 when the format could not carry everything.")
 @click.option("--as", "as_username", help=AS_HELP)
 @with_appcontext
-def export_questions_command(slug, fmt, output, as_username):
-    """Write a bank back out (Markdown, GIFT or the Excel template)."""
+def export_questions_command(slug, fmt, output, strict, as_username):
+    """Write a bank back out (Markdown, GIFT, the Excel template or Aiken).
+
+    Whatever the format cannot carry (a question type it has no form for, feedback, weights,
+    topics...) is listed on standard error; the Markdown format carries everything."""
     from lms.core.errors import ServiceError
     from lms.quizzes.services import Sealed, export_bank
 
+    losses: list = []
     try:
-        data = export_bank(slug, fmt, _acting_user(as_username))
+        data = export_bank(slug, fmt, _acting_user(as_username), losses)
     except Sealed as err:
         _sealed(err)
     except ServiceError as err:
         click.echo(str(err), err=True)
         sys.exit(1)
+    if fmt == "xlsx" and not output:
+        click.echo("Use -o FILE.xlsx for Excel output.", err=True)
+        sys.exit(2)
     if output:
         from lms.core.files import atomic_output
 
@@ -96,11 +128,12 @@ def export_questions_command(slug, fmt, output, as_username):
         with atomic_output(output, "wb") as fh:
             fh.write(data)
         click.echo(f"Wrote {output}")
-    elif fmt == "xlsx":
-        click.echo("Use -o FILE.xlsx for Excel output.", err=True)
-        sys.exit(2)
     else:
         click.echo(data.decode("utf-8"), nl=False)
+    if losses:
+        _show_losses(losses, fmt)
+        if strict:
+            sys.exit(3)
 
 
 @click.group("quizzes")

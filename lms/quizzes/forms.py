@@ -21,3 +21,6 @@ class ImportQuestionsForm(FlaskForm):
         ("auto", _l("Recognise automatically")), ("md", "Markdown"), ("gift", "Moodle GIFT"),
         ("aiken", "Aiken"), ("xlsx", "Excel")])
     replace = BooleanField(_l("Retire questions of the bank that are not in this file"))
+    skip_essays = BooleanField(_l("Skip essay questions"), description=_l(
+        "Essay questions cannot be put on a paper yet. Without this, a file that holds any is refused; "
+        "with it, the rest is imported and the report lists the essays left out."))

@@ -75,3 +75,6 @@ class ParsedBank:
     # What the import changed or decided on its own, shown in the import report without
     # refusing it (an option pinned in place, a phone number given back its leading zero).
     notes: list[ParseIssue] = field(default_factory=list)
+    # Questions the import left out because the author asked it to (essays, with "skip
+    # essays"): the import went through, but not everything in the file came across.
+    skipped: list[ParsedQuestion] = field(default_factory=list)

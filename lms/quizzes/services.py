@@ -691,6 +691,8 @@ def check_bank_files(quizzes_dir) -> list[str]:
             problems.append(f"{path}:1: not UTF-8 ({err.reason})")
             continue
         problems.extend(f"{path}:{issue.line}: {issue.message}" for issue in parsed.issues)
+        # A bank file is loaded whole: an essay in it would be stored and never shown.
+        problems.extend(f"{path}:{q.line}: {ESSAY_REFUSED}" for q in parsed.questions if q.type == "essay")
     return problems
 
 
@@ -1012,27 +1014,52 @@ def bank_tags(bank: QuestionBank) -> list[str]:
     return sorted({t for v in current_versions(bank) for t in v.tag_list()})
 
 
+# Essays are answered on the paper and marked by a person only once the marking screen exists
+# (issue #22): until then an import refuses them rather than storing what no paper shows.
+ESSAY_REFUSED = _l("an essay question (a written answer marked by a person) cannot be put on a paper yet: "
+                   "remove it, or tick “Skip essay questions” (--skip-essays) to import the rest")
+EXPORT_FORMATS = ("md", "gift", "xlsx", "aiken")
+
+_MD_SIGNS = re.compile(r"^(## |- \[[ xX]\] |- \[-?\d)", re.M)
+_GIFT_SIGNS = re.compile(r"^\s*(::.*::|\$CATEGORY:)|\{\s*([=~#}]|(T|F|TRUE|FALSE)\s*[#}])", re.M)
+_AIKEN_SIGNS = re.compile(r"^\s*[A-Z][).].*\n(?:\s*[A-Z][).].*\n)*\s*ANSWER\s*:", re.M)
+
+
 def detect_format(filename: str, data: bytes) -> str:
+    """The format of an uploaded bank: by its name first (``.xlsx``, ``.md``, ``.gift`` or
+    ``.gift.txt``, ``.aiken`` or ``.aiken.txt``, as our exports are named), then by its
+    content: a ZIP is the Excel template; our Markdown has ``## `` questions and ``- [x]``
+    options; GIFT has an answer block (``{=…``, ``{~…``, ``{#…``, ``{T}``, ``{}``), a
+    ``::name::`` or ``$CATEGORY:``; Aiken has lettered options followed by ``ANSWER:``.
+    Anything else is read as Markdown, whose errors say what a question should look like."""
     name = filename.lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
         return "xlsx"
     if name.endswith(".md"):
         return "md"
-    if name.endswith(".gift"):
+    if name.endswith((".gift", ".gift.txt")):
         return "gift"
-    text = data.decode("utf-8", errors="replace")
-    if re.search(r"^ANSWER\s*:", text, re.M | re.I) and "{" not in text:
+    if name.endswith((".aiken", ".aiken.txt")):
         return "aiken"
-    if "{" in text and "}" in text:
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if _MD_SIGNS.search(text):
+        return "md"
+    if _GIFT_SIGNS.search(text):
         return "gift"
+    if _AIKEN_SIGNS.search(text):
+        return "aiken"
     return "md"
 
 
-def parse_upload(filename: str, data: bytes, fmt: str = "auto") -> tuple[str, ParsedBank]:
+def parse_upload(filename: str, data: bytes, fmt: str = "auto", *, skip_essays: bool = False) -> tuple[str, ParsedBank]:
     """Parse an uploaded bank within the app's upload limits (lms.core.uploads): a file
     over a limit gives one issue naming the limit and where, and no questions. Every
     question is then held to the stored-size bounds (types.size_problems) and the number
-    of questions to ``QUIZ_IMPORT_MAX_QUESTIONS``, whatever the format."""
+    of questions to ``QUIZ_IMPORT_MAX_QUESTIONS``, whatever the format.
+
+    Essays cannot be put on a paper yet (``ESSAY_REFUSED``): each one is an issue at its
+    line, which refuses the import, unless ``skip_essays``; then they are left out, kept in
+    ``parsed.skipped``, and a note says "N essay question(s) skipped (lines …)"."""
     from flask import current_app
 
     from lms.core.uploads import UploadLimits, UploadRefused, check_file_size, read_text_bounded
@@ -1065,6 +1092,16 @@ def parse_upload(filename: str, data: bytes, fmt: str = "auto") -> tuple[str, Pa
         return fmt, ParsedBank(issues=[ParseIssue(parsed.questions[most].line, _l(
             "the file has %(size)d questions; at most %(n)d per import (split the bank into several files)",
             size=len(parsed.questions), n=most))])
+    essays = [q for q in parsed.questions if q.type == "essay"]
+    if essays and skip_essays:
+        parsed.skipped.extend(essays)
+        parsed.questions = [q for q in parsed.questions if q.type != "essay"]
+        parsed.notes.append(ParseIssue(essays[0].line, _l(
+            "%(n)d essay question(s) skipped (lines %(lines)s)", n=len(essays),
+            lines=", ".join(str(q.line) for q in essays))))
+    elif essays:
+        parsed.issues.extend(ParseIssue(q.line, ESSAY_REFUSED) for q in essays)
+        parsed.issues.sort(key=lambda issue: issue.line)
     for question in parsed.questions:
         parsed.issues.extend(ParseIssue(question.line, problem) for problem in size_problems(question))
     if parsed.issues:
@@ -1072,14 +1109,29 @@ def parse_upload(filename: str, data: bytes, fmt: str = "auto") -> tuple[str, Pa
     return fmt, parsed
 
 
-def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "auto", replace: bool = False):
-    """Parse then load, all or nothing; the caller commits. Returns (format, parsed, report)."""
+def type_counts(questions) -> str:
+    """How many questions of each type, in the registry's order, with the types' translated
+    names: "12 trắc nghiệm một đáp án, 3 đúng/sai, 1 đoạn mô tả" ("" for none)."""
+    from collections import Counter
+
+    from lms.quizzes.types import type_label
+
+    counts = Counter(q.type for q in questions)
+    order = [*REGISTRY, *sorted(set(counts) - set(REGISTRY))]
+    return ", ".join(f"{counts[t]} {type_label(t)}" for t in order if counts[t])
+
+
+def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "auto", replace: bool = False,
+                     *, skip_essays: bool = False):
+    """Parse then load, all or nothing; the caller commits. Returns (format, parsed, report):
+    ``report`` is None when ``parsed.issues`` refused the file; ``parsed.notes`` and
+    ``parsed.skipped`` say what the import decided or left out (``parse_upload``)."""
     from lms.audit.services import record_audit
     from lms.courses.content import SLUG_RE
 
     if not SLUG_RE.match(slug or ""):
         raise ServiceError(_l("The bank name must be lower-case letters, digits and dashes."))
-    fmt, parsed = parse_upload(filename, data, fmt)
+    fmt, parsed = parse_upload(filename, data, fmt, skip_essays=skip_essays)
     if parsed.issues:
         return fmt, parsed, None
     existing = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
@@ -1093,25 +1145,33 @@ def import_questions(actor, slug: str, filename: str, data: bytes, fmt: str = "a
         parsed.settings = {**parsed.settings, "title": slug}
     bank, report = load_bank(slug, parsed, source="upload", replace=replace)
     record_audit(actor, "quiz.import", target=bank, bank=slug, format=fmt, file=filename,
-                 created=report.created, updated=report.updated, retired=report.retired)
+                 created=report.created, updated=report.updated, retired=report.retired,
+                 skipped=len(parsed.skipped))
     return fmt, parsed, report
 
 
-def export_bank(slug: str, fmt: str, viewer) -> bytes:
-    """The bank's current questions with their keys, as Markdown, GIFT or XLSX bytes;
-    ``Sealed`` for ``viewer`` while a contest round that is not over draws from it."""
+def export_bank(slug: str, fmt: str, viewer, losses: list | None = None) -> bytes:
+    """The bank's current questions with their keys, as Markdown, GIFT, the Excel template
+    or Aiken (``EXPORT_FORMATS``); ``Sealed`` for ``viewer`` while a contest round that is not
+    over draws from it. What the format cannot carry, and every question it left out, is
+    added to ``losses`` (``lms.quizzes.formats.common.ExportLoss``) when a list is given."""
+    from lms.quizzes.formats.aiken import write_aiken
     from lms.quizzes.formats.gift import write_gift
     from lms.quizzes.formats.markdown import write_markdown_bank
     from lms.quizzes.formats.xlsx import write_xlsx
 
+    if fmt not in EXPORT_FORMATS:
+        raise ServiceError(_l("Unknown export format %(fmt)s (use md, gift, xlsx or aiken).", fmt=fmt))
     bank = get_bank(slug)
     check_unsealed(bank, viewer)
     questions = bank_as_parsed(bank)
     if fmt == "gift":
-        return write_gift(questions).encode("utf-8")
+        return write_gift(questions, losses).encode("utf-8")
     if fmt == "xlsx":
-        return write_xlsx(questions)
-    return write_markdown_bank(bank_settings(bank), questions).encode("utf-8")
+        return write_xlsx(questions, losses)
+    if fmt == "aiken":
+        return write_aiken(questions, losses).encode("utf-8")
+    return write_markdown_bank(bank_settings(bank), questions, losses).encode("utf-8")
 
 
 def _personal_data(user) -> list[dict]:

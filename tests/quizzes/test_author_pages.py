@@ -10,19 +10,30 @@ from tests.conftest import csrf_token, login, post_form
 from tests.quizzes.test_formats import moodle_file
 
 
-def upload(client, name, data, bank, fmt="auto", replace=False):
+def upload(client, name, data, bank, fmt="auto", replace=False, skip_essays=False):
     token = csrf_token(client, "/quizzes/banks/import")
     form = {"csrf_token": token, "bank": bank, "format": fmt, "file": (io.BytesIO(data), name)}
     if replace:
         form["replace"] = "y"
+    if skip_essays:
+        form["skip_essays"] = "y"
     return client.post("/quizzes/banks/import", data=form, content_type="multipart/form-data")
 
 
 def test_author_imports_gift_sees_stats_and_exports(client, make_user):
     make_user("tacgia", roles=[("author", None)])
     login(client, "tacgia")
-    response = upload(client, "questions.gift.txt", moodle_file("questions.gift.txt").read_bytes(), "moodle")
+    data = moodle_file("questions.gift.txt").read_bytes()
+    # Its essay (line 2) cannot be put on a paper yet: refused, naming the line...
+    refused = upload(client, "questions.gift.txt", data, "moodle").get_data(as_text=True)
+    assert "Dòng 2: câu tự luận" in refused and db.session.scalar(select(Question.id)) is None
+    # ...unless the author asks to skip essays; the report says what came across, by type.
+    response = upload(client, "questions.gift.txt", data, "moodle", skip_essays=True)
     assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert ("Đã nhập: 1 trắc nghiệm một đáp án, 1 trắc nghiệm nhiều đáp án, 3 đúng/sai, 1 trả lời ngắn, "
+            "1 trả lời số, 1 ghép đôi.") in html
+    assert "Dòng 2: đã bỏ qua 1 câu tự luận (dòng 2)" in html
     assert db.session.scalar(select(Question.id).where(Question.key == "Q2")) is not None
     page = client.get("/quizzes/banks/moodle").get_data(as_text=True)
     assert "What&#39;s between orange and green in the spectrum?" in page

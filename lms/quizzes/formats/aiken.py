@@ -122,3 +122,93 @@ def _finish(bank, start, number, question_lines, options, letters) -> None:
     share = 1.0 / len(right)
     choices = [Choice(text, share if letter in right else (-share if qtype == "multiple" else 0.0)) for letter, text in options]
     bank.questions.append(ParsedQuestion(type=qtype, text="\n".join(question_lines), line=start, choices=choices))
+
+
+# --- writing (export) ---------------------------------------------------------------------
+
+# A line Moodle's Aiken importer would read as an option or as the answer line.
+_AIKEN_STRUCTURE = re.compile(r"^\s*([A-Z][).]|ANSWER\s*:)", re.I)
+
+
+def write_aiken(questions: list[ParsedQuestion], losses: list | None = None) -> str:
+    """Aiken for `lms export-questions --format aiken`, as Moodle's exporter writes it
+    (question/format/aiken/format.php): the question on one line, options ``A) text`` one per
+    line, ``ANSWER: B``; plain text, so stored Markdown is unescaped (``\\*`` becomes ``*``)
+    or, where it carries formatting, reduced to its words. Multiple-answer questions are
+    written ``ANSWER: A, C`` (our extension; Moodle's importer takes single choice only).
+
+    Aiken holds choice questions with up to 26 options and nothing else: no feedback,
+    explanation, weights, topics, points or names. When ``losses`` is given, each of those,
+    and every question left out, is added to it (``formats.common.ExportLoss``), and the output
+    is read back with ``parse_aiken`` to report any other difference."""
+    from lms.quizzes.formats.common import check_round_trip
+
+    out: list[str] = []
+    written: list[tuple[int, ParsedQuestion]] = []
+    found: list = []
+    for q in questions:
+        lines = _aiken_question(q, found)
+        if lines is not None:
+            written.append((len(out) + 1, q))
+            out.extend(lines)
+            out.append("")
+    text = "\n".join(out)
+    if losses is not None:
+        losses.extend(found)
+        check_round_trip("aiken", written, parse_aiken(text), losses)
+    return text
+
+
+def _aiken_plain(text: str) -> tuple[str, bool]:
+    """(plain text of a stored Markdown text, whether formatting was lost). Text that is
+    escaped plain text (what an Aiken import stores) comes back exactly as it was typed."""
+    from lms.quizzes.text import markdown_to_plain, plain_to_markdown, unescape_markdown
+
+    plain = unescape_markdown(text)
+    if plain_to_markdown(plain) == text:
+        return plain, False
+    words = markdown_to_plain(text)
+    return words, words != plain
+
+
+def _aiken_question(q: ParsedQuestion, found: list) -> list[str] | None:
+    """The Aiken lines of ``q``, or None when Aiken cannot hold it (reported)."""
+    from flask_babel import lazy_gettext as _l
+
+    from lms.quizzes.formats.common import fraction_key, loss_for, uncarried_losses
+    from lms.quizzes.formats.markdown import choice_fractions
+
+    def skip(message):
+        found.append(loss_for(q, message, skipped=True))
+        return None
+
+    if q.type not in ("single", "multiple", "truefalse"):
+        return skip(_l("Aiken holds only questions with options"))
+    if len(q.choices) > 26:
+        return skip(_l("more than 26 options: Aiken letters them A to Z"))
+    text, formatting = _aiken_plain(q.text or "")
+    if "\n" in text.strip():
+        found.append(loss_for(q, _l("Aiken keeps a question on one line; its line breaks became spaces"), "text"))
+    text = " ".join(text.split())
+    if not text or _AIKEN_STRUCTURE.match(text):
+        return skip(_l("its text starts like an option or answer line (“A)”, “ANSWER:”), which Aiken cannot tell apart"))
+    options = []
+    for c in q.choices:
+        option, lost = _aiken_plain(c.text)
+        formatting = formatting or lost or "\n" in option.strip()
+        options.append(" ".join(option.split()))
+    if formatting:
+        found.append(loss_for(q, _l("Aiken is plain text: bold, lists, links and line breaks were written as plain words"),
+                              "text"))
+    found.extend(uncarried_losses(q, "aiken"))
+    if q.type == "truefalse":
+        found.append(loss_for(q, _l("Aiken has no true/false type: it reads back as single choice"), "type"))
+    marked = [c.fraction > 0 if q.type == "multiple" else c.fraction >= 1 - 1e-9 for c in q.choices]
+    boxes = ["x" if ok else " " for ok in marked]
+    kind = "multiple" if q.type == "multiple" else "single"
+    if [fraction_key(f) for f in choice_fractions(boxes, kind)] != [fraction_key(c.fraction) for c in q.choices]:
+        found.append(loss_for(q, _l("Aiken names the right options only, without weights"), "key"))
+    right = [chr(ord("A") + i) for i, ok in enumerate(marked) if ok]
+    if not right:
+        return skip(_l("no option earns full marks, and Aiken can only name fully right options"))
+    return [text, *(f"{chr(ord('A') + i)}) {option}" for i, option in enumerate(options)), f"ANSWER: {', '.join(right)}"]

@@ -275,50 +275,157 @@ def _w(fraction: float, default: float) -> str:
     return "" if abs(fraction - default) < 1e-9 else f"%{fraction * 100:g}%"
 
 
-def write_gift(questions: list[ParsedQuestion]) -> str:
-    """GIFT for `lms export-questions --format gift`: Moodle imports it back."""
-    out = []
+def write_gift(questions: list[ParsedQuestion], losses: list | None = None) -> str:
+    """GIFT for `lms export-questions --format gift`, as Moodle's importer reads it back
+    (question/format/gift/format.php): texts marked ``[markdown]`` (stored text is
+    Markdown; answers and feedback inherit the question's format), GIFT's control characters
+    escaped, a true/false key taken from which option means true, feedback for a wrong
+    answer before feedback for a right one, weights with 5 decimals of a percentage.
+
+    What GIFT cannot hold is added to ``losses`` (``formats.common.ExportLoss``) when a list
+    is given: difficulty, points, pinned options, tags (written as Moodle tag comments,
+    ``// [tag:…]``), and questions it cannot express at all, which are left out. The output is
+    then read back with ``parse_gift`` and any other difference is reported too."""
+    from lms.quizzes.formats.common import check_round_trip
+
+    out: list[str] = []
+    written: list[tuple[int, ParsedQuestion]] = []
+    found: list = []
     category = None
     for q in questions:
+        lines = _gift_question(q, found)
+        if lines is None:
+            continue
         if q.category and q.category != category:
             category = q.category
-            out.append(f"$CATEGORY: {category}\n")
-        head = f"::{_escape(q.name)}::" if q.name else ""
-        text = _escape(q.text)
-        feedback = lambda f: f"#{_escape(f)}" if f else ""  # noqa: E731
-        if q.type == "description":
-            out.append(head + text + "\n")
-            continue
-        if q.type == "essay":
-            body = ""
-        elif q.type == "truefalse":
-            right = q.choices[0].fraction > 0
-            body = ("TRUE" if right else "FALSE")
-            if q.feedback_wrong or q.feedback_right:
-                body += f"#{_escape(q.feedback_wrong or '')}#{_escape(q.feedback_right or '')}"
-        elif q.type in ("single", "multiple"):
-            lines = []
-            for c in q.choices:
-                if q.type == "single" and c.fraction >= 1 - 1e-9:
-                    lines.append(f"\t={_escape(c.text)}{feedback(c.feedback)}")
-                else:
-                    lines.append(f"\t~{_w(c.fraction, 0.0)}{_escape(c.text)}{feedback(c.feedback)}")
-            body = "\n" + "\n".join(lines) + "\n"
-        elif q.type == "short":
-            body = "\n" + "\n".join(f"\t={_w(a.get('fraction', 1.0), 1.0)}{_escape(a['text'])}{feedback(a.get('feedback'))}"
-                                    for a in q.answers) + "\n"
-        elif q.type == "numeric":
-            parts = []
-            for a in q.answers:
-                value = f"{a['min']:g}..{a['max']:g}" if "min" in a else f"{a['value']:g}:{a.get('tolerance', 0):g}"
-                parts.append(f"\t={_w(a.get('fraction', 1.0), 1.0)}{value}{feedback(a.get('feedback'))}")
-            if q.feedback_wrong:
-                parts.append(f"\t~#{_escape(q.feedback_wrong)}")
-            body = "#\n" + "\n".join(parts) + "\n"
-        elif q.type == "matching":
-            body = "\n" + "\n".join(f"\t={_escape(p['left'])} -> {_escape(p['right'])}" for p in q.pairs) + "\n"
-        else:
-            continue
-        general = f"####{_escape(q.explanation)}" if q.explanation else ""
-        out.append(f"{head}{text}{{{body}{general}}}\n")
-    return "\n".join(out)
+            out.extend([f"$CATEGORY: {' '.join(category.split())}", ""])
+        if q.tags:
+            out.append("// " + " ".join(f"[tag:{_gift_tag(t)}]" for t in q.tags))
+        written.append((len(out) + 1, q))
+        out.extend(lines)
+        out.append("")
+    text = "\n".join(out)
+    if losses is not None:
+        losses.extend(found)
+        check_round_trip("gift", written, parse_gift(text), losses)
+    return text
+
+
+# --- writing helpers (write_gift) -------------------------------------------------------
+
+# Moodle's answer-weight pattern and format markers: an answer text starting with either is
+# given its own [markdown] marker, so that neither is read as a weight or a format.
+_GIFT_TEXT_START = re.compile(r"^\s*(%|\[)")
+
+
+def _gift_escape(text: str) -> str:
+    """Moodle's repchar: GIFT's control characters backslash-escaped, a newline as ``\\n``."""
+    for char in "\\~=#{}:":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\r", "").replace("\n", "\\n")
+
+
+def _gift_answer(text: str) -> str:
+    return ("[markdown]" if _GIFT_TEXT_START.match(text) else "") + _gift_escape(text)
+
+
+def _gift_tag(tag: str) -> str:
+    return " ".join(tag.split()).replace("]", "\\]")
+
+
+def _gift_feedback(feedback: str | None) -> str:
+    return f"#{_gift_escape(feedback)}" if feedback else ""
+
+
+def _gift_weight(fraction: float) -> str:
+    from lms.quizzes.formats.common import percent_text
+
+    return f"%{percent_text(fraction)}%"
+
+
+def _gift_question(q: ParsedQuestion, found: list) -> list[str] | None:
+    """The GIFT lines of one question, or None when GIFT cannot express it (reported)."""
+    # Imported here: the writer's helpers stay apart from the parser above.
+    from flask_babel import lazy_gettext as _l
+
+    from lms.quizzes.formats.common import loss_for, number_text, truth_of, uncarried_losses
+    from lms.quizzes.types import EPS
+
+    found.extend(uncarried_losses(q, "gift", {"tags": _l(
+        "GIFT keeps topics only as Moodle tag comments (// [tag:…]), which this app does not read back")}))
+    head = (f"::{_gift_escape(q.name)}::" if q.name else "") + "[markdown]" + _gift_escape(q.text or "")
+    general = f"####{_gift_escape(q.explanation)}" if q.explanation else ""
+
+    def skip(message):
+        found.append(loss_for(q, message, skipped=True))
+        return None
+
+    if q.type == "description":
+        if q.explanation:
+            found.append(loss_for(q, _l("GIFT has no place for the explanation of a description"), "explanation"))
+        return [head]
+    if q.type == "essay":
+        return [f"{head}{{{general}}}"]
+    if q.type == "truefalse":
+        truths = [truth_of(c.text) for c in q.choices]
+        right = [i for i, c in enumerate(q.choices) if c.fraction > EPS]
+        if len(q.choices) == 2 and set(truths) == {True, False} and len(right) == 1:
+            r = right[0]
+            key = "TRUE" if truths[r] else "FALSE"
+            fb_right = q.feedback_right or q.choices[r].feedback
+            fb_wrong = q.feedback_wrong or q.choices[1 - r].feedback
+            if (q.feedback_right and q.choices[r].feedback) or (q.feedback_wrong and q.choices[1 - r].feedback):
+                found.append(loss_for(q, _l("GIFT keeps one feedback for a right and one for a wrong answer; "
+                                            "the options' own feedback was left out"), "choice_feedback"))
+            # Moodle: {TRUE#feedback for a wrong answer#feedback for a right answer}.
+            body = key + (f"#{_gift_escape(fb_wrong)}" if fb_wrong else "#" if fb_right else "")
+            body += f"#{_gift_escape(fb_right)}" if fb_right else ""
+            return [f"{head}{{{body}{general}}}"]
+        found.append(loss_for(q, _l("neither option reads as true or false (Đúng/Sai, True/False); "
+                                    "written as a single-choice question"), "type"))
+    if q.type in ("single", "multiple", "truefalse"):
+        single = q.type != "multiple"
+        if single and not any(c.fraction >= 1 - EPS for c in q.choices):
+            found.append(loss_for(q, _l("no option earns full marks, which GIFT needs for a single-choice "
+                                        "question; it reads back as multiple answers"), "type"))
+        lines = [head + "{"]
+        for c in q.choices:
+            if single and c.fraction >= 1 - EPS:
+                marker = "="
+            elif abs(c.fraction) < EPS:
+                marker = "~"
+            else:
+                marker = "~" + _gift_weight(c.fraction)
+            lines.append(f"\t{marker}{_gift_answer(c.text)}{_gift_feedback(c.feedback)}")
+        return lines + ([f"\t{general}"] if general else []) + ["}"]
+    if q.type == "short":
+        if any("->" in (a.get("text") or "") + (a.get("feedback") or "") for a in q.answers):
+            return skip(_l("an accepted answer or its feedback holds “->”, which GIFT reads as a matching pair"))
+        lines = [head + "{"]
+        for a in q.answers:
+            fraction = a.get("fraction", 1.0)
+            weight = "" if abs(fraction - 1) < EPS else _gift_weight(fraction)
+            lines.append(f"\t={weight}{_gift_answer(a['text'])}{_gift_feedback(a.get('feedback'))}")
+        return lines + ([f"\t{general}"] if general else []) + ["}"]
+    if q.type == "numeric":
+        lines = [head + "{#"]
+        for a in q.answers:
+            fraction = a.get("fraction", 1.0)
+            weight = "" if abs(fraction - 1) < EPS else _gift_weight(fraction)
+            if "min" in a:
+                value = f"{number_text(a['min'])}..{number_text(a['max'])}"
+            else:
+                value = f"{number_text(a['value'])}:{number_text(a.get('tolerance') or 0)}"
+            lines.append(f"\t={weight}{value}{_gift_feedback(a.get('feedback'))}")
+        if q.feedback_wrong:
+            lines.append(f"\t~{_gift_feedback(q.feedback_wrong)}")
+        return lines + ([f"\t{general}"] if general else []) + ["}"]
+    if q.type == "matching":
+        if any("->" in (p.get("left") or "") for p in q.pairs):
+            return skip(_l("the left side of a pair holds “->”, which GIFT reads as the arrow of the pair"))
+        lines = [head + "{"]
+        for p in q.pairs:
+            left = _gift_answer(p.get("left") or "")
+            lines.append(f"\t={left} -> {_gift_escape(p.get('right') or '')}")
+        return lines + ([f"\t{general}"] if general else []) + ["}"]
+    return skip(_l("GIFT has no form for this question type"))

@@ -167,7 +167,7 @@ def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
 
 def build_template(example_rows: list[list[str]] | None = None) -> bytes:
     """The downloadable template (and the bank export): headers, widths, wrapped text and
-    one example row.  Cells go through ``lms.core.cells``: a question starting with "=" or
+    ``example_rows`` (one example question when None; an export of nothing has no rows).  Cells go through ``lms.core.cells``: a question starting with "=" or
     "-" is written as "'=..."; ``parse_xlsx`` removes that quote again."""
     workbook = new_workbook()
     sheet = workbook.create_sheet("Câu hỏi")
@@ -176,7 +176,7 @@ def build_template(example_rows: list[list[str]] | None = None) -> bytes:
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     append_styled(sheet, TEMPLATE_HEADERS, font=Font(bold=True))
-    rows = example_rows or [[
+    rows = example_rows if example_rows is not None else [[
         "Ứng dụng nào dùng để định danh điện tử mức 2?", "VNeID", "Một ứng dụng tải từ đường link lạ",
         "Mạng xã hội", "", "", "", "A", "VNeID là ứng dụng định danh điện tử chính thức.", "vneid", "dễ",
     ]]
@@ -188,14 +188,71 @@ def build_template(example_rows: list[list[str]] | None = None) -> bytes:
     return out.getvalue()
 
 
-def write_xlsx(questions: list[ParsedQuestion]) -> bytes:
-    rows = []
+# Reading back our own export: the file is ours, so the upload limits do not apply to it.
+_OWN_FILE = UploadLimits(max_file_bytes=1 << 40, max_unpacked_bytes=1 << 40, max_ratio=1 << 20, max_members=1 << 20,
+                         max_rows=1 << 30, max_shared_strings=1 << 30, max_shared_strings_bytes=1 << 40,
+                         max_seconds=3600.0)
+_DIFFICULTY_WORDS = {"easy": "dễ", "medium": "trung bình", "hard": "khó"}
+
+
+def write_xlsx(questions: list[ParsedQuestion], losses: list | None = None) -> bytes:
+    """The Excel template filled with ``questions``, one row each. The template has columns
+    for choice questions with up to six options (right options as letters, without weights),
+    short answers (fully right ones, separated by "|"), explanation, topics and difficulty.
+    When ``losses`` is given, every question or field the template cannot hold is added to it
+    (``formats.common.ExportLoss``; questions it cannot hold at all are left out), and the
+    workbook is read back with ``parse_xlsx`` to report any other difference."""
+    from lms.quizzes.formats.common import check_round_trip
+
+    rows: list[list[str]] = []
+    written: list[tuple[int, ParsedQuestion]] = []
+    found: list = []
     for q in questions:
-        if q.type in ("single", "multiple", "truefalse") and len(q.choices) <= 6:
-            texts = [c.text for c in q.choices] + [""] * (6 - len(q.choices))
-            right = ", ".join(LETTERS[i] for i, c in enumerate(q.choices) if c.fraction > 0)
-            rows.append([q.text, *texts, right, q.explanation or "", ", ".join(q.tags), q.difficulty or ""])
-        elif q.type == "short":
-            rows.append([q.text, "", "", "", "", "", "", " | ".join(a["text"] for a in q.answers if a.get("fraction", 1) > 0),
-                         q.explanation or "", ", ".join(q.tags), q.difficulty or ""])
-    return build_template(rows) if rows else build_template([])
+        row = _xlsx_row(q, found)
+        if row is not None:
+            written.append((len(rows) + 2, q))  # row 1 is the header
+            rows.append(row)
+    data = build_template(rows)
+    if losses is not None:
+        losses.extend(found)
+        check_round_trip("xlsx", written, parse_xlsx(data, _OWN_FILE), losses)
+    return data
+
+
+def _xlsx_row(q: ParsedQuestion, found: list) -> list[str] | None:
+    """The template row of ``q``, or None when the template cannot hold it (reported)."""
+    from flask_babel import lazy_gettext as _l
+
+    from lms.quizzes.formats.common import fraction_key, loss_for, uncarried_losses
+    from lms.quizzes.formats.markdown import choice_fractions
+
+    def skip(message):
+        found.append(loss_for(q, message, skipped=True))
+        return None
+
+    tail = [q.explanation or "", ", ".join(q.tags), _DIFFICULTY_WORDS.get(q.difficulty or "", q.difficulty or "")]
+    if q.type in ("single", "multiple", "truefalse"):
+        if len(q.choices) > len(LETTERS):
+            return skip(_l("more than six options: the Excel template has columns A to F only"))
+        found.extend(uncarried_losses(q, "xlsx"))
+        # A single-answer question keeps its fully right option; partial credit is lost (reported).
+        marked = [c.fraction > 0 if q.type == "multiple" else c.fraction >= 1 - 1e-9 for c in q.choices]
+        right = [LETTERS[i] for i, ok in enumerate(marked) if ok]
+        boxes = ["x" if ok else " " for ok in marked]
+        if [fraction_key(f) for f in choice_fractions(boxes, q.type)] != [fraction_key(c.fraction) for c in q.choices]:
+            found.append(loss_for(q, _l("the Excel template marks right options with letters, without weights"), "key"))
+        texts = [c.text for c in q.choices] + [""] * (len(LETTERS) - len(q.choices))
+        return [q.text, *texts, ", ".join(right), *tail]
+    if q.type == "short":
+        found.extend(uncarried_losses(q, "xlsx"))
+        full = [a["text"] for a in q.answers if fraction_key(a.get("fraction", 1.0)) == 1]
+        if len(full) != len(q.answers):
+            found.append(loss_for(q, _l("the Excel template keeps only fully right answers, without weights"), "answers"))
+        if not full:
+            return skip(_l("no answer is fully right, and the Excel template keeps only those"))
+        return [q.text, "", "", "", "", "", "", " | ".join(full), *tail]
+    columns = {"matching": _l("the Excel template has no columns for pairs"),
+               "numeric": _l("the Excel template has no columns for numeric answers and tolerances"),
+               "description": _l("the Excel template has no rows for descriptions"),
+               "essay": _l("the Excel template has no rows for essay questions")}
+    return skip(columns.get(q.type) or _l("the Excel template has no columns for this question type"))
