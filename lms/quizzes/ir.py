@@ -49,8 +49,10 @@ class ParsedQuestion:
         """What QuestionVersion.data stores. Fields at their default are left out, so that a
         field added later does not change the content hash of every stored question."""
         data = asdict(self)
-        for key in ("line", "text", "type", "explanation", "tags", "difficulty", "category", "points", "name"):
+        for key in ("line", "text", "type", "explanation", "tags", "difficulty", "points", "name"):
             data.pop(key)
+        if data.get("category") is None:  # a GIFT $CATEGORY is kept, so that an export writes it back
+            data.pop("category")
         data["choices"] = [{k: v for k, v in c.items() if not (k == "pinned" and not v) and not (k == "id" and v is None)}
                            for c in data["choices"]]
         return data

@@ -65,8 +65,6 @@ def test_each_file_imports_what_moodle_would_and_comes_back_whole(case, measured
     assert row.md_same and row.md_losses == [] and dict(row.md_out) == expected
 
 
-@pytest.mark.xfail(strict=False, reason="a name used twice in a file is stored as the bank's unique key 'name~2' and "
-                                        "exported so (services.bank_as_parsed, #15 B)")
 def test_a_name_used_twice_in_a_file_comes_back_as_written(measured):
     """Moodle's own fixture has '::2-08 TSL::' twice; both must export with that name."""
     row = measured(next(c for c in CASES if c.path == "moodle/questions.gift.txt"))

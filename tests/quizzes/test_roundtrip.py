@@ -340,9 +340,12 @@ def test_aiken_export_writes_plain_text_as_moodle_does():
     """Moodle's Aiken exporter: question on one line, "A) text" options, "ANSWER: X"; our
     stored Markdown is unescaped back to the text as typed."""
     q = ParsedQuestion(type="single", text="Chọn \\*một\\* đáp án &lt;b>", choices=[
-        Choice("Tất cả các đáp án trên", 0.0, pinned=True), Choice("Bộ Công an", 1.0)])
+        Choice("Bộ Tài chính", 0.0, pinned=True), Choice("Bộ Công an", 1.0),
+        Choice("Tất cả các đáp án trên", 0.0, pinned=True)])
     losses: list[ExportLoss] = []
-    assert write_aiken([q], losses) == "Chọn *một* đáp án <b>\nA) Tất cả các đáp án trên\nB) Bộ Công an\nANSWER: B\n"
+    assert write_aiken([q], losses) == ("Chọn *một* đáp án <b>\nA) Bộ Tài chính\nB) Bộ Công an\n"
+                                        "C) Tất cả các đáp án trên\nANSWER: B\n")
+    # The pin an author set is lost; the pin on "all of the above" is not: every import sets it.
     assert [loss.field for loss in losses] == ["pinned"]
     multiple = ParsedQuestion(type="multiple", text="Chọn hai", choices=[
         Choice("a", 0.5), Choice("b", -0.5), Choice("c", 0.5)])

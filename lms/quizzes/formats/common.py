@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.text import fold
 from lms.quizzes.ir import ParsedBank, ParsedQuestion
+from lms.quizzes.rules import auto_pin
 from lms.quizzes.types import type_label
 
 FORMAT_NAMES = {"md": "Markdown", "gift": "GIFT", "xlsx": "Excel", "aiken": "Aiken"}
@@ -147,7 +148,9 @@ def neutral(q: ParsedQuestion) -> dict:
         "choices": tuple(c.text for c in q.choices),
         "key": tuple(fraction_key(c.fraction) for c in q.choices),
         "choice_feedback": tuple(c.feedback or None for c in q.choices),
-        "pinned": tuple(bool(c.pinned) for c in q.choices),
+        # Pinned as it will be once stored: every import pins options that refer to the others
+        # (lms.quizzes.rules.auto_pin), so such a pin survives a format that cannot write it.
+        "pinned": tuple(bool(c.pinned) or auto_pin(c.text) for c in q.choices),
         "answers": tuple(_answer(a) for a in q.answers),
         "answer_feedback": tuple(a.get("feedback") or None for a in q.answers),
         "pairs": tuple((p.get("left") or "", p.get("right") or "") for p in q.pairs),
@@ -165,8 +168,10 @@ def default_value(field: str, n: dict):
     """What field ``field`` of the neutral shape ``n`` holds when the question has nothing there."""
     if field in ("choice_feedback", "answer_feedback"):
         return (None,) * len(n[field])
-    if field == "pinned":
-        return (False,) * len(n[field])
+    if field == "pinned":  # what every import pins by itself
+        if len(n["choices"]) != len(n[field]):  # GIFT's true/false view has no options
+            return (False,) * len(n[field])
+        return tuple(auto_pin(text) for text in n["choices"])
     if field == "points":
         return 1.0
     if field == "options":
