@@ -178,6 +178,12 @@ def unescape_markdown(text: str) -> str:
     return _UNESCAPE.sub(lambda m: m.group(1) or {"lt": "<", "amp": "&", "#61": "=", "#32": " ", "#9": "\t"}[m.group(2)], text or "")
 
 
+# Python-Markdown's paragraphs: "<p>...</p>" separated by newlines, never nested.
+_PARAGRAPH = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.S)
+_PARAGRAPHS = re.compile(r"\s*(?:<p>(?:(?!</?p>|<(?:ul|ol|table|h\d|pre|blockquote|div|hr)\b).)*</p>\s*)+", re.S)
+_ONE_PARAGRAPH = re.compile(r"\s*<p>(?:(?!</?p>|<(?:ul|ol|table|h\d|pre|blockquote|div|hr)\b).)*</p>\s*", re.S)
+
+
 @lru_cache(maxsize=4096)
 def _render(text: str) -> str:
     md = markdown.Markdown(extensions=["nl2br", "sane_lists", RawTextTagExtension()], output_format="html")
@@ -185,17 +191,30 @@ def _render(text: str) -> str:
 
 
 def render_text(text: str | None, *, inline: bool = False) -> Markup:
-    """Safe HTML for a stored question text (Markdown, see the module docstring). With
-    ``inline`` a single paragraph loses its ``<p>`` wrapper, for an option's label or a
-    legend. Versions never change, so results are cached per text."""
+    """Safe HTML for a stored question text (Markdown, see the module docstring). Versions
+    never change, so results are cached per text.
+
+    With ``inline`` the result is phrasing content, as a ``<label>`` or ``<legend>`` must
+    hold, whenever the text is made of paragraphs only: one paragraph loses its ``<p>``
+    wrapper, several are joined by an empty line (``<br><br>``). A text with a list, a table
+    or a heading stays block content: put such a text in a ``<div>``, not a label
+    (``is_one_paragraph`` tells which)."""
     if not text:
         return Markup("")
     out = _render(text)
     if inline:
-        match = re.fullmatch(r"\s*<p>(.*)</p>\s*", out, re.S)
-        if match and "<p>" not in match.group(1):
-            out = match.group(1)
+        paragraphs = _PARAGRAPHS.fullmatch(out)
+        if paragraphs:
+            out = "<br><br>".join(_PARAGRAPH.findall(out))
     return Markup(out)
+
+
+def is_one_paragraph(text: str | None) -> bool:
+    """Whether ``text`` renders as a single paragraph (or nothing): then it fits in a legend
+    as it is; a longer text goes after the legend, referenced by aria-describedby."""
+    if not text:
+        return True
+    return bool(_ONE_PARAGRAPH.fullmatch(_render(text)))
 
 
 def markdown_to_plain(text: str | None) -> str:
