@@ -27,7 +27,7 @@ from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
-from lms.quizzes.text import is_one_paragraph, markdown_to_plain, render_text
+from lms.quizzes.text import is_one_paragraph, render_text
 from lms.quizzes.types import REGISTRY, feedback_for, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
@@ -39,12 +39,6 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 def qtext_filter(text, inline: bool = False):
     """``{{ text|qtext }}``: safe HTML of a stored question text (lms.quizzes.text)."""
     return render_text(text, inline=inline)
-
-
-@bp.app_template_filter("qplain")
-def qplain_filter(text) -> str:
-    """``{{ text|qplain }}``: its words only, for a <select>, a title or an attribute."""
-    return markdown_to_plain(text)
 
 
 @bp.app_template_filter("qtype")
