@@ -168,10 +168,16 @@ def test_feedback_markers_inherit_from_the_question_and_general_feedback_is_the_
 
 
 def test_short_answers_and_matching_right_sides_are_plain_text():
+    # In HTML the accepted answer is the words it shows: tags and entities cannot be typed.
     short = parse_gift("[html]Q{=<p>VNeID</p> =%50%Căn c&\\#432;&\\#7899;c}").questions[0]  # "#" escaped in GIFT
     assert [(a["text"], a["fraction"]) for a in short.answers] == [("VNeID", 1.0), ("Căn cước", 0.5)]
-    match = parse_gift("[html]Q{=<b>a</b> -> A &amp; B =c -> <i>D</i>}").questions[0]
-    assert match.pairs == [{"left": "**a**", "right": "A & B"}, {"left": "c", "right": "D"}]
+    assert [a["text"] for a in parse_gift("Q{=l&agrave; =a&nbsp;b}").questions[0].answers] == ["là", "a b"]
+    # [plain] and [markdown]: kept as written, as Moodle keeps them.
+    assert [a["text"] for a in parse_gift("[markdown]Q{=**x** =a_b_}").questions[0].answers] == ["**x**", "a_b_"]
+    assert [a["text"] for a in parse_gift("[html]Q{=[plain]<b>}").questions[0].answers] == ["<b>"]
+    # Moodle reads a matching right side with no format at all: a plain string, as written.
+    match = parse_gift("[html]Q{=<b>a</b> -> A & B =c -> 2 * 3 < 7}").questions[0]
+    assert match.pairs == [{"left": "**a**", "right": "A & B"}, {"left": "c", "right": "2 * 3 < 7"}]
 
 
 def test_true_false_words_are_case_sensitive_as_in_moodle():

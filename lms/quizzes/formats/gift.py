@@ -93,8 +93,14 @@ def _feedback(raw: str | None, default: str) -> str | None:
 
 
 def _plain(raw: str, default: str) -> str:
-    """A short-answer accepted answer: the words the learner sees, to compare with typing."""
-    return markdown_to_plain(_text(raw, default)[0])
+    """A short-answer accepted answer, compared with what the learner types. Moodle keeps it
+    as written (only a marker is removed): so do we for [plain] and [markdown]. In HTML
+    ([html], [moodle], no marker) tags and entities cannot be typed, so the words they show
+    are kept instead ("<p>VNeID</p>" is "VNeID", "l&agrave;" is "là")."""
+    body, fmt = _split_format(raw, default)
+    if fmt in ("plain", "markdown"):
+        return unicodedata.normalize("NFC", _restore(body).strip())
+    return markdown_to_plain(_to_markdown(body, fmt))
 
 
 def _split_feedback(text: str) -> tuple[str, str | None]:
@@ -287,10 +293,9 @@ def _parse_matching(q: ParsedQuestion, block: str, fmt: str) -> None:
         if "->" not in body:
             raise _GiftError(f"matching pair {_restore(body).strip()!r} needs ->")
         left, right = body.split("->", 1)
-        # Moodle reads the right-hand side with no format of its own and shows it as a plain
-        # string (entities decoded, tags dropped): it is an entry of a drop-down list.
-        right_plain = markdown_to_plain(html_to_markdown(_restore(right).strip()))
-        q.pairs.append({"left": _text(left, fmt)[0], "right": right_plain})
+        # Moodle reads the right-hand side as a plain string, with no format and no marker
+        # (qformat_gift: trim(escapedchar_post(...))): an entry of a drop-down list.
+        q.pairs.append({"left": _text(left, fmt)[0], "right": unicodedata.normalize("NFC", _restore(right).strip())})
 
 
 def _parse_truefalse(q: ParsedQuestion, block: str, fmt: str) -> None:
