@@ -76,6 +76,17 @@ class QuestionType:
     def right_answer(self, data: dict) -> list[str]:
         return []
 
+    def feedback(self, data: dict, response) -> list[str]:
+        """Feedback written for this response (Markdown texts), most specific first."""
+        return []
+
+
+def _right_or_wrong(data: dict, fraction: float) -> list[str]:
+    """GIFT's feedback for a right or a wrong answer (true/false ``#wrong#right``, the
+    numeric ``~#...`` for any other answer), when written."""
+    text = data.get("feedback_right") if fraction >= 1 - EPS else data.get("feedback_wrong")
+    return [text] if text else []
+
 
 class _Choice(QuestionType):
     def validate(self, q):
@@ -98,6 +109,13 @@ class _Choice(QuestionType):
 
     def right_answer(self, data):
         return [c["text"] for c in data.get("choices", []) if c["fraction"] > EPS]
+
+    def feedback(self, data, response):
+        # Each chosen option's own feedback, in the order the options were written.
+        choices = data.get("choices", [])
+        picked = sorted(i for i in set(response or []) if isinstance(i, int) and 0 <= i < len(choices))
+        notes = [choices[i]["feedback"] for i in picked if choices[i].get("feedback")]
+        return notes + (_right_or_wrong(data, self.grade(data, picked)) if picked else [])
 
 
 class SingleChoice(_Choice):
@@ -139,20 +157,34 @@ class ShortAnswer(QuestionType):
     def parse_response(self, data, values):
         return (values[0] if values else "")[:500]
 
-    def grade(self, data, response):
+    def best_answer(self, data, response) -> dict | None:
+        """The accepted answer ``response`` earns the most with (the first of equals), or None."""
         opts = data.get("options", {})
         given = normalise_answer(response or "", case_sensitive=opts.get("case_sensitive", False),
                                  ignore_accents=opts.get("ignore_accents", False))
         if not given:
-            return 0.0
-        best = 0.0
+            return None
+        best = None
         for answer in data.get("answers", []):
             expected = normalise_answer(answer["text"], case_sensitive=opts.get("case_sensitive", False),
                                         ignore_accents=opts.get("ignore_accents", False))
             pattern = "^" + ".*".join(re.escape(part) for part in expected.split("*")) + "$"
-            if re.match(pattern, given, re.DOTALL):
-                best = max(best, answer.get("fraction", 1.0))
-        return _clamp(best)
+            if re.match(pattern, given, re.DOTALL) and (
+                    best is None or answer.get("fraction", 1.0) > best.get("fraction", 1.0)):
+                best = answer
+        return best
+
+    def grade(self, data, response):
+        best = self.best_answer(data, response)
+        return _clamp(best.get("fraction", 1.0)) if best else 0.0
+
+    def feedback(self, data, response):
+        if not (response or "").strip():
+            return []
+        best = self.best_answer(data, response)
+        if best is not None and best.get("feedback"):
+            return [best["feedback"]]
+        return _right_or_wrong(data, self.grade(data, response))
 
     def right_answer(self, data):
         return [a["text"] for a in data.get("answers", []) if a.get("fraction", 1) >= 1 - EPS]
@@ -170,16 +202,30 @@ class Numeric(QuestionType):
     def parse_response(self, data, values):
         return (values[0] if values else "")[:100]
 
-    def grade(self, data, response):
+    def best_answer(self, data, response) -> dict | None:
+        """The answer whose range holds ``response`` and earns the most (the first of equals)."""
         number = parse_number(response)
         if number is None:
-            return 0.0
-        best = 0.0
+            return None
+        best = None
         for a in data.get("answers", []):
             low, high = (a["min"], a["max"]) if "min" in a else (a["value"] - a.get("tolerance", 0), a["value"] + a.get("tolerance", 0))
-            if low - EPS <= number <= high + EPS:
-                best = max(best, a.get("fraction", 1.0))
-        return _clamp(best)
+            if low - EPS <= number <= high + EPS and (best is None or a.get("fraction", 1.0) > best.get("fraction", 1.0)):
+                best = a
+        return best
+
+    def grade(self, data, response):
+        best = self.best_answer(data, response)
+        return _clamp(best.get("fraction", 1.0)) if best else 0.0
+
+    def feedback(self, data, response):
+        # Moodle: the matching answer's feedback; none matching, the "~#..." catch-all's.
+        if not str(response or "").strip():
+            return []
+        best = self.best_answer(data, response)
+        if best is not None and best.get("feedback"):
+            return [best["feedback"]]
+        return _right_or_wrong(data, self.grade(data, response))
 
     def right_answer(self, data):
         out = []
@@ -219,6 +265,11 @@ class Matching(QuestionType):
 
     def right_answer(self, data):
         return [f"{p['left']} → {p['right']}" for p in data.get("pairs", []) if p.get("left")]
+
+    def feedback(self, data, response):
+        if not any(response or []):
+            return []
+        return _right_or_wrong(data, self.grade(data, response))
 
 
 class Essay(QuestionType):
@@ -304,6 +355,22 @@ def validate_question(q: ParsedQuestion) -> list:
     if q.type != "description" and not q.text.strip():
         problems.append("has no question text")
     return problems + kind.validate(q)
+
+
+def feedback_for(question_type: str, data: dict, response) -> list[str]:
+    """The feedback the author wrote for ``response`` (a parsed response, as stored), as a
+    list of Markdown texts to show in this order; [] for no answer or no feedback.
+
+    As Moodle shows it (GIFT): single/multiple choice, the chosen options' own feedback;
+    true/false, the feedback for a right or a wrong answer (GIFT ``{T#wrong#right}``);
+    short answer and numeric, the feedback of the accepted answer that scored, else the one
+    for any other answer (numeric ``~#...``; a short answer's ``=%0%*#...`` is an answer).
+    The general feedback (GIFT ``####``, our ``explanation``) is not included: it is shown
+    whatever the answer."""
+    kind = REGISTRY.get(question_type)
+    if kind is None or response in (None, "", [], {}):
+        return []
+    return [text for text in kind.feedback(data, response) if text]
 
 
 def grade_response(question_type: str, data: dict, response) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 
 from flask import (
     Blueprint,
@@ -26,9 +27,56 @@ from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
-from lms.quizzes.types import REGISTRY
+from lms.quizzes.text import is_one_paragraph, render_text
+from lms.quizzes.types import REGISTRY, feedback_for, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+# Every page that shows a question's text, options, feedback or explanation (the paper, the
+# review, practice, the author's bank page) renders the stored Markdown through these.
+@bp.app_template_filter("qtext")
+def qtext_filter(text, inline: bool = False):
+    """``{{ text|qtext }}``: safe HTML of a stored question text (lms.quizzes.text)."""
+    return render_text(text, inline=inline)
+
+
+@bp.app_template_filter("qtype")
+def qtype_filter(name: str) -> str:
+    return type_label(name)
+
+
+@bp.app_template_test("one_paragraph")
+def one_paragraph_test(text) -> bool:
+    """``{% if text is one_paragraph %}``: the text fits in a legend."""
+    return is_one_paragraph(text)
+
+
+@dataclass
+class PaperSection:
+    intro: object | None  # the description item introducing the questions, if any
+    questions: list = field(default_factory=list)
+
+
+def paper_sections(paper: list) -> list[PaperSection]:
+    """The paper in the order it is shown, cut where a description starts: each
+    description introduces the questions after it, until the next one (the contract of
+    issue 15). Questions before any description form a section without an intro; a
+    description followed by no question still gets its own section."""
+    sections: list[PaperSection] = []
+    for item in paper:
+        if item.version.type == "description":
+            sections.append(PaperSection(item))
+        else:
+            if not sections:
+                sections.append(PaperSection(None))
+            sections[-1].questions.append(item)
+    return sections
+
+
+@bp.app_context_processor
+def _paper_helpers():
+    return {"paper_sections": paper_sections, "answer_feedback": feedback_for}
 
 
 def _course_and_bank(course_slug: str):
@@ -214,5 +262,8 @@ def practice(course_slug):
         abort(404)
     order = list(range(len(version.data.get("choices", [])))) if version else []
     random.shuffle(order)
+    # Once checked, what the author wrote for this answer (GIFT per-answer feedback).
+    notes = feedback_for(version.type, version.data, feedback.response) if feedback else []
     return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,
-                           version=version, order=order, feedback=feedback, sealed=sealed)
+                           version=version, order=order, feedback=feedback, notes=notes, sealed=sealed,
+                           registry=REGISTRY)

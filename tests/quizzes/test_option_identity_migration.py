@@ -83,10 +83,10 @@ def test_stored_versions_get_option_ids_pins_markdown_and_the_current_hash(any_d
     # Aiken text was plain: escaped into Markdown, "Tất cả các đáp án trên" pinned, ids in stored order.
     stored = rows[3].current
     assert [(c["id"], c["text"], c.get("pinned", False)) for c in stored.data["choices"]] == [
-        ("c1", "Không chia sẻ mã OTP", False), ("c2", "Mật khẩu có \\*, \\_ và số", False),
+        ("c1", "Không chia sẻ mã OTP", False), ("c2", "Mật khẩu có \\*, _ và số", False),
         ("c3", "Tất cả các đáp án trên", True)]
     equal = ParsedQuestion(type="single", text=stored.text,
-                           choices=[Choice("Không chia sẻ mã OTP", 0.0), Choice("Mật khẩu có \\*, \\_ và số", 0.0),
+                           choices=[Choice("Không chia sẻ mã OTP", 0.0), Choice("Mật khẩu có \\*, _ và số", 0.0),
                                     Choice("Tất cả các đáp án trên", 1.0, pinned=True)])
     assert stored.content_hash == services.version_hash(equal)
 

@@ -7,6 +7,14 @@ answers otherwise), true/false with right/wrong feedback, short answer, numeric 
 value:tolerance, min..max, several weighted answers, ~ catch-all feedback), matching
 (with distractor right-hand sides), essay ({}), description (no answer block) and the
 missing-word form (text continuing after the answer block becomes "_____").
+
+Text formats follow Moodle's importer (question/format/gift/format.php, qformat_gift):
+a text with no marker is in Moodle's own format (HTML allowed, a newline is a line break),
+which is how Moodle exports; answers, per-answer feedback, true/false feedback, numeric
+feedback and general feedback without a marker of their own take the question text's
+format. Whatever the format, texts are stored as Markdown (lms.quizzes.text); texts
+compared with what a learner types (short-answer accepted answers) and the right-hand side
+of a matching pair (read by Moodle as a plain string) are stored as plain text.
 """
 
 from __future__ import annotations
@@ -14,21 +22,25 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import nh3
-
-from lms.courses.render import RAW_TEXT_TAG_RE
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
+from lms.quizzes.text import html_to_markdown, markdown_to_plain, plain_to_markdown
 from lms.quizzes.types import validate_question
 
 # Escaped control characters are swapped for private-use placeholders while parsing.
 ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004",
            "\\}": "\ue005", "\\:": "\ue006"}
 RESTORE = {v: k[1] for k, v in ESCAPES.items()}
-FORMAT_RE = re.compile(r"^\s*\[(html|moodle|plain|markdown)\]", re.I)
+# Moodle reads a marker only at the very start of a trimmed text, in lower case
+# (qformat_gift::format_name_to_const); anything else in brackets is text.
+FORMAT_RE = re.compile(r"^\[(html|moodle|plain|markdown)\]")
 WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+# Moodle compares these exactly (in_array, case-sensitive): "{true}" is a short answer there.
 TF_WORDS = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 BLANK = "_____"
+# Moodle's documented way to write a blank feedback is "#&nbsp;": no feedback at all.
+_BLANK_TEXT = re.compile(r"(?:\s|&nbsp;|&#160;|&#xa0;)*", re.I)
+_CATEGORY_PREFIX = re.compile(r"^\$(course|cat\d|system|module)\$/")
 
 
 def _protect(text: str) -> str:
@@ -43,27 +55,59 @@ def _restore(text: str) -> str:
     return text
 
 
-def _clean(text: str) -> tuple[str, str]:
-    """Restore escapes, strip a [format] marker, and turn HTML into plain text."""
-    text = text.strip()
-    fmt = "moodle"
+def _split_format(raw: str, default: str) -> tuple[str, str]:
+    """(text without its marker, format name): Moodle's parse_text_with_format."""
+    text = raw.strip()
     m = FORMAT_RE.match(text)
     if m:
-        fmt = m.group(1).lower()
-        text = text[m.end():].strip()
-    text = _restore(text)
+        return text[m.end():], m.group(1)
+    return text, default
+
+
+def _to_markdown(text: str, fmt: str) -> str:
+    """Stored Markdown for ``text`` (escapes still protected) written in ``fmt``."""
+    text = _restore(text).strip()
     if fmt == "html":
-        # Raw-text tags (an unclosed <style>) shown as text first, or the rest of the question
-        # would vanish with them (lms.courses.render.RAW_TEXT_TAG_RE).
-        text = RAW_TEXT_TAG_RE.sub(r"&lt;\1", text)
-        text = nh3.clean(text, tags=set()).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    return re.sub(r"[ \t]+", " ", text).strip(), fmt
+        return html_to_markdown(text)
+    if fmt == "moodle":
+        return html_to_markdown(text, moodle_breaks=True)
+    if fmt == "plain":
+        return plain_to_markdown(text)
+    return unicodedata.normalize("NFC", text)  # markdown: stored as written
+
+
+def _text(raw: str, default: str) -> tuple[str, str]:
+    """(Markdown, format) of a GIFT text, its own marker winning over ``default``."""
+    body, fmt = _split_format(raw, default)
+    return _to_markdown(body, fmt), fmt
+
+
+def _feedback(raw: str | None, default: str) -> str | None:
+    """A feedback in Markdown, or None when there is none (absent, blank or only "&nbsp;")."""
+    if raw is None:
+        return None
+    body, fmt = _split_format(raw, default)
+    if _BLANK_TEXT.fullmatch(_restore(body)):
+        return None
+    return _to_markdown(body, fmt) or None
+
+
+def _plain(raw: str, default: str) -> str:
+    """A short-answer accepted answer, compared with what the learner types. Moodle keeps it
+    as written (only a marker is removed): so do we for [plain] and [markdown]. In HTML
+    ([html], [moodle], no marker) tags and entities cannot be typed, so the words they show
+    are kept instead ("<p>VNeID</p>" is "VNeID", "l&agrave;" is "là")."""
+    body, fmt = _split_format(raw, default)
+    if fmt in ("plain", "markdown"):
+        return unicodedata.normalize("NFC", _restore(body).strip())
+    return markdown_to_plain(_to_markdown(body, fmt))
 
 
 def _split_feedback(text: str) -> tuple[str, str | None]:
+    """(answer, raw feedback or None) split on the first unescaped "#" (Moodle's commentparser)."""
     if "#" in text:
         body, feedback = text.split("#", 1)
-        return body, _clean(feedback)[0] or None
+        return body, feedback
     return text, None
 
 
@@ -90,7 +134,7 @@ def _number(text: str) -> float | None:
 
 
 def _numeric_answer(text: str) -> dict | None:
-    text = text.strip()
+    text = _restore(text).strip()
     if ".." in text:
         low, high = (_number(p) for p in text.split("..", 1))
         if low is None or high is None:
@@ -105,40 +149,49 @@ def _numeric_answer(text: str) -> dict | None:
 
 
 def parse_gift(text: str) -> ParsedBank:
+    """Questions of a GIFT file (str, any newline convention, a BOM allowed) as Moodle's
+    importer reads them: questions are separated by blank lines, lines are trimmed and
+    ``//`` comment lines ignored. A ``$CATEGORY:`` line sets the category of the questions
+    after it; a question written on the very next line, with no blank line between, is a
+    question all the same (Moodle would swallow it into the category name). Problems are
+    ParseIssues naming the line where the question starts."""
     bank = ParsedBank(settings=check_settings({})[0])
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     category = None
-    chunk: list[str] = []
-    start_line = 0
+    chunk: list[tuple[int, str]] = []
     for number, line in enumerate(text.split("\n") + [""], 1):
         stripped = line.strip()
         if stripped.startswith("//"):
             continue
         if stripped == "":
             if chunk:
-                category = _handle_chunk("\n".join(chunk), start_line, category, bank)
+                category = _handle_chunk(chunk, category, bank)
                 chunk = []
             continue
-        if not chunk:
-            start_line = number
-        chunk.append(line)
+        chunk.append((number, stripped))
     return bank
 
 
-def _handle_chunk(raw: str, line: int, category: str | None, bank: ParsedBank) -> str | None:
-    stripped = raw.strip()
-    if stripped.startswith("$CATEGORY:"):
-        path = stripped[len("$CATEGORY:"):].strip()
-        return re.sub(r"^\$(course|cat\d|system|module)\$/", "", path) or None
+def _handle_chunk(chunk: list[tuple[int, str]], category: str | None, bank: ParsedBank) -> str | None:
+    """Parse one blank-line-separated chunk; returns the category in force after it."""
+    first_line, first = chunk[0]
+    if first.startswith("$CATEGORY:"):
+        path = _restore(_protect(first[len("$CATEGORY:"):])).strip()
+        category = _CATEGORY_PREFIX.sub("", path) or None
+        chunk = chunk[1:]
+        if not chunk:
+            return category
+        first_line = chunk[0][0]
+    raw = "\n".join(line for _, line in chunk)
     try:
-        question = _parse_question(raw, line)
+        question = _parse_question(raw, first_line)
     except _GiftError as err:
-        bank.issues.append(ParseIssue(line, str(err)))
+        bank.issues.append(ParseIssue(first_line, str(err)))
         return category
     question.category = category
     problems = validate_question(question)
     if problems:
-        bank.issues.append(ParseIssue(line, f"question {question.text[:40]!r} {problems[0]}"))
+        bank.issues.append(ParseIssue(first_line, f"question {markdown_to_plain(question.text)[:40]!r} {problems[0]}"))
         return category
     bank.questions.append(question)
     return category
@@ -158,7 +211,7 @@ def _parse_question(raw: str, line: int) -> ParsedQuestion:
     opening = text.find("{")
     closing = text.rfind("}")
     if opening == -1 and closing == -1:
-        body, fmt = _clean(text)
+        body, _fmt = _text(text, "moodle")
         return ParsedQuestion(type="description", text=body, line=line, name=name)
     if opening == -1 or closing < opening:
         raise _GiftError("the answer block is not opened with { and closed with }")
@@ -170,32 +223,32 @@ def _parse_question(raw: str, line: int) -> ParsedQuestion:
         question_text = text[:opening] + BLANK + after
     else:
         question_text = text[:opening]
-    body, fmt = _clean(question_text)
+    body, fmt = _text(question_text, "moodle")
     q = ParsedQuestion(type="", text=body, line=line, name=name)
 
+    # Moodle takes the last "####" as the start of the general feedback, in the question's format.
     general = None
     if "####" in block:
-        block, general_raw = block.split("####", 1)
-        general = _clean(general_raw)[0] or None
-    q.explanation = general
+        block, general = block.rsplit("####", 1)
+    q.explanation = _feedback(general, fmt)
     block = block.strip()
 
     if block == "":
         q.type = "essay"
     elif block.startswith("#"):
-        _parse_numeric(q, block[1:])
+        _parse_numeric(q, block[1:], fmt)
     elif "~" in block:
-        _parse_multichoice(q, block)
+        _parse_multichoice(q, block, fmt)
     elif "=" in block and "->" in block:
-        _parse_matching(q, block)
-    elif _split_feedback(block)[0].strip().upper() in TF_WORDS:
-        _parse_truefalse(q, block)
+        _parse_matching(q, block, fmt)
+    elif _split_feedback(block)[0].strip() in TF_WORDS:
+        _parse_truefalse(q, block, fmt)
     else:
-        _parse_short(q, block)
+        _parse_short(q, block, fmt)
     return q
 
 
-def _parse_numeric(q: ParsedQuestion, block: str) -> None:
+def _parse_numeric(q: ParsedQuestion, block: str, fmt: str) -> None:
     q.type = "numeric"
     block = block.strip()
     if "=" not in block:
@@ -204,35 +257,34 @@ def _parse_numeric(q: ParsedQuestion, block: str) -> None:
         answer = _numeric_answer(value)
         if answer is None:
             raise _GiftError(f"numeric answer {_restore(value).strip()!r} is not a number, number:tolerance or min..max")
-        q.answers = [{**answer, "fraction": 1.0, "feedback": feedback}]
+        q.answers = [{**answer, "fraction": 1.0, "feedback": _feedback(feedback, fmt)}]
         if rest:
-            q.feedback_wrong = _split_feedback(rest)[1]
+            q.feedback_wrong = _feedback(_split_feedback(rest)[1], fmt)
         return
     for marker, item in _answer_items(block):
         body, feedback = _split_feedback(item)
         weight, body = _weight(body)
         if marker == "~" and not body.strip():
-            q.feedback_wrong = feedback
+            q.feedback_wrong = _feedback(feedback, fmt)
             continue
         answer = _numeric_answer(body)
         if answer is None:
             raise _GiftError(f"numeric answer {_restore(body).strip()!r} is not a number, number:tolerance or min..max")
         fraction = weight if weight is not None else (1.0 if marker == "=" else 0.0)
-        q.answers.append({**answer, "fraction": fraction, "feedback": feedback})
+        q.answers.append({**answer, "fraction": fraction, "feedback": _feedback(feedback, fmt)})
 
 
-def _parse_multichoice(q: ParsedQuestion, block: str) -> None:
+def _parse_multichoice(q: ParsedQuestion, block: str, fmt: str) -> None:
     # Moodle: with an "=" answer only one option may be chosen; without, several.
     q.type = "single" if "=" in block else "multiple"
     for marker, item in _answer_items(block):
         body, feedback = _split_feedback(item)
         weight, body = _weight(body)
         fraction = weight if weight is not None else (1.0 if marker == "=" else 0.0)
-        text, _ = _clean(body)
-        q.choices.append(Choice(text=text, fraction=fraction, feedback=feedback))
+        q.choices.append(Choice(text=_text(body, fmt)[0], fraction=fraction, feedback=_feedback(feedback, fmt)))
 
 
-def _parse_matching(q: ParsedQuestion, block: str) -> None:
+def _parse_matching(q: ParsedQuestion, block: str, fmt: str) -> None:
     q.type = "matching"
     for marker, item in _answer_items(block):
         if marker != "=":
@@ -241,28 +293,32 @@ def _parse_matching(q: ParsedQuestion, block: str) -> None:
         if "->" not in body:
             raise _GiftError(f"matching pair {_restore(body).strip()!r} needs ->")
         left, right = body.split("->", 1)
-        q.pairs.append({"left": _clean(left)[0], "right": _clean(right)[0]})
+        # Moodle reads the right-hand side as a plain string, with no format and no marker
+        # (qformat_gift: trim(escapedchar_post(...))): an entry of a drop-down list.
+        q.pairs.append({"left": _text(left, fmt)[0], "right": unicodedata.normalize("NFC", _restore(right).strip())})
 
 
-def _parse_truefalse(q: ParsedQuestion, block: str) -> None:
+def _parse_truefalse(q: ParsedQuestion, block: str, fmt: str) -> None:
     q.type = "truefalse"
     parts = block.split("#", 2)
-    value = TF_WORDS[parts[0].strip().upper()]
+    value = TF_WORDS[parts[0].strip()]
     # Moodle: the first feedback is for a wrong answer, the second for a right one.
-    q.feedback_wrong = _clean(parts[1])[0] or None if len(parts) > 1 else None
-    q.feedback_right = _clean(parts[2])[0] or None if len(parts) > 2 else None
+    q.feedback_wrong = _feedback(parts[1], fmt) if len(parts) > 1 else None
+    q.feedback_right = _feedback(parts[2], fmt) if len(parts) > 2 else None
     q.choices = [Choice("Đúng", 1.0 if value else 0.0), Choice("Sai", 0.0 if value else 1.0)]
 
 
-def _parse_short(q: ParsedQuestion, block: str) -> None:
+def _parse_short(q: ParsedQuestion, block: str, fmt: str) -> None:
     q.type = "short"
-    items = _answer_items(block)
-    if not items:
-        raise _GiftError("answers start with = (right) or ~ (wrong)")
-    for _marker, item in items:
+    # Moodle splits on "=" alone: "{Paris}" and "{true}" (lower case) accept one answer.
+    items = block.split("=")
+    if not items[0].strip():
+        items = items[1:]
+    for item in items:
         body, feedback = _split_feedback(item)
         weight, body = _weight(body)
-        q.answers.append({"text": _clean(body)[0], "fraction": 1.0 if weight is None else weight, "feedback": feedback})
+        q.answers.append({"text": _plain(body, fmt), "fraction": 1.0 if weight is None else weight,
+                          "feedback": _feedback(feedback, fmt)})
 
 
 def _escape(text: str) -> str:
