@@ -24,7 +24,6 @@ class Case:
     path: str          # under FIXTURES
     fmt: str           # md, gift, aiken or xlsx
     moodle: dict       # questions in the file by type, as Moodle's importer counts them
-    needs: str | None = None  # the #15 helper whose parser this file needs ("A" GIFT, "D" Aiken/Excel)
 
     @property
     def total(self) -> int:
@@ -36,15 +35,15 @@ CASES = [
          {"single": 16, "multiple": 2, "truefalse": 5, "short": 9, "numeric": 8, "matching": 3}),
     Case("moodle/questions.gift.txt", "gift",
          {"single": 1, "multiple": 1, "truefalse": 3, "short": 1, "numeric": 1, "matching": 1, "essay": 1}),
-    Case("moodle/questions.aiken.txt", "aiken", {"single": 2}, needs="D"),
+    Case("moodle/questions.aiken.txt", "aiken", {"single": 2}),
     Case("public-cases/gift-moodle-export-html-answers.gift.txt", "gift", {"single": 2, "matching": 1}),
     Case("public-cases/gift-answer-feedback-and-nbsp.gift.txt", "gift", {"single": 1, "truefalse": 1, "numeric": 1}),
     Case("public-cases/gift-essay-and-description.gift.txt", "gift", {"description": 1, "essay": 1, "single": 2}),
-    Case("public-cases/gift-category-without-blank-line.gift.txt", "gift", {"truefalse": 1, "single": 1}, needs="A"),
+    Case("public-cases/gift-category-without-blank-line.gift.txt", "gift", {"truefalse": 1, "single": 1}),
     Case("public-cases/md-truefalse-sai-first-export-gift.md", "md", {"truefalse": 2}),
     Case("public-cases/gift-regrade-key-fixed-options-reordered.v1.gift.txt", "gift", {"single": 1}),
     Case("public-cases/gift-regrade-key-fixed-options-reordered.v2.gift.txt", "gift", {"single": 1}),
-    Case("public-cases/aiken-no-space-after-letter.aiken.txt", "aiken", {"single": 2}, needs="D"),
+    Case("public-cases/aiken-no-space-after-letter.aiken.txt", "aiken", {"single": 2}),
     Case("public-cases/aiken-all-of-the-above-shuffled.aiken.txt", "aiken", {"single": 1}),
     Case("public-cases/xlsx-questions-excel-autotyped-dates-percent.xlsx", "xlsx", {"single": 3}),
 ]

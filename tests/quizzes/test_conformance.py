@@ -7,32 +7,14 @@ the same table."""
 from __future__ import annotations
 
 import os
-import random
 
 import pytest
 
-from lms.quizzes.rules import Candidate, draw_items
 from tests.quizzes.conformance import CASES, FIXTURES, Row, measure
-from tests.quizzes.test_roundtrip import AIKEN_PARSER, GIFT_PARSER
-
-
-def _paper_shows_descriptions() -> bool:
-    return bool(draw_items([Candidate(1, "description", (), 0)], None, False, False, random.Random(1)))
-
-
-PAPER_DESCRIPTIONS = _paper_shows_descriptions()
-WAITING = {"A": (GIFT_PARSER, "needs GIFT parser from #15 A"),
-           "D": (AIKEN_PARSER, "needs Aiken/Excel parser from #15 D")}
 
 
 def _params():
-    params = []
-    for case in CASES:
-        marks = []
-        if case.needs and not WAITING[case.needs][0]:
-            marks.append(pytest.mark.xfail(strict=False, reason=WAITING[case.needs][1]))
-        params.append(pytest.param(case, id=case.path.split("/")[-1], marks=marks))
-    return params
+    return [pytest.param(case, id=case.path.split("/")[-1]) for case in CASES]
 
 
 @pytest.fixture
@@ -71,7 +53,6 @@ def test_a_name_used_twice_in_a_file_comes_back_as_written(measured):
     assert row.names_same
 
 
-@pytest.mark.xfail(not PAPER_DESCRIPTIONS, strict=False, reason="needs descriptions on the paper from #15 B")
 def test_a_description_is_shown_on_the_paper(measured):
     case = next(c for c in CASES if "essay-and-description" in c.path)
     row = measured(case)

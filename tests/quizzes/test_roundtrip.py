@@ -12,7 +12,7 @@ import os
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.quizzes.formats.aiken import parse_aiken, write_aiken
@@ -54,29 +54,6 @@ def shape(questions, fmt):
     return [project(neutral(q), fmt) for q in questions]
 
 
-# What the parsers of helpers A (GIFT) and D (Aiken) of issue #15 bring; until their branches
-# are merged the tests that need them are expected to fail (and pass once they are in).
-def _gift_parser_reads_moodle_html() -> bool:
-    bank = parse_gift("::q::<p>Câu&nbsp;hỏi</p>{=<p>Có</p> ~Không}")
-    return bool(bank.questions) and bank.questions[0].text == "Câu hỏi"
-
-
-def _aiken_parser_stores_plain_text_as_markdown() -> bool:
-    bank = parse_aiken("Câu *hỏi*?\nA) Có\nB) Không\nANSWER: A\n")
-    return bool(bank.questions) and bank.questions[0].text == "Câu \\*hỏi\\*?"
-
-
-GIFT_PARSER = _gift_parser_reads_moodle_html()
-AIKEN_PARSER = _aiken_parser_stores_plain_text_as_markdown()
-NEEDS_GIFT_PARSER = pytest.mark.xfail(not GIFT_PARSER, strict=False, reason="needs GIFT parser from #15 A")
-NEEDS_AIKEN_PARSER = pytest.mark.xfail(not AIKEN_PARSER, strict=False,
-                                       reason="needs Aiken parser from #15 D (plain text stored as escaped Markdown)")
-
-
-def _marks(fmt):
-    return [NEEDS_AIKEN_PARSER] if fmt == "aiken" else []
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _report_runs(request):
     yield
@@ -94,12 +71,7 @@ def _report_runs(request):
 def run_round_trip(fmt: str, qtype: str, examples: int = EXAMPLES) -> int:
     """Run the round-trip property for one format and type; returns how many examples ran."""
     before = RUNS[fmt, qtype]
-    # Where a parser of another #15 helper is not merged yet the property is expected to fail:
-    # report the first failure without spending minutes shrinking it.
-    waiting = (fmt == "aiken" and not AIKEN_PARSER) or (fmt == "gift" and not GIFT_PARSER)
-    phases = [Phase.explicit, Phase.generate] if waiting else list(Phase)
-
-    @settings(max_examples=examples, deadline=None, database=None, phases=phases,
+    @settings(max_examples=examples, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(banks(fmt, qtype))
     def trip(bank):
@@ -118,7 +90,7 @@ def run_round_trip(fmt: str, qtype: str, examples: int = EXAMPLES) -> int:
     return RUNS[fmt, qtype] - before
 
 
-@pytest.mark.parametrize("fmt,qtype", [pytest.param(f, t, marks=_marks(f)) for f, t in COMBOS])
+@pytest.mark.parametrize("fmt,qtype", [pytest.param(f, t) for f, t in COMBOS])
 def test_import_export_import_is_the_identity(fmt, qtype, capsys):
     ran = run_round_trip(fmt, qtype)
     with capsys.disabled():
@@ -335,7 +307,6 @@ def test_markdown_text_lines_that_look_like_structure_are_escaped_and_come_back(
     assert back.issues == [] and back.questions[0].text == text and back.questions[0].choices[0].text == "a\n- [x] b\n> c"
 
 
-@NEEDS_AIKEN_PARSER
 def test_aiken_export_writes_plain_text_as_moodle_does():
     """Moodle's Aiken exporter: question on one line, "A) text" options, "ANSWER: X"; our
     stored Markdown is unescaped back to the text as typed."""
