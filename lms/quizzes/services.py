@@ -46,6 +46,7 @@ from lms.quizzes.rules import (
 )
 from lms.quizzes.settings import check_settings
 from lms.quizzes.stats import ItemStats, Response, item_stats
+from lms.quizzes.text import markdown_to_plain
 from lms.quizzes.types import REGISTRY, size_problems
 
 
@@ -1203,7 +1204,7 @@ def _personal_data(user) -> list[dict]:
         per_answer = shown and review_allowed(a, bank)
         out.append({"bank": bank.slug, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
                     "percent": a.percent if shown else None, "passed": a.passed if shown else None,
-                    "answers": [{"question": text, "answer": response, "score": fraction if per_answer else None}
+                    "answers": [{"question": markdown_to_plain(text), "answer": response, "score": fraction if per_answer else None}
                                 for text, response, fraction in answers.get(a.id, [])]})
     return out
 

@@ -26,6 +26,7 @@ from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
+from lms.quizzes.rules import option_order, pinned_positions
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 from lms.quizzes.text import is_one_paragraph, render_text
 from lms.quizzes.types import REGISTRY, feedback_for, type_label
@@ -260,8 +261,9 @@ def practice(course_slug):
         sealed, version, feedback = str(err), None, None
     except NotFound:
         abort(404)
-    order = list(range(len(version.data.get("choices", [])))) if version else []
-    random.shuffle(order)
+    # The same rule as a paper: true/false in its written order, pinned options in place.
+    order = option_order(len(version.data.get("choices", [])), pinned_positions(version.data),
+                         version.type != "truefalse", random.Random()) if version else []
     # Once checked, what the author wrote for this answer (GIFT per-answer feedback).
     notes = feedback_for(version.type, version.data, feedback.response) if feedback else []
     return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,

@@ -128,6 +128,11 @@ def test_excel_template_round_trip_and_row_errors():
 
     bank = parse_xlsx(build_template())
     assert bank.issues == [] and bank.questions[0].difficulty == "easy"
+    from openpyxl import load_workbook
+
+    # Every column is Text, so Excel keeps "10/10" and "50%" as typed (issue 15, fault 10).
+    sheet = load_workbook(io.BytesIO(build_template()))["Câu hỏi"]
+    assert {sheet.column_dimensions[c].number_format for c in "ABCDEFGHIJK"} == {"@"}
     again = parse_xlsx(write_xlsx(bank.questions))
     assert [(q.type, q.text) for q in again.questions] == [(q.type, q.text) for q in bank.questions]
     wb = Workbook()

@@ -139,21 +139,11 @@ def test_practice_shows_the_feedback_for_the_answer_checked(client, course, make
     assert "Đúng: thủ tục liên thông khai sinh có trên Cổng." in tf and "Sai rồi" not in tf
 
 
-def put_descriptions_on_the_paper(attempt):
-    """What issue 15's contract asks of start_attempt: a description before the questions it
-    introduces. A no-op once the service does it."""
-    if any(db.session.get(QuestionVersion, item["v"]).type == "description" for item in attempt.items):
-        return
-    attempt.items = [{"v": version("gioi-thieu").id}, *attempt.items]
-    db.session.commit()
-
-
 def test_a_description_is_shown_unnumbered_before_the_questions_it_introduces(client, course, make_user):
     use_bank(gift_bank("public-cases", "gift-essay-and-description.gift.txt"))
     make_user("hs.an")
     login(client, "hs.an")
     attempt = start(client, course)
-    put_descriptions_on_the_paper(attempt)
     html = client.get(f"/quizzes/attempts/{attempt.id}").get_data(as_text=True)
     scenario = re.search(r'<section class="scenario" aria-labelledby="(scenario-\d+)">(.*?)</section>', html, re.S)
     assert scenario, "the description is shown in a section of its own"
@@ -182,3 +172,32 @@ def test_markdown_and_line_breaks_show_as_formatting_never_raw(client, course, m
     assert "Dòng một<br>\nDòng hai" in html
     assert "Chọn <strong>một</strong> đáp án:" in html and '<span class="otext"><em>Có</em></span>' in html
     assert "**" not in html
+
+
+def test_practice_keeps_true_false_and_pinned_options_in_their_written_place(client, course, make_user):
+    """Practice shows options by the paper's rule (rules.option_order): a true/false question
+    in its written order ("Sai" first stays first), "Tất cả các đáp án trên" last."""
+    from lms.quizzes.formats.aiken import parse_aiken
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+
+    aiken = SHARED / "public-cases" / "aiken-all-of-the-above-shuffled.aiken.txt"
+    md = SHARED / "public-cases" / "md-truefalse-sai-first-export-gift.md"
+    if not aiken.exists():
+        pytest.skip("shared/ is not beside the repository")
+    parsed = parse_aiken(aiken.read_text(encoding="utf-8"))
+    parsed.questions += parse_markdown_bank(md.read_text(encoding="utf-8")).questions
+    use_bank(parsed)
+    make_user("hs.an")
+    login(client, "hs.an")
+    url = f"/quizzes/practice/{course.slug}"
+    seen = set()
+    for _ in range(40):
+        html = client.get(url).get_data(as_text=True)
+        labels = re.findall(r'name="answer" value="(\d+)"', html)
+        if "Tất cả các đáp án trên" in html:
+            assert labels[-1] == "3"
+            seen.add("pin")
+        elif "Mã OTP có thể đọc" in html:
+            assert labels == ["0", "1"] and html.index("Sai") < html.index("Đúng")
+            seen.add("tf")
+    assert seen == {"pin", "tf"}

@@ -174,6 +174,8 @@ def build_template(example_rows: list[list[str]] | None = None) -> bytes:
     widths = [60, 25, 25, 25, 25, 15, 15, 10, 45, 18, 12]
     for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
         sheet.column_dimensions[letter].width = width
+        # Text columns: Excel keeps "10/10" or "50%" as typed instead of making a date or 0.5.
+        sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
     append_styled(sheet, TEMPLATE_HEADERS, font=Font(bold=True))
     rows = example_rows if example_rows is not None else [[
