@@ -8,25 +8,15 @@ first option)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lms.quizzes.formats.aiken import parse_aiken
 from lms.quizzes.text import markdown_to_plain, plain_to_markdown
-
-PUBLIC_CASES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "public-cases"
+from tests.support.shared_fixtures import public_case as shared_case
 
 
 def public_case(name: str) -> str:
-    import os
-
-    path = PUBLIC_CASES / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_text(encoding="utf-8")
+    return shared_case(name).read_text(encoding="utf-8")
 
 
 def keys(bank) -> list[str]:

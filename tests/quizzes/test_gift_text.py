@@ -9,7 +9,6 @@ right side of a matching pair is a plain string.
 
 import html
 import re
-from pathlib import Path
 
 import nh3
 import pytest
@@ -24,19 +23,11 @@ from lms.quizzes.text import (
     render_text,
     unescape_markdown,
 )
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+from tests.support.shared_fixtures import shared_fixture
 
 
 def shared(*parts) -> str:
-    import os
-
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_text(encoding="utf-8")
+    return shared_fixture(*parts).read_text(encoding="utf-8")
 
 
 def by_name(bank):

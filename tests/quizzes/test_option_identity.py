@@ -2,9 +2,7 @@
 grades by meaning (fault 7), options that refer to others stay in place (fault 9), and
 descriptions reach the paper before their questions (fault 3)."""
 
-import os
 import random
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,17 +15,11 @@ from lms.quizzes.formats.markdown import parse_markdown_bank
 from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionVersion
 from lms.quizzes.rules import draw_items
 from tests.conftest import login, post_form
-
-PUBLIC_CASES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "public-cases"
+from tests.support.shared_fixtures import public_case as shared_case
 
 
 def public_case(name) -> str:
-    path = PUBLIC_CASES / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_text(encoding="utf-8")
+    return shared_case(name).read_text(encoding="utf-8")
 
 
 BANK = """---

@@ -2,7 +2,6 @@
 the review and practice of banks imported from the real-world GIFT files."""
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,18 +13,11 @@ from lms.quizzes.formats.gift import parse_gift
 from lms.quizzes.models import Attempt, Question, QuestionVersion
 from lms.quizzes.services import load_bank
 from tests.conftest import login, post_form
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+from tests.support.shared_fixtures import shared_fixture
 
 
 def gift_bank(*parts, extra="", **settings):
-    import os
-
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
+    path = shared_fixture(*parts)
     parsed = parse_gift(path.read_text(encoding="utf-8") + extra)
     assert parsed.issues == []
     # Essays are not on the paper yet (issue 22); the import refuses or skips them.
@@ -180,10 +172,8 @@ def test_practice_keeps_true_false_and_pinned_options_in_their_written_place(cli
     from lms.quizzes.formats.aiken import parse_aiken
     from lms.quizzes.formats.markdown import parse_markdown_bank
 
-    aiken = SHARED / "public-cases" / "aiken-all-of-the-above-shuffled.aiken.txt"
-    md = SHARED / "public-cases" / "md-truefalse-sai-first-export-gift.md"
-    if not aiken.exists():
-        pytest.skip("shared/ is not beside the repository")
+    aiken = shared_fixture("public-cases", "aiken-all-of-the-above-shuffled.aiken.txt")
+    md = shared_fixture("public-cases", "md-truefalse-sai-first-export-gift.md")
     parsed = parse_aiken(aiken.read_text(encoding="utf-8"))
     parsed.questions += parse_markdown_bank(md.read_text(encoding="utf-8")).questions
     use_bank(parsed)

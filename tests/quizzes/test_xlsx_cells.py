@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from openpyxl import Workbook
 
 from lms.quizzes.formats.xlsx import parse_xlsx
-
-PUBLIC_CASES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "public-cases"
+from tests.support.shared_fixtures import public_case as shared_case
 
 
 def public_case(name: str) -> bytes:
-    import os
-
-    path = PUBLIC_CASES / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_bytes()
+    return shared_case(name).read_bytes()
 
 
 def test_excel_autotyped_dates_and_percentages_come_across_as_shown():

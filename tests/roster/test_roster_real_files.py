@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import unicodedata
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -26,17 +24,11 @@ from lms.extensions import db
 from lms.roster.parsing import parse_roster
 from lms.roster.services import apply_plan, plan_import
 from tests.conftest import csrf_token, login
-
-PUBLIC_CASES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "public-cases"
+from tests.support.shared_fixtures import public_case as shared_case
 
 
 def public_case(name: str) -> bytes:
-    path = PUBLIC_CASES / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI checks out shared/ beside the repository")
-        pytest.skip(f"{path} is not present (shared/ is beside the repository in CI)")
-    return path.read_bytes()
+    return shared_case(name).read_bytes()
 
 
 @pytest.fixture
