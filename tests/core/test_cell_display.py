@@ -8,17 +8,16 @@ between thousands, short date dd/mm/yyyy)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from lms.core.cells import DisplayConventions, display_text
 from lms.core.uploads import SheetCell, open_xlsx_bounded
+from tests.support.shared_fixtures import xlsx_with_formats
 
 
 @pytest.mark.parametrize(("value", "code", "shown"), [
@@ -106,18 +105,9 @@ def test_other_regional_settings_can_be_chosen():
     assert display_text(0.125, "0.0%", us) == "12.5%"
 
 
-def _sheet(rows: list[list[tuple]]) -> bytes:
+def _sheet(rows) -> bytes:
     """An .xlsx whose cells carry (value, number format) as Excel would have saved them."""
-    workbook = Workbook()
-    sheet = workbook.active
-    for r, row in enumerate(rows, 1):
-        for c, (value, code) in enumerate(row, 1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if code:
-                cell.number_format = code
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_with_formats(rows)
 
 
 def test_the_bounded_reader_gives_each_cell_with_its_number_format(app):

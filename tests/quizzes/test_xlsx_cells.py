@@ -6,13 +6,11 @@ across as "10/10", not "2026-10-10 00:00:00"; "50%" (stored 0.5, shown "0%") as 
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
-
-from openpyxl import Workbook
 
 from lms.quizzes.formats.xlsx import parse_xlsx
 from tests.support.shared_fixtures import public_case as shared_case
+from tests.support.shared_fixtures import xlsx_with_formats
 
 
 def public_case(name: str) -> bytes:
@@ -37,18 +35,7 @@ def test_excel_autotyped_dates_and_percentages_come_across_as_shown():
 
 
 def _template(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(["Câu hỏi", "A", "B", "C", "Đáp án", "Chủ đề"])
-    for r, row in enumerate(rows, 2):
-        for c, item in enumerate(row, 1):
-            value, code = item if isinstance(item, tuple) else (item, None)
-            cell = sheet.cell(row=r, column=c, value=value)
-            if code:
-                cell.number_format = code
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_with_formats([["Câu hỏi", "A", "B", "C", "Đáp án", "Chủ đề"], *rows])
 
 
 def test_every_column_is_read_as_shown_including_the_answer_and_tags():

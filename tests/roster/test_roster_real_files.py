@@ -16,7 +16,7 @@ import unicodedata
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms.auth.models import User
@@ -25,6 +25,7 @@ from lms.roster.parsing import parse_roster
 from lms.roster.services import apply_plan, plan_import
 from tests.conftest import csrf_token, login
 from tests.support.shared_fixtures import public_case as shared_case
+from tests.support.shared_fixtures import xlsx_with_formats
 
 
 def public_case(name: str) -> bytes:
@@ -38,17 +39,7 @@ def classes(sample_tree, make_org):
 
 
 def _xlsx(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for r, row in enumerate(rows, 1):
-        for c, item in enumerate(row, 1):
-            value, code = item if isinstance(item, tuple) else (item, None)
-            cell = sheet.cell(row=r, column=c, value=value)
-            if code:
-                cell.number_format = code
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_with_formats(rows)
 
 
 def test_mobile_numbers_that_lost_their_zero_get_it_back_with_a_note(app, classes):

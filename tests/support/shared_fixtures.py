@@ -25,3 +25,23 @@ def shared_fixture(*parts: str) -> Path:
 def public_case(name: str) -> Path:
     """``shared/fixtures/public-cases/<name>``."""
     return shared_fixture("public-cases", name)
+
+
+def xlsx_with_formats(rows: list[list]) -> bytes:
+    """An .xlsx as Excel saves one: each item of ``rows`` is a value or a (value, number
+    format) pair, so a test can give a cell the type and format Excel gave it ("dd/mm", "0%")."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for r, row in enumerate(rows, 1):
+        for c, item in enumerate(row, 1):
+            value, code = item if isinstance(item, tuple) else (item, None)
+            cell = sheet.cell(row=r, column=c, value=value)
+            if code:
+                cell.number_format = code
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
