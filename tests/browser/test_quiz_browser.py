@@ -155,3 +155,37 @@ def test_keyboard_focus_is_never_hidden_under_the_sticky_bar(page, shipped_site)
         if box and box[0] < box[1]:
             hidden.append(box)
     assert hidden == []
+
+
+def test_the_last_answer_chosen_is_the_one_graded_when_saves_cross_on_a_slow_network(page, shipped_site):
+    """A learner changes an answer while the save of her first choice is still on its way
+    (a slow mobile network delivers it late). The server must end with her last choice and
+    Submit must not skip the question as saved: the page sends one save at a time per
+    question, the latest value after the earlier one is answered."""
+    sign_in(page, shipped_site)
+    page.goto(f"{shipped_site}/quizzes/course/{SLUG}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Bắt đầu làm bài").click()
+    version = int(page.locator("fieldset[data-version][data-type='single']").first.get_attribute("data-version"))
+    right, wrong = choice_indices(version)
+    held = []
+
+    def slow_first_save(route):
+        if not held:  # the first save travels for 1.5 s; any later one goes straight through
+            held.append(route)
+            page.wait_for_timeout(1500)
+        route.continue_()
+
+    page.route("**/answer", slow_first_save)
+    page.locator(f"input[name='q{version}'][value='{wrong[0]}']").check()
+    page.locator(f"input[name='q{version}'][value='{right[0]}']").check()  # changes her mind at once
+    wait_saved(page, version)
+    page.wait_for_timeout(2000)  # every save has landed
+    db.session.expire_all()
+    stored = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.question_version_id == version))
+    assert stored.response == [right[0]], "the server holds the answer on the screen"
+    with page.expect_navigation():
+        page.get_by_role("button", name="Nộp bài").click()
+    db.session.expire_all()
+    stored = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.question_version_id == version))
+    assert stored.points == 1.0

@@ -10,6 +10,11 @@
   // so that the reply to an older save does not mark a newer change as saved.
   var dirty = {};
   var edits = {};
+  // One save at a time per question: two saves in flight can reach the server in either
+  // order on a mobile network, and the later arrival would win with the older answer.
+  // A change made while a save travels is sent, with the values of that moment, after it.
+  var inflight = {};
+  var again = {};
   var closed = false;
 
   // ``warn``: something the learner must act on (not saved, or no longer taken), shown
@@ -33,6 +38,8 @@
 
   function send(fieldset) {
     var version = fieldset.getAttribute("data-version");
+    if (inflight[version]) { again[version] = true; return Promise.resolve(); }
+    inflight[version] = true;
     var edit = edits[version];
     var body = JSON.stringify({ v: version, values: valuesOf(fieldset) });
     return fetch(form.getAttribute("data-autosave-url"), {
@@ -61,6 +68,12 @@
     }).catch(function () {
       pending[version] = fieldset;
       say(form.getAttribute("data-msg-offline"), true);
+    }).then(function () {
+      inflight[version] = false;
+      if (again[version] && !closed) {
+        again[version] = false;
+        return send(fieldset);
+      }
     });
   }
 
