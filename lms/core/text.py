@@ -43,6 +43,12 @@ def person_name(value: str | None) -> str | None:
     return _D_LOOKALIKE_AT_WORD_START.sub(lambda m: D_LOOKALIKES[m.group(0)], value)
 
 
+def drop_invisible(value: str) -> str:
+    """``value`` without the characters of ``_INVISIBLE`` (bidi overrides that make text read
+    backwards, zero-width spaces), white space left as it is: for multi-line texts."""
+    return _INVISIBLE.sub("", value)
+
+
 def has_letters(value: str | None) -> bool:
     """Whether ``value`` holds at least one letter or digit (Unicode categories L*, N*): a
     name made only of marks, punctuation or invisible characters shows as a blank row."""

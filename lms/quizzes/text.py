@@ -30,6 +30,7 @@ import nh3
 from markdownify import MarkdownConverter
 from markupsafe import Markup
 
+from lms.core.text import drop_invisible
 from lms.courses.render import RAW_TEXT_TAG_RE, RawTextTagExtension, sanitise_html
 
 # Python-Markdown's backslash-escapable characters (markdown.Markdown.ESCAPED_CHARS).
@@ -130,10 +131,15 @@ class _Converter(MarkdownConverter):
     convert_i = convert_em
 
 
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_IFRAME = re.compile(r"<iframe\b[^>]*?\bsrc\s*=\s*[\"']?(https?://[^\"'\s>]+)[^>]*>(?:.*?</iframe\s*>)?", re.I | re.S)
+
+
 def html_to_markdown(raw: str, *, moodle_breaks: bool = False) -> str:
     """Markdown for an HTML fragment (GIFT ``[html]``, or ``[moodle]`` with
     ``moodle_breaks=True``: there a newline in the source is a line break, as Moodle's
-    auto-format renders it). Scripts, styles and event handlers are dropped first (nh3);
+    auto-format renders it). Scripts and styles are dropped with their content, an embedded
+    frame becomes a link to its address, event handlers and other markup go (nh3);
     entities (``&agrave;``, ``&nbsp;``) become the characters they name, a no-break space
     an ordinary one. Returns NFC text without leading or trailing white space."""
     if raw is None:
@@ -147,6 +153,12 @@ def html_to_markdown(raw: str, *, moodle_breaks: bool = False) -> str:
     # A no-break space is stored as an ordinary one: Moodle's editor writes "&nbsp;" for any
     # space typed next to another or beside a tag, and markdownify would drop it at a tag's edge.
     text = _NBSP.sub(" ", text)
+    # Moodle's cleaner drops scripts and styles with their content, and a learner could not
+    # use an embedded frame on our page: the frame becomes a link to what it showed.
+    text = _SCRIPT_OR_STYLE.sub("", text)
+    text = _IFRAME.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', text)
+    # What is left of a raw-text tag (one never closed) is shown as text, or the rest of the
+    # question would vanish with it.
     text = RAW_TEXT_TAG_RE.sub(r"&lt;\1", text)
     text = nh3.clean(text, tags=_HTML_TAGS, attributes={"a": {"href"}, "img": {"src", "alt"}},
                      link_rel=None, strip_comments=True)
@@ -187,7 +199,8 @@ _ONE_PARAGRAPH = re.compile(r"\s*<p>(?:(?!</?p>|<(?:ul|ol|table|h\d|pre|blockquo
 @lru_cache(maxsize=4096)
 def _render(text: str) -> str:
     md = markdown.Markdown(extensions=["nl2br", "sane_lists", RawTextTagExtension()], output_format="html")
-    return sanitise_html(md.convert(text))
+    # A right-to-left override in an imported question would show its words backwards.
+    return sanitise_html(md.convert(drop_invisible(text)))
 
 
 def render_text(text: str | None, *, inline: bool = False) -> Markup:

@@ -204,3 +204,23 @@ def test_html_conversion_escapes_only_what_markdown_would_act_on():
     assert html_to_markdown("<em>a</em><em>b</em>") == "*ab*"
     assert html_to_markdown("<strong>a<b>b</b></strong>") == "**ab**"
     assert html_to_markdown("a<strong>&nbsp;b</strong>") == "a **b**"
+
+
+def test_scripts_and_styles_are_dropped_and_an_embedded_frame_becomes_a_link():
+    """Moodle's HTML cleaner removes scripts and styles with their content; a YouTube frame
+    pasted into a Moodle question cannot play on our page, so its address is kept as a link.
+    Nothing of it is shown to learners as literal markup."""
+    bank = parse_gift('::x::[html]<p>Chọn <script>alert("x")</script>đáp án<style>p\\{color\\:red\\}</style></p>'
+                      '<iframe src\\="https\\://www.youtube.com/embed/abc" width\\="560"></iframe>'
+                      '{=<p>Có<script>alert(1)</script></p> ~Không}')
+    q = bank.questions[0]
+    assert bank.issues == []
+    assert q.text.startswith("Chọn đáp án") and q.text.endswith("<https://www.youtube.com/embed/abc>")
+    assert "script" not in q.text and "alert" not in q.text and "color" not in q.text
+    assert [c.text for c in q.choices] == ["Có", "Không"]
+
+
+def test_a_right_to_left_override_in_a_question_does_not_reverse_what_learners_read():
+    from lms.quizzes.text import render_text
+
+    assert str(render_text("Chọn \u202eđáp án\u202c đúng")) == "<p>Chọn đáp án đúng</p>"
