@@ -149,13 +149,30 @@ def unique_keys(questions: list[ParsedQuestion]) -> list[str]:
 
 def version_hash(q: ParsedQuestion) -> str:
     """The content hash of a question version: what an author wrote, so that importing the
-    same question again is "unchanged". Option ids are left out: they are assigned when a
-    version is stored (``load_bank``), and a parsed question has none."""
-    data = q.to_data()
-    data["choices"] = [{k: v for k, v in c.items() if k != "id"} for c in data["choices"]]
-    payload = json.dumps([q.type, q.text, data, q.explanation, q.tags, q.difficulty, q.points],
+    same question again is "unchanged", whichever format it came in. Only what changes the
+    question counts (``_meaningful``): option ids are assigned when a version is stored
+    (``load_bank``) and a parsed question has none."""
+    payload = json.dumps([q.type, q.text, _meaningful(q.to_data()), q.explanation, q.tags, q.difficulty, q.points],
                          ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# Stored data that is not what the author wrote: ids are given on storing, the name and
+# category are labels no learner sees.
+_NOT_CONTENT = {"id", "name", "category"}
+
+
+def _meaningful(value):
+    """``value`` (a version's data) without what does not change the question: keys of
+    ``_NOT_CONTENT``, None, a False option and empty containers. One question read from two
+    formats then hashes the same (GIFT writes a numeric answer's absent feedback as None,
+    our Markdown leaves it out; Markdown spells out unset comparison options)."""
+    if isinstance(value, dict):
+        kept = {k: _meaningful(v) for k, v in value.items() if k not in _NOT_CONTENT}
+        return {k: v for k, v in kept.items() if v is not None and v is not False and v != {} and v != []}
+    if isinstance(value, list):
+        return [_meaningful(v) for v in value]
+    return value
 
 
 def pin_referring_options(parsed: ParsedBank) -> list[ParseIssue]:

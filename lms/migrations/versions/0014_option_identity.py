@@ -51,10 +51,20 @@ def _converter(fmt):
     }.get(fmt)
 
 
+def _meaningful(value):
+    """``services._meaningful`` at this revision: without ids, name, category, None, a False
+    option and empty containers."""
+    if isinstance(value, dict):
+        kept = {k: _meaningful(v) for k, v in value.items() if k not in ('id', 'name', 'category')}
+        return {k: v for k, v in kept.items() if v is not None and v is not False and v != {} and v != []}
+    if isinstance(value, list):
+        return [_meaningful(v) for v in value]
+    return value
+
+
 def _hash(row_type, text, data, explanation, tags, difficulty, points) -> str:
-    """``services.version_hash`` at this revision: the parsed question's ``to_data()`` is
-    the stored data without option ids."""
-    data = {**data, 'choices': [{k: v for k, v in c.items() if k != 'id'} for c in data.get('choices', [])]}
+    """``services.version_hash`` at this revision, over the stored data."""
+    data = _meaningful(data)
     tag_list = [t for t in (tags or '').split(',') if t]
     payload = json.dumps([row_type, text, data, explanation, tag_list, difficulty, points],
                          ensure_ascii=False, sort_keys=True)
