@@ -80,10 +80,12 @@ def test_moodle_html_export_shows_text_not_tags_or_entities(client, course, make
     assert all(not re.search(r"<(p|div|ul|ol|table|h\d)\b", legend) for legend in legends(html))
     voice = version("Giọng đọc")
     assert f'aria-describedby="qtext-{voice.id}"' in html and f'<div class="qtext" id="qtext-{voice.id}">' in html
-    review = submit(client, attempt, {"VNeID mức 2": ["0"], "Giọng đọc": ["0"]})
+    review = submit(client, attempt, {"VNeID mức 2": ["0"], "Giọng đọc": ["0"], "Ghép dịch vụ": ["VNeID", ""]})
     assert "<strong>định danh điện tử</strong>" in review and "&lt;p&gt;" not in review
     assert "Chưa đúng." in review  # the chosen option's feedback
-    assert "Khai sinh → Cổng dịch vụ công" in review
+    assert "Khai sinh → Cổng dịch vụ công" in review  # the key
+    # The learner's own matching answer reads pair by pair, an unanswered item as "—".
+    assert "Khai sinh → VNeID; Định danh mức 2 → —" in review
 
 
 def test_review_shows_the_feedback_written_for_each_answer(client, course, make_user):
