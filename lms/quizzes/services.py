@@ -1009,6 +1009,19 @@ def practice_question(bank: QuestionBank, viewer, tag: str | None = None, exclud
     return (rng or random.Random()).choice(fresh) if fresh else None
 
 
+def introduction_of(version: QuestionVersion) -> QuestionVersion | None:
+    """The description that introduces ``version`` in its bank (the last one written before
+    it, as on a paper: ``rules.draw_items``), for practice, which shows one question at a
+    time; None when no description comes before it."""
+    intro = None
+    for v in current_versions(version.question.bank):
+        if v.type == "description":
+            intro = v
+        elif v.id == version.id:
+            return intro
+    return None
+
+
 @dataclass(frozen=True)
 class PracticeFeedback:
     version: QuestionVersion

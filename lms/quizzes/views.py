@@ -266,6 +266,7 @@ def practice(course_slug):
                          version.type != "truefalse", random.Random()) if version else []
     # Once checked, what the author wrote for this answer (GIFT per-answer feedback).
     notes = feedback_for(version.type, version.data, feedback.response) if feedback else []
+    intro = services.introduction_of(version) if version is not None else None
     return render_template("quizzes/practice.html", course=course, bank=bank, tag=tag, tags=tags,
-                           version=version, order=order, feedback=feedback, notes=notes, sealed=sealed,
+                           version=version, intro=intro, order=order, feedback=feedback, notes=notes, sealed=sealed,
                            registry=REGISTRY)

@@ -193,3 +193,15 @@ def test_practice_keeps_true_false_and_pinned_options_in_their_written_place(cli
             assert labels == ["0", "1"] and html.index("Sai") < html.index("Đúng")
             seen.add("tf")
     assert seen == {"pin", "tf"}
+
+
+def test_practice_shows_the_scenario_a_question_is_about(client, course, make_user):
+    use_bank(gift_bank("public-cases", "gift-essay-and-description.gift.txt"))
+    make_user("hs.an")
+    login(client, "hs.an")
+    url = f"/quizzes/practice/{course.slug}"
+    for _ in range(6):  # whichever question practice draws, its scenario comes with it
+        html = client.get(url).get_data(as_text=True)
+        assert '<section class="scenario"' in html and "Đọc tình huống: bà Lan nhận được tin nhắn" in html
+    checked = post_form(client, url, {"v": version("tn1").id, "answer": "0"}, page=url).get_data(as_text=True)
+    assert "Đọc tình huống: bà Lan nhận được tin nhắn" in checked
