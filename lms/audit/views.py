@@ -117,5 +117,5 @@ def export():
                          e.org_id or "", "; ".join(f"{k}={v}" for k, v in (e.detail or {}).items()), e.ip or ""])
     record_audit(current_user, "audit.export", filters={k: v for k, v in request.args.items() if v})
     db.session.commit()
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=nhat-ky.csv"})

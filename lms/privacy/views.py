@@ -42,7 +42,7 @@ def download_my_data():
     db.session.commit()
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     filename = f"du-lieu-ca-nhan-{current_user.username}-{utcnow().date().isoformat()}.json"
-    return Response(body, mimetype="application/json; charset=utf-8",
+    return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -17,9 +17,9 @@ from lms.quizzes.types import REGISTRY
 
 bp = Blueprint("quiz_admin", __name__, url_prefix="/quizzes")
 
-EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "gift": "text/plain; charset=utf-8",
+EXPORT_TYPES = {"md": "text/markdown", "gift": "text/plain",
                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "aiken": "text/plain; charset=utf-8"}
+                "aiken": "text/plain"}
 # File names our importer recognises again (services.detect_format).
 EXPORT_SUFFIXES = {"md": "md", "gift": "gift", "xlsx": "xlsx", "aiken": "aiken.txt"}
 

@@ -118,7 +118,7 @@ def template(fmt):
         text = io.StringIO()
         writer = csv_writer(text, lineterminator="\r\n")
         writer.writerows([TEMPLATE_HEADERS, TEMPLATE_EXAMPLE])
-        return Response("\ufeff" + text.getvalue(), mimetype="text/csv; charset=utf-8",
+        return Response("\ufeff" + text.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=mau-danh-sach.csv"})
     if fmt == "xlsx":
         from openpyxl.styles import Font

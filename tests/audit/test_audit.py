@@ -32,6 +32,7 @@ def test_role_changes_show_and_filter_and_export(client, sample_tree, make_user)
     assert "role: teacher" in page and "org_code: SA-1" in page
     assert "role: teacher" not in client.get("/admin/audit/?action=roster.import").get_data(as_text=True)
     exported = client.get("/admin/audit/export.csv?action=role.grant")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset parameter
     text = exported.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))

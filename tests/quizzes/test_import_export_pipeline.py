@@ -90,6 +90,8 @@ def test_the_export_page_lists_losses_before_the_download(client, make_user):
     assert anyway.data[:2] == b"PK" and "tinh-huong.xlsx" in anyway.headers["Content-Disposition"]
     markdown = client.get("/quizzes/banks/tinh-huong/export.md")  # carries everything: straight download
     assert markdown.mimetype == "text/markdown" and "type: description" in markdown.get_data(as_text=True)
+    # One charset parameter: "charset=utf-8; charset=utf-8" confuses strict clients.
+    assert markdown.headers["Content-Type"] == "text/markdown; charset=utf-8"
     aiken = client.get("/quizzes/banks/tinh-huong/export.aiken?anyway=1")
     assert "tinh-huong.aiken.txt" in aiken.headers["Content-Disposition"]
     assert "ANSWER: A" in aiken.get_data(as_text=True)
