@@ -74,6 +74,21 @@ def regrade(slug, question_id):
         flash(str(err), "error")
         return redirect(url_for("quiz_admin.bank", slug=slug))
     db.session.commit()
+    # The report is a page of its own: reloading it must not ask to post the regrade again.
+    return redirect(url_for("quiz_admin.regrade_result", slug=slug, regrade_id=report.id))
+
+
+@bp.get("/banks/<slug>/regrades/<int:regrade_id>")
+@requires("quizzes.author")
+def regrade_result(slug, regrade_id):
+    bank = _bank(slug)
+    try:
+        question, report = services.regrade_report(bank, regrade_id, current_user)
+    except NotFound:
+        abort(404)
+    except services.Sealed as err:
+        flash(str(err), "error")
+        return redirect(url_for("quiz_admin.bank", slug=slug))
     return render_template("quizzes/regrade.html", bank=bank, question=question, report=report)
 
 

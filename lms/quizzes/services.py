@@ -902,6 +902,23 @@ class RegradeReport:
     answers: int = 0
     attempts_changed: list[dict] = field(default_factory=list)
     skipped: int = 0
+    id: int | None = None  # the stored Regrade record, which ``regrade_report`` reads back
+
+
+def regrade_report(bank: QuestionBank, regrade_id: int, viewer) -> tuple[Question, RegradeReport]:
+    """A stored regrade of a question of ``bank`` and its report, to show again after the
+    page that ran it (``NotFound`` for another bank's); ``Sealed`` like the key, since it
+    shows how answers fared against it."""
+    from lms.quizzes.models import Regrade
+
+    record = db.session.get(Regrade, regrade_id)
+    question = db.session.get(Question, record.question_id) if record is not None else None
+    if question is None or question.bank_id != bank.id:
+        raise NotFound(_l("No such regrade."))
+    check_unsealed(bank, viewer)
+    stored = record.report or {}
+    return question, RegradeReport(answers=stored.get("answers", 0), attempts_changed=stored.get("attempts", []),
+                                   skipped=stored.get("skipped", 0), id=record.id)
 
 
 def _moved_item(item: dict, index_map: dict[int, int], count: int) -> dict:
@@ -972,13 +989,15 @@ def regrade_question(actor, question: Question) -> RegradeReport:
                      "before": before[attempt.id][0], "after": attempt.percent,
                      "passed_before": before[attempt.id][1], "passed_after": attempt.passed})
     report.attempts_changed = sorted(rows, key=lambda r: (fold(r["full_name"]), r["username"], r["attempt"]))
-    db.session.add(Regrade(question_id=question.id, from_version_id=old_versions[-1].id if old_versions else current.id,
-                           to_version_id=current.id, actor_id=getattr(actor, "id", None),
-                           report={"answers": report.answers, "skipped": report.skipped,
-                                   "attempts": report.attempts_changed}))
+    record = Regrade(question_id=question.id, from_version_id=old_versions[-1].id if old_versions else current.id,
+                     to_version_id=current.id, actor_id=getattr(actor, "id", None),
+                     report={"answers": report.answers, "skipped": report.skipped,
+                             "attempts": report.attempts_changed})
+    db.session.add(record)
     record_audit(actor, "quiz.regrade", target=question, bank=question.bank.slug, key=question.key,
                  answers=report.answers, attempts_changed=len(report.attempts_changed))
     db.session.flush()
+    report.id = record.id
     return report
 
 

@@ -205,6 +205,8 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("quiz_admin.banks"), P("quiz_admin.bank", v={"slug": bank}),
         *(P("quiz_admin.export", v={"slug": bank, "fmt": f}) for f in ("md", "gift", "xlsx")),
         P("quiz_admin.regrade", "POST", v={"slug": bank, "question_id": w.ids["question_b"]}),
+        P("quiz_admin.regrade_result", v={"slug": bank, "regrade_id": w.ids["regrade_b"]}),
+        P("quiz_admin.regrade_result", v={"slug": "dvc", "regrade_id": w.ids["regrade_b"]}),
         P("quiz_admin.import_questions", query={"bank": bank}),
         P("quiz_admin.import_questions", "POST", data={"bank": bank, "format": "md", "file": (bank_md, "de.md")}),
         P("quiz_admin.template"),

@@ -5,14 +5,14 @@ descriptions reach the paper before their questions (fault 3)."""
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.quizzes import services
 from lms.quizzes.formats.aiken import parse_aiken
 from lms.quizzes.formats.gift import parse_gift
 from lms.quizzes.formats.markdown import parse_markdown_bank
-from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionVersion
+from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionVersion, Regrade
 from lms.quizzes.rules import draw_items
 from tests.conftest import login, post_form
 from tests.support.shared_fixtures import public_case as shared_case
@@ -118,8 +118,14 @@ def test_the_regrade_page_names_each_learner_whose_score_changed(app, client, ma
     login(client, "admin")
     response = post_form(client, f"/quizzes/banks/dinh-danh/questions/{question.id}/regrade", {},
                          page="/quizzes/banks/dinh-danh")
-    html = response.get_data(as_text=True)
+    # The report is a page of its own: reloading it shows it again, it does not regrade.
+    assert response.status_code == 302 and "/regrades/" in response.headers["Location"]
+    location = response.headers["Location"]
+    assert client.get(location).status_code == 200
+    response = client.get(location)  # reloaded
     assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Regrade.id))) == 1
     an_row = html[html.index("Nguyễn Văn An"):html.index("Trần Thị Bình")]
     binh_row = html[html.index("Trần Thị Bình"):html.index("</tbody>")]
     assert "hs.an" in an_row and "0%" in an_row and "100%" in an_row

@@ -303,6 +303,19 @@ def build_world(app) -> World:
     questions = list(db.session.scalars(select(Question).where(Question.bank_id == bank_b.id).order_by(Question.id)))
     w.ids["question_b"] = questions[0].id
     w.ids.update({f"version_b{i}": q.current_version_id for i, q in enumerate(questions, 1)})
+    # A regrade of bank B's question whose report an outsider must not read (it shows how
+    # answers fared against the sealed key).
+    from lms.quizzes.models import Regrade
+
+    regrade_b = Regrade(question_id=questions[0].id, from_version_id=questions[0].current_version_id,
+                        to_version_id=questions[0].current_version_id,
+                        report={"answers": 1, "skipped": 0, "attempts": [
+                            {"attempt": 0, "user_id": 0, "full_name": "QXREGRADENAME", "username": "qxregrade",
+                             "before": 0.0, "after": 100.0, "passed_before": False, "passed_after": True}]})
+    db.session.add(regrade_b)
+    db.session.flush()
+    w.ids["regrade_b"] = regrade_b.id
+    w.mark("cb_key", "QXREGRADENAME")
 
     registrations = {}
     for n, username in enumerate(("mx.hsb1", "mx.hsb2"), start=1):
