@@ -52,6 +52,10 @@ def _insert(conn, bank_id, slug, rows):
         conn.execute(_version.insert().values(id=qid, question_id=qid, number=1, type=qtype, text=text, data=data,
                                               tags="", points=1.0, content_hash="old", created_at=NOW))
         conn.execute(_question.update().where(_question.c.id == qid).values(current_version_id=qid))
+    if conn.dialect.name == "postgresql":  # rows written with their ids: move the sequences past them
+        for table in ("question_bank", "question", "question_version"):
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
 
 
 def test_stored_versions_get_option_ids_pins_markdown_and_the_current_hash(any_db_app):
