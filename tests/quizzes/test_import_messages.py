@@ -26,3 +26,13 @@ def test_a_bad_gift_file_is_reported_in_vietnamese(client, make_user):
     for english in ("has an empty option", "has no right option", "needs ->", "question '"):
         assert english not in page
     assert db.session.scalar(select(Question.id)) is None
+
+
+def test_the_import_report_names_the_format_as_authors_know_it(client, make_user):
+    make_user("tacgia", roles=[("author", None)])
+    login(client, "tacgia")
+    page = upload(client, "ok.gift", "::Q1:: Ứng dụng định danh điện tử? {=VNeID ~Zalo}\n".encode(), "dinh-danh")
+    html = page.get_data(as_text=True)
+    assert "Định dạng: Moodle GIFT." in html and "Định dạng: gift" not in html
+    aiken = upload(client, "ok.txt", "Ứng dụng định danh?\nA) VNeID\nB) Zalo\nANSWER: A\n".encode(), "aiken", fmt="aiken")
+    assert "Định dạng: Aiken." in aiken.get_data(as_text=True)
