@@ -114,7 +114,10 @@ def import_questions():
                 db.session.commit()
                 counts = services.type_counts(parsed.questions)
                 flash(_("Imported %(n)d question(s) into %(bank)s.", n=len(parsed.questions), bank=form.bank.data), "success")
-    return render_template("quizzes/import.html", form=form, parsed=parsed, report=report, fmt=fmt, counts=counts)
+    from lms.quizzes.formats.common import FORMAT_NAMES
+
+    return render_template("quizzes/import.html", form=form, parsed=parsed, report=report,
+                           format_name=FORMAT_NAMES.get(fmt, fmt), counts=counts)
 
 
 @bp.get("/banks/template.xlsx")

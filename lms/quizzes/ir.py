@@ -65,7 +65,13 @@ class ParseIssue:
     column: str | None = None
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.column is None else f"row {self.line}, column {self.column}"
+        """"line 7: <message>" in the current language (English outside a request or app)."""
+        from flask_babel import gettext
+
+        if self.column is None:
+            where = gettext("line %(line)d", line=self.line)
+        else:
+            where = gettext("row %(row)d, column %(col)s", row=self.line, col=self.column)
         return f"{where}: {self.message}"
 
 

@@ -1137,7 +1137,7 @@ def parse_upload(filename: str, data: bytes, fmt: str = "auto", *, skip_essays: 
     else:
         parser = {"md": parse_markdown_bank, "gift": parse_gift, "aiken": parse_aiken}.get(fmt)
         if parser is None:
-            return fmt, ParsedBank(issues=[ParseIssue(1, f"unknown format {fmt!r} (use md, gift, aiken or xlsx)")])
+            return fmt, ParsedBank(issues=[ParseIssue(1, _l("unknown format “%(format)s” (use md, gift, aiken or xlsx)", format=fmt))])
         try:
             text = read_text_bounded(data, limits)
         except UploadRefused as refusal:

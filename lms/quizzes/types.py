@@ -92,11 +92,11 @@ class _Choice(QuestionType):
     def validate(self, q):
         problems = []
         if len(q.choices) < 2:
-            problems.append("needs at least two options")
+            problems.append(_l("needs at least two options"))
         if not any(c.fraction > EPS for c in q.choices):
-            problems.append("has no right option (mark one with [x])")
+            problems.append(_l("has no right option (mark one with [x])"))
         if any(not c.text.strip() for c in q.choices):
-            problems.append("has an empty option")
+            problems.append(_l("has an empty option"))
         return problems
 
     def parse_response(self, data, values):
@@ -122,7 +122,7 @@ class SingleChoice(_Choice):
     def validate(self, q):
         problems = super().validate(q)
         if sum(1 for c in q.choices if c.fraction >= 1 - EPS) > 1:
-            problems.append("has several fully right options: use multiple answers instead")
+            problems.append(_l("has several fully right options: use multiple answers instead"))
         return problems
 
     def parse_response(self, data, values):
@@ -144,14 +144,14 @@ class TrueFalse(SingleChoice):
     def validate(self, q):
         problems = super().validate(q)
         if len(q.choices) != 2:
-            problems.append("true/false needs exactly two options")
+            problems.append(_l("true/false needs exactly two options"))
         return problems
 
 
 class ShortAnswer(QuestionType):
     def validate(self, q):
         if not q.answers or not any(a.get("fraction", 1) > EPS for a in q.answers):
-            return ["has no accepted answer (add a line '= answer')"]
+            return [_l("has no accepted answer (add a line '= answer')")]
         return []
 
     def parse_response(self, data, values):
@@ -193,10 +193,10 @@ class ShortAnswer(QuestionType):
 class Numeric(QuestionType):
     def validate(self, q):
         if not q.answers:
-            return ["has no numeric answer (add a line '= 12' or '= 12 +- 0.5')"]
+            return [_l("has no numeric answer (add a line '= 12' or '= 12 +- 0.5')")]
         for a in q.answers:
             if "min" in a and a["min"] > a["max"]:
-                return [f"range {a['min']}..{a['max']} is empty"]
+                return [_l("range %(low)s..%(high)s is empty", low=f"{a['min']:g}", high=f"{a['max']:g}")]
         return []
 
     def parse_response(self, data, values):
@@ -245,9 +245,9 @@ class Matching(QuestionType):
     def validate(self, q):
         problems = []
         if len([p for p in q.pairs if p.get("left")]) < 2:
-            problems.append("matching needs at least two pairs")
+            problems.append(_l("matching needs at least two pairs"))
         if any(not p.get("right") for p in q.pairs):
-            problems.append("every pair needs a right-hand side")
+            problems.append(_l("every pair needs a right-hand side"))
         return problems
 
     def parse_response(self, data, values):
@@ -344,16 +344,22 @@ def size_problems(q: ParsedQuestion) -> list:
     return problems
 
 
+def question_problem(text: str, problem) -> object:
+    """The import message for one of ``validate_question``'s problems of the question whose
+    (plain) text is ``text``: "question 'Câu 2' has no right option", translated lazily."""
+    return _l("question '%(text)s' %(problem)s", text=text[:40], problem=problem)
+
+
 def validate_question(q: ParsedQuestion) -> list:
     """Problems of ``q`` as messages (size bounds first, then its type's rules); [] when fine."""
     kind = REGISTRY.get(q.type)
     if kind is None:
-        return [f"unknown question type '{q.type}'"]
+        return [_l("unknown question type “%(type)s”", type=q.type)]
     problems = size_problems(q)
     if problems:
         return problems
     if q.type != "description" and not q.text.strip():
-        problems.append("has no question text")
+        problems.append(_l("has no question text"))
     return problems + kind.validate(q)
 
 

@@ -27,6 +27,12 @@ COLUMNS = {
     "phone": ("phone", "so dien thoai", "dien thoai", "sdt"),
     "date_of_birth": ("date_of_birth", "date of birth", "birth date", "ngay sinh", "ngay thang nam sinh"),
 }
+# The header of each column as the template writes it (in the template's order): what pages
+# show for a column, so that a note names the column the user sees in the file, not a key.
+COLUMN_LABELS = {
+    "username": "Tên đăng nhập", "full_name": "Họ và tên", "org_code": "Mã đơn vị", "kind": "Đối tượng",
+    "date_of_birth": "Ngày sinh", "phone": "Số điện thoại", "email": "Email",
+}
 KIND_VALUES = {
     "civil_servant": "civil_servant", "civil servant": "civil_servant", "can bo": "civil_servant",
     "cong chuc": "civil_servant", "vien chuc": "civil_servant", "can bo, cong chuc, vien chuc": "civil_servant",
@@ -34,6 +40,12 @@ KIND_VALUES = {
     "citizen": "citizen", "nguoi dan": "citizen", "cong dan": "citizen",
 }
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+
+
+def column_label(column: str | None) -> str:
+    """The header a user sees for ``column`` (a key of COLUMNS, e.g. "phone" -> "Số điện thoại");
+    a title read from the user's own header row, or None (""), comes back as it was."""
+    return COLUMN_LABELS.get(column, column) if column else ""
 
 
 @dataclass
@@ -46,7 +58,7 @@ class RowIssue:
         from flask_babel import gettext
 
         if self.column:
-            where = gettext("row %(row)d, column %(col)s", row=self.row, col=self.column)
+            where = gettext("row %(row)d, column %(col)s", row=self.row, col=column_label(self.column))
         else:
             where = gettext("row %(row)d", row=self.row)
         return f"{where}: {self.message}"
@@ -89,7 +101,8 @@ def map_header(cells: list[str], issues: list[RowIssue]) -> dict[int, str]:
             continue
         column = next((name for name, aliases in COLUMNS.items() if key in aliases or key_underscore in aliases), None)
         if column is None:
-            issues.append(RowIssue(1, _l("unknown column '%(title)s' (see docs/roster-format.md)", title=title), title))
+            issues.append(RowIssue(1, _l("unknown column '%(title)s' (the columns are: %(known)s)", title=title,
+                                         known=", ".join(COLUMN_LABELS.values())), title))
         elif column in mapping.values():
             issues.append(RowIssue(1, _l("column '%(title)s' appears twice", title=title), title))
         else:

@@ -29,7 +29,7 @@ from lms.core.files import private_tmp_dir, write_private
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.roster.forms import RosterUploadForm
-from lms.roster.parsing import parse_roster
+from lms.roster.parsing import COLUMN_LABELS, column_label, parse_roster
 from lms.roster.services import apply_plan, plan_import
 
 bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
@@ -39,7 +39,7 @@ bp = Blueprint("roster", __name__, url_prefix="/admin/roster")
 _TOKEN_BYTES = 16
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22}")
 
-TEMPLATE_HEADERS = ["Tên đăng nhập", "Họ và tên", "Mã đơn vị", "Đối tượng", "Ngày sinh", "Số điện thoại", "Email"]
+TEMPLATE_HEADERS = list(COLUMN_LABELS.values())
 TEMPLATE_EXAMPLE = ["", "Nguyễn Thị Hoà", "HN-THPT-CVA-11A1", "học sinh", "01/05/2009", "0912345678", ""]
 
 
@@ -84,7 +84,8 @@ def index():
             db.session.commit()
             flash(_("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.",
                     c=result.created, u=result.updated, n=result.unchanged), "success")
-    return render_template("roster/index.html", form=form, plan=plan, result=result, token=token)
+    return render_template("roster/index.html", form=form, plan=plan, result=result, token=token,
+                           column_label=column_label)
 
 
 @bp.post("/confirm/<token>")

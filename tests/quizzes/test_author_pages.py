@@ -78,3 +78,25 @@ def test_practice_gives_instant_feedback_and_records_no_attempt(client, make_use
     assert "Chính thức." in result and "✓" in result
     assert db.session.scalar(select(Attempt.id)) is None
     assert client.get("/quizzes/practice/dich-vu-cong?tag=khong-co").status_code == 404
+
+
+def test_the_bank_page_shows_each_question_s_options_and_key(client, make_user):
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.services import load_bank
+
+    load_bank("kiem-tra", parse_markdown_bank(
+        "---\ntitle: Kiểm tra\n---\n## Ứng dụng định danh?\n- [ ] Zalo\n- [x] **VNeID**\n\n"
+        "## Tên ứng dụng định danh?\n= VNeID\n\n## Hai cộng hai?\n= 4\n\n"
+        "## Ghép cơ quan\n- Bộ Công an -> VNeID\n- Bộ Y tế -> Sổ sức khoẻ\n"))
+    db.session.commit()
+    make_user("tacgia", roles=[("author", None)])
+    login(client, "tacgia")
+    html = client.get("/quizzes/banks/kiem-tra").get_data(as_text=True)
+    # The right option is marked for the eye and for a screen reader; the wrong one is not.
+    assert ('<li><span aria-hidden="true">✓</span><span class="sr-only">đáp án đúng:</span> '
+            "<strong>VNeID</strong></li>") in html
+    assert "<li>Zalo</li>" in html
+    assert "Đáp án được chấp nhận: VNeID" in html and "Đáp án được chấp nhận: 4" in html
+    assert "Bộ Công an → VNeID" in html and "Bộ Y tế → Sổ sức khoẻ" in html
+    # The column counts responses, and says so.
+    assert "Lượt trả lời" in html

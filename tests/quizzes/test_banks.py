@@ -50,7 +50,7 @@ def test_import_cli_refuses_a_broken_file_and_writes_nothing(app, tmp_path):
     bad.write_text("---\ntitle: x\n---\n## Câu 1\n- [x] A\n- [ ] B\n## Câu 2\n- [ ] A\n- [ ] B\n", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["import-questions", str(bad), "--bank", "hong"])
     assert result.exit_code == 1
-    assert "line 7: question 'Câu 2' has no right option" in result.output
+    assert "dòng 7: câu hỏi “Câu 2” chưa có phương án đúng" in result.output
     assert db.session.scalar(select(Question.id)) is None
 
 

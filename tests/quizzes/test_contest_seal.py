@@ -167,6 +167,8 @@ def test_an_author_sees_no_key_statistics_or_export_of_a_sealed_bank(shared):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and SEALED_NOTE in html
     assert "Ứng dụng Zalo" not in html and "export.gift" not in html
+    # The bank page lists options and marks the key for authors, but not while sealed.
+    assert leaks(html) == [] and "đáp án đúng" not in html
     for fmt in ("md", "gift", "xlsx"):
         response = client.get(f"/quizzes/banks/dvc/export.{fmt}")
         body = response.get_data()
@@ -193,6 +195,7 @@ def test_organisers_and_admins_still_see_everything(shared):
         login(client, user)
         html = client.get("/quizzes/banks/dvc").get_data(as_text=True)
         assert "Ứng dụng Zalo" in html and "export.gift" in html, user
+        assert html.count('<span class="sr-only">đáp án đúng:</span> ') == len(RIGHT_OPTIONS), user
         gift = client.get("/quizzes/banks/dvc/export.gift")
         assert gift.status_code == 200 and "Lời giải một".encode() in gift.data, user
         xlsx = client.get("/quizzes/banks/dvc/export.xlsx")

@@ -141,7 +141,7 @@ def test_excel_template_round_trip_and_row_errors():
     ws.append(["Câu đúng", "Có", "Không", "A"])
     out = io.BytesIO()
     wb.save(out)
-    assert [str(i) for i in parse_xlsx(out.getvalue()).issues] == ["row 1, column Ghi chú lạ: unknown column 'Ghi chú lạ'"]
+    assert [str(i) for i in parse_xlsx(out.getvalue()).issues] == ["row 1, column Ghi chú lạ: unknown column “Ghi chú lạ”"]
     wb = Workbook()
     ws = wb.active
     ws.append(["Question", "A", "B", "C", "Answer", "Tags"])

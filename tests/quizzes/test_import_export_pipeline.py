@@ -48,7 +48,7 @@ def test_command_line_import_refuses_essays_and_exits_3_when_it_skips_them(app):
     runner = app.test_cli_runner()
     path = str(public_case(ESSAY_FILE.name))
     refused = runner.invoke(args=["import-questions", path, "--bank", "tinh-huong"])
-    assert refused.exit_code == 1 and "line 4:" in refused.output and "nothing was imported" in refused.output
+    assert refused.exit_code == 1 and "dòng 4:" in refused.output and "nothing was imported" in refused.output
     assert db.session.scalar(select(Question.id)) is None
     dry = runner.invoke(args=["import-questions", path, "--bank", "tinh-huong", "--skip-essays", "--dry-run"])
     assert dry.exit_code == 3 and "(2 trắc nghiệm một đáp án, 1 đoạn mô tả)" in dry.output

@@ -61,7 +61,7 @@ def test_errors_name_the_line():
     text = "---\ntitle: x\ngrading: worst\n---\n## Câu hỏi không có đáp án\n\n## Câu 2\n- [ ] A\n- [ ] B\n## Câu 3\n- A\n"
     issues = [str(i) for i in parse_markdown_bank(text).issues]
     assert "line 3: grading must be one of best, last, first" in issues
-    assert "line 5: question has no options ('- [x] ...') and no answer ('= ...')" in issues
+    assert "line 5: the question has no options ('- [x] ...') and no answer ('= ...')" in issues
     assert any(i.startswith("line 7: question 'Câu 2' has no right option") for i in issues)
     assert "line 11: an option must look like '- [x] text' or '- [ ] text'" in issues
 

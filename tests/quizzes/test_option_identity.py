@@ -155,7 +155,7 @@ def test_all_of_the_above_stays_last_whatever_the_shuffle(app, make_user):
     parsed = parse_aiken(public_case("aiken-all-of-the-above-shuffled.aiken.txt"))
     bank, _ = services.load_bank("bao-ve", parsed)
     assert [str(n) for n in parsed.notes] == [
-        "line 1: phương án D được giữ nguyên vị trí khi đảo thứ tự phương án: phương án này nhắc đến các phương án khác"]
+        "dòng 1: phương án D được giữ nguyên vị trí khi đảo thứ tự phương án: phương án này nhắc đến các phương án khác"]
     db.session.commit()
     candidates = services.paper_candidates(services.current_versions(bank))
     version = services.current_versions(bank)[0]

@@ -86,7 +86,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(app, sample_tree, make
 
 def test_unknown_columns_and_missing_name_column(app):
     plan = run("Họ tên,Lớp học\nA,B\n")
-    assert [str(i) for i in plan.issues] == ["dòng 1, cột Lớp học: không rõ cột 'Lớp học' (xem docs/roster-format.md)"]
+    assert [str(i) for i in plan.issues] == ["dòng 1, cột Lớp học: không rõ cột 'Lớp học' (các cột dùng được: Tên đăng nhập, Họ và tên, Mã đơn vị, Đối tượng, Ngày sinh, Số điện thoại, Email)"]
     plan = run("Mã đơn vị\nSA-1\n")
     assert "phải có cột 'Họ và tên'" in str(plan.issues[0])
 
@@ -128,7 +128,7 @@ def test_cli_import_dry_run_and_errors(app, sample_tree, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Họ và tên,Mã đơn vị\nA,KHONG\n", encoding="utf-8")
     failed = runner.invoke(args=["import-users", str(bad)])
-    assert failed.exit_code == 1 and "dòng 2, cột org_code: không có đơn vị nào mang mã 'KHONG'" in failed.output
+    assert failed.exit_code == 1 and "dòng 2, cột Mã đơn vị: không có đơn vị nào mang mã 'KHONG'" in failed.output
 
 
 def test_upload_page_checks_then_imports_valid_rows(client, sample_tree, make_user):
@@ -143,6 +143,20 @@ def test_upload_page_checks_then_imports_valid_rows(client, sample_tree, make_us
     client.post(f"/admin/roster/confirm/{confirm}", data={"csrf_token": token})
     assert count_users() == 2
     assert client.post(f"/admin/roster/confirm/{confirm}", data={"csrf_token": token}).status_code == 404
+
+
+def test_upload_page_names_columns_as_the_file_does_and_explains_them_inline(client, sample_tree, make_user):
+    make_user("ql.a", org=sample_tree["school_a"], roles=[("manager", sample_tree["school_a"])])
+    login(client, "ql.a")
+    token = csrf_token(client, "/admin/roster/")
+    data = "Họ và tên,Mã đơn vị,Số điện thoại\nA Một,SA-1,912345678\n".encode()
+    page = client.post("/admin/roster/", data={"csrf_token": token, "org_id": "0", "file": (io.BytesIO(data), "r.csv")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    # The note on the phone number names the column by its header, never by the key "phone".
+    assert "<td>2</td><td>Số điện thoại</td><td>số điện thoại 912345678 được thêm số 0 đầu" in page
+    assert "<td>phone</td>" not in page
+    # The columns are explained on the page itself, not by a repository path users cannot open.
+    assert "docs/roster-format.md" not in page and "Họ và tên (bắt buộc)" in page
 
 
 def test_learners_cannot_open_the_roster_page(client, sample_tree, make_user):

@@ -28,7 +28,8 @@ from lms.quizzes.ir import ParsedBank, ParsedQuestion
 from lms.quizzes.rules import auto_pin
 from lms.quizzes.types import type_label
 
-FORMAT_NAMES = {"md": "Markdown", "gift": "GIFT", "xlsx": "Excel", "aiken": "Aiken"}
+# What authors call each format (pages and messages never show the short codes).
+FORMAT_NAMES = {"md": "Markdown", "gift": "Moodle GIFT", "xlsx": "Excel", "aiken": "Aiken"}
 
 # The words a true/false option is written with, folded (no case, no diacritics): the key of a
 # true/false question comes from which option MEANS true, never from where it stands.

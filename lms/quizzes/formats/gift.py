@@ -22,10 +22,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
 from lms.quizzes.text import html_to_markdown, markdown_to_plain, plain_to_markdown
-from lms.quizzes.types import validate_question
+from lms.quizzes.types import question_problem, validate_question
 
 # Escaped control characters are swapped for private-use placeholders while parsing.
 ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004",
@@ -186,12 +188,12 @@ def _handle_chunk(chunk: list[tuple[int, str]], category: str | None, bank: Pars
     try:
         question = _parse_question(raw, first_line)
     except _GiftError as err:
-        bank.issues.append(ParseIssue(first_line, str(err)))
+        bank.issues.append(ParseIssue(first_line, err.args[0]))
         return category
     question.category = category
     problems = validate_question(question)
     if problems:
-        bank.issues.append(ParseIssue(first_line, f"question {markdown_to_plain(question.text)[:40]!r} {problems[0]}"))
+        bank.issues.append(ParseIssue(first_line, question_problem(markdown_to_plain(question.text), problems[0])))
         return category
     bank.questions.append(question)
     return category
@@ -214,9 +216,9 @@ def _parse_question(raw: str, line: int) -> ParsedQuestion:
         body, _fmt = _text(text, "moodle")
         return ParsedQuestion(type="description", text=body, line=line, name=name)
     if opening == -1 or closing < opening:
-        raise _GiftError("the answer block is not opened with { and closed with }")
+        raise _GiftError(_l("the answer block is not opened with { and closed with }"))
     if text.count("{") > 1 or text.count("}") > 1:
-        raise _GiftError("only one answer block { } is allowed; escape literal braces as \\{ and \\}")
+        raise _GiftError(_l("only one answer block { } is allowed; escape literal braces as \\{ and \\}"))
     block = text[opening + 1:closing]
     after = text[closing + 1:]
     if after.strip():
@@ -256,7 +258,8 @@ def _parse_numeric(q: ParsedQuestion, block: str, fmt: str) -> None:
         value, feedback = _split_feedback(main)
         answer = _numeric_answer(value)
         if answer is None:
-            raise _GiftError(f"numeric answer {_restore(value).strip()!r} is not a number, number:tolerance or min..max")
+            raise _GiftError(_l("numeric answer '%(value)s' is not a number, number:tolerance or min..max",
+                                 value=_restore(value).strip()))
         q.answers = [{**answer, "fraction": 1.0, "feedback": _feedback(feedback, fmt)}]
         if rest:
             q.feedback_wrong = _feedback(_split_feedback(rest)[1], fmt)
@@ -269,7 +272,8 @@ def _parse_numeric(q: ParsedQuestion, block: str, fmt: str) -> None:
             continue
         answer = _numeric_answer(body)
         if answer is None:
-            raise _GiftError(f"numeric answer {_restore(body).strip()!r} is not a number, number:tolerance or min..max")
+            raise _GiftError(_l("numeric answer '%(value)s' is not a number, number:tolerance or min..max",
+                                 value=_restore(body).strip()))
         fraction = weight if weight is not None else (1.0 if marker == "=" else 0.0)
         q.answers.append({**answer, "fraction": fraction, "feedback": _feedback(feedback, fmt)})
 
@@ -288,10 +292,10 @@ def _parse_matching(q: ParsedQuestion, block: str, fmt: str) -> None:
     q.type = "matching"
     for marker, item in _answer_items(block):
         if marker != "=":
-            raise _GiftError("matching pairs start with =, like =left -> right")
+            raise _GiftError(_l("matching pairs start with =, like =left -> right"))
         body, _ = _split_feedback(item)
         if "->" not in body:
-            raise _GiftError(f"matching pair {_restore(body).strip()!r} needs ->")
+            raise _GiftError(_l("matching pair '%(pair)s' needs ->", pair=_restore(body).strip()))
         left, right = body.split("->", 1)
         # Moodle reads the right-hand side as a plain string, with no format and no marker
         # (qformat_gift: trim(escapedchar_post(...))): an entry of a drop-down list.

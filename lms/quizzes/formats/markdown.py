@@ -16,6 +16,7 @@ import re
 import unicodedata
 
 import yaml
+from flask_babel import lazy_gettext as _l
 
 from lms.quizzes.formats.common import (
     ExportLoss,
@@ -27,7 +28,7 @@ from lms.quizzes.formats.common import (
 )
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
 from lms.quizzes.settings import check_settings
-from lms.quizzes.types import EPS, REGISTRY, parse_number, validate_question
+from lms.quizzes.types import EPS, REGISTRY, parse_number, question_problem, validate_question
 
 OPTION_RE = re.compile(r"^\s*[-*]\s+\[( |x|X|-?\d+(?:\.\d+)?%)\]\s+(.*)$")
 DISTRACTOR_RE = re.compile(r"^\s*[-*]\s+->\s+(.+)$")  # a right-hand side no left side matches
@@ -41,6 +42,8 @@ RANGE_RE = re.compile(r"^(?P<min>-?[\d.,]+)\s*\.\.\s*(?P<max>-?[\d.,]+)$")
 DIFFICULTIES = ("easy", "medium", "hard")
 CHOICE_TYPES = ("single", "multiple", "truefalse")
 TEXT_ONLY_TYPES = ("description", "essay")
+# What a question's answer lines are called when one question mixes two kinds.
+ANSWER_KINDS = {"options": _l("options"), "pairs": _l("matching pairs"), "answers": _l("accepted answers")}
 
 
 def parse_markdown_bank(text: str) -> ParsedBank:
@@ -54,16 +57,16 @@ def parse_markdown_bank(text: str) -> ParsedBank:
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is None:
-            bank.issues.append(ParseIssue(1, "front matter is not closed by a line '---'"))
+            bank.issues.append(ParseIssue(1, _l("front matter is not closed by a line '---'")))
             return bank
         try:
             raw = yaml.safe_load("\n".join(lines[1:end])) or {}
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
-            bank.issues.append(ParseIssue((mark.line + 2) if mark else 1, f"bad YAML: {getattr(err, 'problem', None) or err}"))
+            bank.issues.append(ParseIssue((mark.line + 2) if mark else 1, _l("bad YAML: %(problem)s", problem=str(getattr(err, 'problem', None) or err))))
             return bank
         if not isinstance(raw, dict):
-            bank.issues.append(ParseIssue(2, "front matter must be key: value lines"))
+            bank.issues.append(ParseIssue(2, _l("front matter must be key: value lines")))
             return bank
         settings, problems = check_settings(raw)
         for key, message in problems:
@@ -83,13 +86,13 @@ def parse_markdown_bank(text: str) -> ParsedBank:
         elif current is not None:
             current.append((number, line))
         elif line.strip() and not line.startswith("# "):
-            bank.issues.append(ParseIssue(number, "text before the first question: start each question with '## '"))
+            bank.issues.append(ParseIssue(number, _l("text before the first question: start each question with '## '")))
     for block in blocks:
         question = _parse_block(block, bank.issues)
         if question is not None:
             bank.questions.append(question)
     if not blocks and not bank.issues:
-        bank.issues.append(ParseIssue(start + 1, "the bank has no questions (each starts with '## ')"))
+        bank.issues.append(ParseIssue(start + 1, _l("the bank has no questions (each starts with '## ')")))
     return bank
 
 
@@ -192,7 +195,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
             if content.startswith(">"):
                 current["feedback"].append(_quote_value(content))
             elif current["feedback"]:
-                issues.append(ParseIssue(number, "lines continuing an option come before its feedback ('  > ...')"))
+                issues.append(ParseIssue(number, _l("lines continuing an option come before its feedback ('  > ...')")))
                 broken = True
             else:
                 current["more"].extend([""] * blanks + [_text_line(line[2:] if line.startswith("  ") else line[1:])])
@@ -235,11 +238,11 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
                 current = None
             continue
         elif content.startswith(("- ", "* ")):
-            issues.append(ParseIssue(number, "an option must look like '- [x] text' or '- [ ] text'"))
+            issues.append(ParseIssue(number, _l("an option must look like '- [x] text' or '- [ ] text'")))
             broken = True
             continue
         if items:
-            issues.append(ParseIssue(number, "unexpected text after the options; explanations start with '> '"))
+            issues.append(ParseIssue(number, _l("unexpected text after the options; explanations start with '> '")))
             broken = True
             continue
         text_lines.extend([""] * pending + [_text_line(line)])
@@ -250,13 +253,13 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
     q.tags = [t.strip() for t in meta.get("tags", "").split(",") if t.strip()]
     if "difficulty" in meta:
         if meta["difficulty"] not in DIFFICULTIES:
-            issues.append(ParseIssue(first_line, f"difficulty must be one of {', '.join(DIFFICULTIES)}"))
+            issues.append(ParseIssue(first_line, _l("difficulty must be one of %(values)s", values=", ".join(DIFFICULTIES))))
             broken = True
         q.difficulty = meta["difficulty"]
     if "points" in meta:
         points = parse_number(meta["points"])
         if points is None or points <= 0:
-            issues.append(ParseIssue(first_line, "points must be a positive number"))
+            issues.append(ParseIssue(first_line, _l("points must be a positive number")))
             broken = True
         else:
             q.points = points
@@ -265,7 +268,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
     q.feedback_wrong = "\n".join(feedback_meta.get("wrong feedback", [])).strip() or None
     declared = meta.get("type", "").lower() or None
     if declared is not None and declared not in REGISTRY:
-        issues.append(ParseIssue(first_line, f"type must be one of {', '.join(REGISTRY)}"))
+        issues.append(ParseIssue(first_line, _l("type must be one of %(values)s", values=", ".join(REGISTRY))))
         return None
 
     def text_of(item):
@@ -279,11 +282,12 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
     answers = [i for i in items if i["kind"] == "answer"]
     kinds = [k for k, present in (("options", options), ("pairs", pairs), ("answers", answers)) if present]
     if len(kinds) > 1:
-        issues.append(ParseIssue(first_line, f"question mixes {' and '.join(kinds)}; use one kind of answer"))
+        issues.append(ParseIssue(first_line, _l("the question mixes %(kinds)s; use one kind of answer",
+                                                  kinds=" + ".join(str(ANSWER_KINDS[k]) for k in kinds))))
         return None
     if declared in TEXT_ONLY_TYPES:
         if items:
-            issues.append(ParseIssue(first_line, f"a question of type {declared} has no options or answers"))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no options or answers", type=declared)))
             return None
         q.type = declared
     elif options:
@@ -291,13 +295,13 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
         texts = [text_of(o) for o in options]
         q.type = declared or infer_choice_type(boxes, texts)
         if q.type not in CHOICE_TYPES:
-            issues.append(ParseIssue(first_line, f"a question of type {q.type} has no '- [x]' options"))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '- [x]' options", type=q.type)))
             return None
         q.choices = [Choice(t, f, feedback=feedback_of(o))
                      for o, t, f in zip(options, texts, choice_fractions(boxes, q.type), strict=True)]
     elif pairs:
         if declared not in (None, "matching"):
-            issues.append(ParseIssue(first_line, f"a question of type {declared} has no 'left -> right' pairs"))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no 'left -> right' pairs", type=declared)))
             return None
         q.type = "matching"
         q.pairs = [{"left": text_of(p), "right": p["right"]} for p in pairs]
@@ -307,7 +311,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
         if declared == "numeric" or (declared is None and all(n is not None for n in numeric)):
             bad = [a["head"] for a, n in zip(answers, numeric, strict=True) if n is None]
             if bad:
-                issues.append(ParseIssue(first_line, f"numeric answer {bad[0]!r} is not a number, 'n +- t' or 'a..b'"))
+                issues.append(ParseIssue(first_line, _l("numeric answer '%(value)s' is not a number, 'n +- t' or 'a..b'", value=bad[0])))
                 return None
             q.type = "numeric"
             q.answers = numeric
@@ -317,7 +321,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
             q.options = {"ignore_accents": meta.get("accents", "").lower() in ("optional", "ignore"),
                          "case_sensitive": meta.get("case", "").lower() == "sensitive"}
         else:
-            issues.append(ParseIssue(first_line, f"a question of type {declared} has no '= answer' lines"))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '= answer' lines", type=declared)))
             return None
         for answer, (weight, _), item in zip(q.answers, weighted, answers, strict=True):
             if weight is not None:
@@ -326,18 +330,18 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
             if (feedback := feedback_of(item)) is not None:
                 answer["feedback"] = feedback
     else:
-        issues.append(ParseIssue(first_line, "question has no options ('- [x] ...') and no answer ('= ...')"))
+        issues.append(ParseIssue(first_line, _l("the question has no options ('- [x] ...') and no answer ('= ...')")))
         return None
     if "pinned" in meta:
         numbers = [parse_number(x) for x in re.split(r"[,\s]+", meta["pinned"]) if x]
         if not q.choices or any(n is None or not n.is_integer() or not 1 <= n <= len(q.choices) for n in numbers):
-            issues.append(ParseIssue(first_line, f"pinned: give option numbers from 1 to {len(q.choices)}, e.g. 'pinned: 4'"))
+            issues.append(ParseIssue(first_line, _l("pinned: give option numbers from 1 to %(n)d, e.g. 'pinned: 4'", n=len(q.choices))))
             broken = True
         else:
             for n in numbers:
                 q.choices[int(n) - 1].pinned = True
     for problem in validate_question(q):
-        issues.append(ParseIssue(first_line, f"question {q.text[:40]!r} {problem}"))
+        issues.append(ParseIssue(first_line, question_problem(q.text, problem)))
         broken = True
     return None if broken else q
 

@@ -85,7 +85,7 @@ def parse_xlsx(data: bytes, limits: UploadLimits | None = None) -> ParsedBank:
 def _read_sheet(bank: ParsedBank, rows) -> None:
     header = next(rows, (1, ()))[1]
     if not header:
-        bank.issues.append(ParseIssue(1, "the sheet is empty"))
+        bank.issues.append(ParseIssue(1, _l("the sheet is empty")))
         return
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
@@ -94,13 +94,13 @@ def _read_sheet(bank: ParsedBank, rows) -> None:
             continue
         match = next((name for name, aliases in HEADERS.items() if key in aliases), None)
         if match is None:
-            bank.issues.append(ParseIssue(1, f"unknown column '{_cell(title)}'", column=_cell(title)))
+            bank.issues.append(ParseIssue(1, _l("unknown column “%(name)s”", name=_cell(title)), column=_cell(title)))
         elif match in columns:
-            bank.issues.append(ParseIssue(1, f"column '{_cell(title)}' appears twice", column=_cell(title)))
+            bank.issues.append(ParseIssue(1, _l("column “%(name)s” appears twice", name=_cell(title)), column=_cell(title)))
         else:
             columns[match] = index
     if "question" not in columns or "answer" not in columns:
-        bank.issues.append(ParseIssue(1, "the header row needs at least the columns 'Câu hỏi' and 'Đáp án'"))
+        bank.issues.append(ParseIssue(1, _l("the header row needs at least the columns “Câu hỏi” and “Đáp án”")))
         return
     for number, row in rows:
         values = {name: _cell(row[i]) if i < len(row) else "" for name, i in columns.items()}
@@ -113,7 +113,7 @@ def _read_sheet(bank: ParsedBank, rows) -> None:
                 "Excel stored %(cells)s as a date or a formatted number; read as the sheet shows it",
                 cells=", ".join(f"{letter} “{text}”" for letter, text in retyped))))
     if not bank.questions and not bank.issues:
-        bank.issues.append(ParseIssue(2, "no questions below the header row"))
+        bank.issues.append(ParseIssue(2, _l("no questions below the header row")))
 
 
 def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
@@ -122,7 +122,7 @@ def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
 
     text = values.get("question", "")
     if not text:
-        issue("the question is empty", "Câu hỏi")
+        issue(_l("the question is empty"), "Câu hỏi")
         return
     options = [(letter, values.get(letter, "")) for letter in LETTERS if values.get(letter, "")]
     answer = values.get("answer", "")
@@ -131,18 +131,19 @@ def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
     difficulty = fold(values.get("difficulty", ""))
     if difficulty:
         if difficulty not in DIFFICULTY:
-            issue(f"difficulty '{values['difficulty']}' is not dễ/trung bình/khó", "Độ khó")
+            issue(_l("difficulty “%(value)s” is not dễ/trung bình/khó", value=values["difficulty"]), "Độ khó")
             return
         q.difficulty = DIFFICULTY[difficulty]
     if options:
         letters = [x for x in re.split(r"[,;\s]+", answer.upper()) if x]
         known = [letter for letter, _ in options]
         if not letters:
-            issue("the right answer is empty: write the letter(s), e.g. B or A, C", "Đáp án")
+            issue(_l("the right answer is empty: write the letter(s), e.g. B or A, C"), "Đáp án")
             return
         wrong = [x for x in letters if x not in known]
         if wrong:
-            issue(f"answer {', '.join(wrong)} is not one of the filled options {', '.join(known)}", "Đáp án")
+            issue(_l("answer %(wrong)s is not one of the filled options %(known)s",
+                        wrong=", ".join(wrong), known=", ".join(known)), "Đáp án")
             return
         right = set(letters)
         if len(right) > 1:
@@ -154,7 +155,7 @@ def _row_question(bank: ParsedBank, number: int, values: dict) -> None:
             q.choices = [Choice(t, 1.0 if x in right else 0.0) for x, t in options]
     else:
         if not answer:
-            issue("fill options A-F with a right letter, or write the answer text", "Đáp án")
+            issue(_l("fill options A-F with a right letter, or write the answer text"), "Đáp án")
             return
         q.type = "short"
         q.answers = [{"text": a.strip(), "fraction": 1.0} for a in answer.split("|") if a.strip()]
