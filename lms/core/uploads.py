@@ -443,8 +443,9 @@ def _sheet_cells(row) -> tuple[SheetCell, ...]:
 class BoundedSheet:
     """One worksheet read row by row within the limits (see ``open_xlsx_bounded``)."""
 
-    def __init__(self, sheet, limits: UploadLimits, clock: _Clock):
+    def __init__(self, sheet, limits: UploadLimits, clock: _Clock, formulas=None):
         self._sheet = sheet
+        self._formulas = formulas  # the same sheet read with its formulas, when it has any
         self.title = sheet.title
         self.limits = limits
         self.clock = clock
@@ -471,8 +472,14 @@ class BoundedSheet:
         yield 1, header
         number = 1
         rows = sheet.iter_rows(min_row=2, max_row=limits.max_rows + 1, max_col=len(header))
+        formula_rows = None
+        if self._formulas is not None:
+            self._formulas.reset_dimensions()
+            formula_rows = self._formulas.iter_rows(min_row=2, max_row=limits.max_rows + 1, max_col=len(header))
         for number, row in enumerate(rows, 2):
             values = _sheet_cells(row)
+            if formula_rows is not None:
+                self._check_formulas(number, values, next(formula_rows, ()))
             if number > limits.max_rows:
                 raise UploadRefused(_l("the sheet has more than %(n)d rows (the limit; empty rows with formatting "
                                        "count too): delete the rows below your data or split the file",
@@ -481,6 +488,16 @@ class BoundedSheet:
             if number % 500 == 0:
                 self.clock.check(number, self.title)
             yield number, values
+
+    def _check_formulas(self, number: int, cells, formula_row) -> None:
+        """Refuse a cell holding a formula with no value saved: it would read as empty."""
+        for index, cell in enumerate(formula_row):
+            if index < len(cells) and cells[index].value is None and isinstance(cell.value, str) \
+                    and cell.value.startswith("="):
+                raise UploadRefused(_l("the cell holds the formula %(formula)s but no value was saved with it: "
+                                       "open the file in Excel or LibreOffice and save it again, or type the value",
+                                       formula=cell.value[:60]),
+                                    row=number, column=column_letter(index), sheet=self.title)
 
     def _check_cells(self, number: int, cells) -> None:
         for index, cell in enumerate(cells):
@@ -526,12 +543,41 @@ def open_xlsx_bounded(data: bytes, limits: UploadLimits | None = None) -> Iterat
         raise
     except Exception as err:  # noqa: BLE001 (a third-party parser on hostile input: any failure is "unreadable")
         raise UploadRefused(_l("not a readable .xlsx file (%(err)s)", err=err.__class__.__name__)) from None
+    formulas = None
     try:
         if not workbook.worksheets:
             raise UploadRefused(_l("the workbook has no worksheet"))
-        yield _Guarded(BoundedSheet(workbook.worksheets[0], limits, clock))
+        if _has_formulas(data):
+            # The values above are what Excel last computed and saved; a formula saved
+            # without one (written by a script, never opened in Excel) would read as an
+            # empty cell and its option or answer vanish. Its formula is read to name it.
+            formulas = load_workbook(_TimedBytes(data, clock), read_only=True, data_only=False)
+        sheet = BoundedSheet(workbook.worksheets[0], limits, clock,
+                             formulas.worksheets[0] if formulas is not None else None)
+        yield _Guarded(sheet)
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether a worksheet part holds a formula (an ``<f>`` element). Run after the archive
+    passed ``_check_archive``, so inflating its parts again is bounded."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not member.filename.startswith("xl/worksheets/"):
+                continue
+            tail = b""
+            with archive.open(member) as stream:
+                while chunk := stream.read(_CHUNK):
+                    if _FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-8:]
+    return False
 
 
 class _Guarded:

@@ -50,3 +50,33 @@ def test_every_column_is_read_as_shown_including_the_answer_and_tags():
     assert [c.text for c in first.choices] == ["3,50", "1.234.567", "12,5%"] and first.tags == ["2026"]
     assert [c.text for c in second.choices] == ["0912345678", "TRUE", "Không"]
     assert third.type == "short" and [a["text"] for a in third.answers] == ["1/6"]
+
+
+def _with_formula(saved_value: str | None) -> bytes:
+    """The template with option C of row 2 a formula, saved with ``saved_value`` as Excel
+    saves it, or with no value at all (as a script that never opened Excel writes it)."""
+    import io
+    import re
+    import zipfile
+
+    data = _template([["Câu hỏi 1 + 1 bằng mấy?", "1", "3", "=1+1", "C", ""]])
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item)
+            if item.filename.startswith("xl/worksheets/") and saved_value is not None:
+                body = re.sub(rb"<f>1\+1</f>(<v\s*/>|<v></v>)?", b"<f>1+1</f><v>" + saved_value.encode() + b"</v>", body)
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def test_a_formula_cell_reads_as_the_value_excel_saved_and_one_without_a_value_is_refused_by_name():
+    """Issue 15: nothing is accepted and then dropped. A formula saved with its value reads as
+    that value; one saved without a value would read as an empty option, so the import is
+    refused naming the cell."""
+    saved = parse_xlsx(_with_formula("2"))
+    assert saved.issues == [] and [c.text for c in saved.questions[0].choices] == ["1", "3", "2"]
+    unsaved = parse_xlsx(_with_formula(None))
+    assert unsaved.questions == [] and len(unsaved.issues) == 1
+    issue = unsaved.issues[0]
+    assert (issue.line, issue.column) == (2, "D") and "=1+1" in str(issue.message)
