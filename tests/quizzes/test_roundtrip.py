@@ -133,6 +133,10 @@ def test_gift_export_of_a_true_false_written_sai_first_keeps_its_key():
     again = {q.name: q for q in parse_gift(gift).questions}
     assert [(c.text, c.fraction) for c in again["tf-sai-truoc"].choices] == [("Đúng", 0.0), ("Sai", 1.0)]
     assert [(c.text, c.fraction) for c in again["tf-false-first"].choices] == [("Đúng", 1.0), ("Sai", 0.0)]
+    # The key survives, the author's labels and order do not: the export says so.
+    losses: list[ExportLoss] = []
+    write_gift(bank.questions, losses)
+    assert [(loss.question, loss.field) for loss in losses] == [("tf-sai-truoc", "choices"), ("tf-false-first", "choices")]
 
 
 @pytest.mark.parametrize("words", [("ĐÚNG", "sai"), ("sai.", "**Đúng**"), ("F", "T"), ("false", "TRUE")])

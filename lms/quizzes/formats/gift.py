@@ -437,6 +437,10 @@ def _gift_question(q: ParsedQuestion, found: list) -> list[str] | None:
             if (q.feedback_right and q.choices[r].feedback) or (q.feedback_wrong and q.choices[1 - r].feedback):
                 found.append(loss_for(q, _l("GIFT keeps one feedback for a right and one for a wrong answer; "
                                             "the options' own feedback was left out"), "choice_feedback"))
+            if [c.text for c in q.choices] != ["Đúng", "Sai"]:
+                # The key survives; the author's labels and order do not: GIFT reads back Đúng, Sai.
+                found.append(loss_for(q, _l("GIFT's true/false has no option labels or order: they read back "
+                                            "as “Đúng”, “Sai”"), "choices"))
             # Moodle: {TRUE#feedback for a wrong answer#feedback for a right answer}.
             body = key + (f"#{_gift_escape(fb_wrong)}" if fb_wrong else "#" if fb_right else "")
             body += f"#{_gift_escape(fb_right)}" if fb_right else ""
