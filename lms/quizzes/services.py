@@ -959,16 +959,17 @@ def regrade_question(actor, question: Question) -> RegradeReport:
     before: dict[int, tuple] = {}
     for version in old_versions:
         index_map = choice_index_map(version.data, current.data) if REGISTRY[version.type].has_choices else {}
-        answers = list(db.session.scalars(select(AttemptAnswer).join(Attempt).where(
-            AttemptAnswer.question_version_id == version.id, Attempt.status == "submitted")))
-        for answer in answers:
+        # Each answer with its attempt in one query, not a query per attempt.
+        pairs = db.session.execute(select(AttemptAnswer, Attempt).join(Attempt).where(
+            AttemptAnswer.question_version_id == version.id, Attempt.status == "submitted")).all()
+        for answer, attempt in pairs:
             carried, response = carry_response(version.type, version.data, current.type, current.data,
                                                answer.response)
             if not carried:
                 report.skipped += 1
                 continue
             fraction, points = grade_response(current.type, current.data, current.points, response)
-            attempt = touched.get(answer.attempt_id) or db.session.get(Attempt, answer.attempt_id)
+            attempt = touched.get(attempt.id, attempt)
             if attempt.id not in touched:
                 touched[attempt.id], before[attempt.id] = attempt, (attempt.percent, attempt.passed)
             attempt.items = [{**_moved_item(item, index_map, count), "v": current.id} if item["v"] == version.id
