@@ -31,13 +31,14 @@ run: install
 	$(LMS) demo
 	$(LMS) run --host $(HOST) --port $(PORT)
 
-## Chromium for the browser tests comes from Debian's packages.
+## Chromium for the browser tests and poppler's pdfsig (the second, independent validator of
+## certificate signatures) come from Debian's packages.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v pdfsig >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; browser tests will be skipped"; \
-	  else echo "note: chromium not installed and not root; browser tests will be skipped"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
+	      || echo "warning: could not install chromium/poppler-utils; browser and pdfsig tests will be skipped"; \
+	  else echo "note: chromium or pdfsig not installed and not root; those tests will be skipped"; fi; }
 
 ## Run the whole suite (on SQLite, or on LMS_DATABASE_URL when set).
 test: install-test browser

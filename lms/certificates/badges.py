@@ -47,8 +47,12 @@ def build_credential(cert, *, base_url: str, course_summary: str, course_slug: s
     }
 
 
-def sign_credential(credential: dict, private_key, kid: str, base_url: str) -> str:
-    """VC-JWT: the credential in the `vc` claim, with the registered claims OB 3.0 asks for."""
+def sign_credential(credential: dict, signer, base_url: str) -> str:
+    """VC-JWT: the credential in the `vc` claim, with the registered claims OB 3.0 asks for,
+    signed by ``signer`` (lms.certificates.keys.Signer, ES256) with its kid in the header and
+    ``iat`` (now) inside that key's period."""
+    import time
+
     issued = datetime.fromisoformat(credential["issuanceDate"].replace("Z", "+00:00"))
     claims = {
         "vc": credential,
@@ -56,6 +60,7 @@ def sign_credential(credential: dict, private_key, kid: str, base_url: str) -> s
         "jti": credential["id"],
         "nbf": int(issued.timestamp()),
         "sub": credential["credentialSubject"]["identifier"][0]["identityHash"],
+        "iat": int(time.time()),
     }
-    headers = {"kid": f"{base_url.rstrip('/')}/.well-known/jwks.json#{kid}", "typ": "JWT"}
-    return jwt.encode(claims, private_key, algorithm="EdDSA", headers=headers)
+    headers = {"kid": f"{base_url.rstrip('/')}/.well-known/jwks.json#{signer.kid}", "typ": "JWT"}
+    return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)

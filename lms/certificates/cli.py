@@ -12,29 +12,67 @@ from flask.cli import with_appcontext
 
 @click.command("verify-certificate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="PEM public key (from /.well-known/lms-certificate-key.pem); default: this instance's key.")
+@click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Offline: the key set saved from /.well-known/jwks.json (default: this instance's keys "
+                   "and register, which also gives the current status).")
 @with_appcontext
-def verify_certificate_command(file, public_key):
-    """Check offline that a certificate PDF was issued here and not altered (no database lookup)."""
-    from lms.certificates.signing import load_public_key
-    from lms.certificates.verify import verify_pdf
+def verify_certificate_command(file, keys_file):
+    """Check that a certificate PDF was issued here and not altered; exit status 0 only then."""
+    import json
 
-    if public_key:
-        key = load_public_key(public_key.read_bytes())
-    else:
-        from lms.certificates.services import signing_key
+    from flask_babel import gettext as _
 
-        key = signing_key().public_key()
-    verdict = verify_pdf(file.read_bytes(), key)
-    if verdict.ok:
-        p = verdict.payload
-        click.echo(f"VALID: {file}: {verdict.reason}.")
-        click.echo(f"  {p['serial']} (version {p['version']}): {p['name']} - {p['course']}, completed {p['completed_on']}")
-        click.echo("  (Revocation is not known offline: check the verification page for the current status.)")
+    from lms.certificates import services
+    from lms.certificates.keys import keys_from_jwks
+    from lms.certificates.sandbox import verify_bounded
+    from lms.certificates.status import CATEGORY_LABELS, OFFLINE_NOTE, STATUS_LABELS, reason
+    from lms.core.urls import public_url
+
+    data = file.read_bytes()
+    if keys_file:
+        try:
+            key_set = keys_from_jwks(json.loads(keys_file.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as err:
+            raise click.UsageError(_("%(file)s is not a key set saved from /.well-known/jwks.json (%(error)s).",
+                                     file=keys_file, error=err.__class__.__name__)) from err
+        check = services.Check(verify_bounded(data, key_set))
     else:
-        click.echo(f"NOT VALID: {file}: {verdict.reason}.", err=True)
+        check = services.check_document(data)
+    verdict = check.verdict
+    if not verdict.ok:
+        click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)), err=True)
+        if verdict.detail:
+            click.echo(_("  Technical detail: %(detail)s", detail=verdict.detail), err=True)
         sys.exit(1)
+    p = verdict.payload or {}
+    click.echo(_("VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)))
+    if verdict.kid:
+        signed = verdict.signed_at.strftime("%d/%m/%Y %H:%M UTC") if verdict.signed_at else "?"
+        click.echo(_("  Signed on %(when)s with the platform's key %(kid)s.", when=signed, kid=verdict.kid))
+    if p.get("kind") == "award":
+        click.echo(_("  Award certificates of contest %(contest)s: %(n)d award(s).", contest=p.get("contest"),
+                     n=len(p.get("codes", []))))
+    else:
+        click.echo(_("  %(serial)s (version %(version)s): %(name)s, %(course)s, completed on %(date)s",
+                     serial=p.get("serial"), version=p.get("version"), name=p.get("name"), course=p.get("course"),
+                     date=_date(p.get("completed_on"))))
+    if keys_file:
+        click.echo(str(OFFLINE_NOTE % {"url": public_url("/verify"), "code": p.get("code") or "-"}))
+        return
+    click.echo(_("  Current status in the register: %(status)s", status=STATUS_LABELS.get(check.status, check.status)))
+    cert = check.cert
+    if cert is not None and cert.revoked_at is not None:
+        click.echo(_("  Revoked on %(date)s: %(category)s.", date=cert.revoked_at.strftime("%d/%m/%Y"),
+                     category=CATEGORY_LABELS.get(cert.revoked_category or "other", "")))
+    if check.status != "valid":
+        sys.exit(2)
+
+
+def _date(iso: str | None) -> str:
+    if not iso:
+        return "?"
+    year, month, day = str(iso).split("-")
+    return f"{day}/{month}/{year}"
 
 
 @click.group("certificates")
@@ -77,7 +115,7 @@ def render_command(course_slug, org_code, out_dir, workers):
 
     course = get_course(course_slug)
     stmt = select(Certificate.id, Certificate.serial, Certificate.version).where(
-        Certificate.course_id == course.id, Certificate.superseded_at.is_(None))
+        Certificate.course_id == course.id, Certificate.superseded_at.is_(None), Certificate.revoked_at.is_(None))
     if org_code:
         org = get_org_by_code(org_code)
         stmt = stmt.join(Organization, Organization.id == Certificate.org_id).where(subtree_clause(org.path))
@@ -87,9 +125,9 @@ def render_command(course_slug, org_code, out_dir, workers):
     started = time.perf_counter()
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(todo) > 20:
-        from lms.certificates.services import signing_key
+        from lms.certificates.keys import ensure_keys
 
-        signing_key()  # created here, before the workers start
+        ensure_keys()  # created here, before the workers start
         app = current_app._get_current_object()
         db.engine.dispose()  # each process opens its own connections
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(app.import_name, dict(app.config),
@@ -117,6 +155,53 @@ def _init_worker(import_name, config, instance_path):
 def _render_in_worker(args):
     with _WORKER_APP.app_context():
         return _render_one(args)
+
+
+@certificates_group.command("rotate-key")
+@with_appcontext
+def rotate_key_command():
+    """Make a new signing key current; earlier keys keep verifying what they signed."""
+    from flask_babel import gettext as _
+
+    from lms.audit.services import record_audit
+    from lms.certificates.keys import rotate_key
+    from lms.extensions import db
+
+    retired, new = rotate_key()
+    record_audit(None, "certificate.key.rotate", new_kid=new.kid, retired_kid=retired.kid if retired else None)
+    db.session.commit()
+    if retired is not None:
+        click.echo(_("Key %(kid)s retired: it still verifies what it signed until %(when)s.", kid=retired.kid,
+                     when=retired.valid_until.strftime("%d/%m/%Y %H:%M UTC")))
+    click.echo(_("Key %(kid)s is now current: new certificates and badges are signed with it.", kid=new.kid))
+
+
+@certificates_group.command("import-legacy-key")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_legacy_key_command(path):
+    """Add a first-version key file (instance/certificate-signing-key.pem of any server) to the
+    key set, so the certificates it signed keep verifying on every server."""
+    from flask_babel import gettext as _
+
+    from lms.certificates.keys import import_legacy_key
+
+    kid = import_legacy_key(path)
+    click.echo(_("Key %(kid)s is in the key set: what it signed before December 2026 keeps verifying.", kid=kid))
+
+
+@certificates_group.command("keys")
+@with_appcontext
+def keys_command():
+    """List every signing key with the period it was in use."""
+    from flask_babel import gettext as _
+
+    from lms.certificates.keys import public_keys
+
+    for key in public_keys():
+        until = key.valid_until.strftime("%d/%m/%Y %H:%M UTC") if key.valid_until else _("now (current)")
+        click.echo(_("%(kid)s  %(alg)s  from %(start)s to %(end)s", kid=key.kid, alg=key.algorithm,
+                     start=key.valid_from.strftime("%d/%m/%Y %H:%M UTC"), end=until))
 
 
 commands = [verify_certificate_command, certificates_group]

@@ -26,7 +26,8 @@ from reportlab.pdfgen import canvas
 from lms.certificates.signing import canonical
 
 FONTS = Path(__file__).resolve().parent / "fonts"
-METADATA_PREFIX = "lms-certificate:"
+METADATA_PREFIX = "lms-certificate:"  # the first version's signed statement
+STATEMENT_PREFIX = "lms-certificate-v2:"  # inside a PAdES-signed PDF
 _FONTS_READY = False
 
 
@@ -85,8 +86,19 @@ class CertificateData:
 
 
 def encode_metadata(payload: dict, signature: str) -> str:
+    """The first version's statement: payload and its Ed25519 signature (read by
+    lms.certificates.verify for certificates issued before PAdES)."""
     body = base64.urlsafe_b64encode(canonical(payload)).rstrip(b"=").decode()
     return f"{METADATA_PREFIX}{body}.{signature}"
+
+
+def encode_statement(payload: dict) -> str:
+    """What a signed PDF says it is, in the document information's Keywords: the PAdES
+    signature covers the whole file, so this needs no signature of its own. ``payload`` is a
+    course certificate's ``CertificateData.payload()`` or an award document's
+    ``{"kind": "award", "contest": slug, "codes": [...]}``."""
+    body = base64.urlsafe_b64encode(canonical(payload)).rstrip(b"=").decode()
+    return f"{STATEMENT_PREFIX}{body}"
 
 
 def date_vi(iso: str) -> str:
@@ -103,9 +115,9 @@ def draw_qr(c: canvas.Canvas, url: str, x: float, y: float, size: float) -> None
     renderPDF.draw(drawing, c, x, y)
 
 
-def render_certificate(data: CertificateData, template: Template, sign) -> bytes:
-    """``sign(payload) -> signature``. The signed payload includes a hash of the page's
-    drawing instructions, so an edited or overlaid page fails verification."""
+def render_certificate(data: CertificateData, template: Template) -> bytes:
+    """The unsigned PDF of one course certificate, its statement in the Keywords; the caller
+    signs it (lms.certificates.pades.sign_pdf)."""
     _register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
@@ -180,8 +192,7 @@ def render_certificate(data: CertificateData, template: Template, sign) -> bytes
     c.setFont("CertSans", 9)
     c.drawCentredString(right, 21 * mm, data.issuer_name)
     c.showPage()
-    payload = {**data.payload(), "content_sha256": content_hash(c._doc.Pages.pages[-1].stream)}
-    c.setKeywords(encode_metadata(payload, sign(payload)))
+    c.setKeywords(encode_statement({"kind": "course", **data.payload()}))
     c.save()
     return buffer.getvalue()
 

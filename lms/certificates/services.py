@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -11,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from lms.audit.services import record_audit
+from lms.certificates.keys import current_signer
 from lms.certificates.models import Certificate, CertificateCounter
+from lms.certificates.pades import sign_pdf
 from lms.certificates.render import CertificateData, Template, render_certificate
-from lms.certificates.signing import load_or_create_key, public_jwk, sign
+from lms.certificates.verify import Verdict
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import nfc, person_name
 from lms.core.timeutil import utcnow
@@ -23,27 +26,6 @@ from lms.extensions import db
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SERIAL_PREFIX = "DVC"
-
-
-def signing_key():
-    app = current_app._get_current_object()
-    key = app.extensions.get("lms.certificate_key")
-    if key is None:
-        key = load_or_create_key(app.instance_path)
-        app.extensions["lms.certificate_key"] = key
-    return key
-
-
-def key_id() -> str:
-    import hashlib
-
-    from lms.certificates.signing import public_pem
-
-    return hashlib.sha256(public_pem(signing_key()).encode()).hexdigest()[:16]
-
-
-def jwks() -> dict:
-    return {"keys": [public_jwk(signing_key(), key_id())]}
 
 
 def new_code() -> str:
@@ -122,10 +104,6 @@ def document_data(cert: Certificate, base_url: str | None = None) -> Certificate
     )
 
 
-def _sign(cert: Certificate) -> None:
-    cert.signature = sign(signing_key(), document_data(cert).payload())
-
-
 def issue_certificate(user, course, enrollment) -> Certificate | None:
     """Issue once per learner and course, at completion, if the course gives one."""
     if not course.certificate:
@@ -145,7 +123,6 @@ def issue_certificate(user, course, enrollment) -> Certificate | None:
     )
     db.session.add(cert)
     db.session.flush()
-    _sign(cert)
     record_audit(None, "certificate.issue", target=cert, org=user.org, serial=cert.serial, course=course.slug)
     db.session.flush()
     return cert
@@ -161,12 +138,82 @@ def get_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def ensure_current(cert: Certificate) -> None:
+    """A revoked or superseded certificate gets no new signed document or badge: it would
+    pass every offline check while the certificate no longer holds.
+
+    Raises ServiceError naming the status (and, when superseded, that a newer version exists).
+    """
+    if cert.revoked_at is not None:
+        raise ServiceError(_l("This certificate was revoked: no new copy of it can be issued."))
+    if cert.superseded_at is not None:
+        raise ServiceError(_l("A newer version of this certificate exists; download that one."))
+
+
 def pdf_for(cert: Certificate, base_url: str | None = None) -> bytes:
-    """``base_url`` is where the QR code points: LMS_PUBLIC_BASE_URL wins, then the site the
-    learner is using, so a certificate downloaded from the site always scans back to it."""
+    """The certificate's PDF, PAdES-signed now by the current key (lms.certificates.pades).
+
+    ``base_url`` is where the QR code points: LMS_PUBLIC_BASE_URL wins, then the site the
+    learner is using, so a certificate downloaded from the site always scans back to it.
+    Raises ServiceError for a revoked or superseded certificate (``ensure_current``).
+    """
+    ensure_current(cert)
     # A certificate keeps the template it was issued with, even if a unit adds one later.
     template = _template_by_key(cert.template) or Template()
-    return render_certificate(document_data(cert, base_url), template, lambda payload: sign(signing_key(), payload))
+    return sign_pdf(render_certificate(document_data(cert, base_url), template), current_signer())
+
+
+# kind -> lookup(payload) -> (status, rows): registered by areas above this one (contests for
+# "award"), so certificates never imports them.
+DOCUMENT_LOOKUPS: dict = {}
+
+
+@dataclass
+class Check:
+    """A document's verdict (lms.certificates.verify.Verdict) with what the register says now:
+    ``status`` valid / revoked / superseded / unknown (None when the document itself failed),
+    ``cert`` the course certificate's row, ``awards`` the award rows of an award document."""
+
+    verdict: Verdict
+    status: str | None = None
+    cert: Certificate | None = None
+    awards: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+    @property
+    def reason(self) -> str:
+        from lms.certificates.status import reason
+
+        return reason(self.verdict.code)
+
+
+def check_document(pdf_bytes: bytes) -> Check:
+    """Verify an uploaded PDF (bounded: lms.certificates.sandbox) against every published key,
+    then look its statement up in the register for the current status. The status is
+    ``unknown`` when the register has no matching serial and version (a genuine signature
+    over a statement the register does not hold)."""
+    from lms.certificates.keys import public_keys
+    from lms.certificates.sandbox import verify_bounded
+
+    verdict = verify_bounded(pdf_bytes, public_keys())
+    check = Check(verdict)
+    if not verdict.ok:
+        return check
+    payload = verdict.payload or {}
+    if payload.get("kind") in DOCUMENT_LOOKUPS:
+        # Other areas sign documents too (contest awards); they answer for their own register.
+        check.status, check.awards = DOCUMENT_LOOKUPS[payload["kind"]](payload)
+        return check
+    cert = get_by_code(str(payload.get("code", "")))
+    if cert is None or cert.serial != payload.get("serial") or cert.version != payload.get("version"):
+        check.status = "unknown"
+        return check
+    check.cert = cert
+    check.status = cert.status
+    return check
 
 
 def _template_by_key(key: str) -> Template | None:
@@ -206,7 +253,6 @@ def reissue_certificate(actor, cert: Certificate, full_name: str | None = None) 
     )
     db.session.add(new)
     db.session.flush()
-    _sign(new)
     record_audit(actor, "certificate.reissue", target=new, serial=new.serial, version=new.version,
                  name_changed=name != cert.full_name)
     db.session.flush()

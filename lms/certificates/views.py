@@ -20,12 +20,10 @@ from sqlalchemy import or_, select
 
 from lms.access.adapters import can_manage_org, has_any_people_scope, is_admin, org_scope_filter
 from lms.access.web import requires
-from lms.certificates import services
+from lms.certificates import keys, services
 from lms.certificates.badges import build_credential, sign_credential
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyFileForm
 from lms.certificates.models import Certificate
-from lms.certificates.signing import public_pem
-from lms.certificates.verify import verify_pdf
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.core.urls import public_base_url
@@ -57,10 +55,7 @@ def verify_home():
         if len(data) > 5 * 1024 * 1024:
             file_form.file.errors.append(_("The file is larger than 5 MB: it is not one of our certificates."))
         else:
-            verdict = verify_pdf(data, services.signing_key().public_key())
-            if verdict.ok:
-                cert = services.get_by_code(verdict.payload.get("code", ""))
-                verdict.status = cert.status if cert is not None else None
+            verdict = services.check_document(data)
     return render_template("certificates/verify_home.html", code_form=code_form, file_form=file_form, verdict=verdict)
 
 
@@ -92,13 +87,17 @@ def verify_json(code):
 @bp.get("/.well-known/lms-certificate-key.pem")
 @requires("public")
 def public_key():
-    return Response(public_pem(services.signing_key()), mimetype="application/x-pem-file")
+    """Every key's public half, newest last (the first version published one key here)."""
+    text = "".join(f"# kid {k.kid} ({k.algorithm}) from {k.valid_from:%Y-%m-%dT%H:%M:%SZ}"
+                   f"{f' until {k.valid_until:%Y-%m-%dT%H:%M:%SZ}' if k.valid_until else ' (current)'}\n{k.public_pem}"
+                   for k in keys.public_keys())
+    return Response(text, mimetype="application/x-pem-file")
 
 
 @bp.get("/.well-known/jwks.json")
 @requires("public")
 def jwks():
-    return jsonify(services.jwks())
+    return jsonify(keys.jwks())
 
 
 @bp.get("/issuer")
@@ -163,7 +162,7 @@ def badge_json(cert_id):
 @requires("signed_in")
 def badge_jwt(cert_id):
     cert = _viewable(cert_id)
-    token = sign_credential(_credential(cert), services.signing_key(), services.key_id(), base_url())
+    token = sign_credential(_credential(cert), keys.current_signer(), base_url())
     return Response(token, mimetype="application/vc+jwt",
                     headers={"Content-Disposition": f'attachment; filename="{cert.serial}-openbadge.jwt"'})
 

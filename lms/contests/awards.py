@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
-from lms.certificates.render import _register_fonts, draw_qr
+from lms.certificates.render import _register_fonts, draw_qr, encode_statement
 from lms.contests.models import Award, Contest
 from lms.core.cells import append_styled, new_workbook, save_workbook
 from lms.core.timeutil import to_vn
@@ -51,7 +51,7 @@ def write_prize_list(contest: Contest, awards: list[Award], handle) -> int:
 
 
 def render_award_certificates(contest: Contest, awards: list[Award], verify_base: str) -> bytes:
-    """``verify_base`` + code is the public address of each award (lms.core.urls.public_url_for:
+    """Unsigned; the caller signs it (lms.certificates.pades.sign_pdf). ``verify_base`` + code is the public address of each award (lms.core.urls.public_url_for:
     the configured public address, never the one a request behind a proxy arrived at)."""
     _register_fonts()
     buffer = io.BytesIO()
@@ -98,5 +98,38 @@ def render_award_certificates(contest: Contest, awards: list[Award], verify_base
         c.showPage()
     if not awards:
         c.showPage()
+    c.setKeywords(encode_statement({"kind": "award", "contest": contest.slug, "codes": [a.code for a in awards]}))
     c.save()
     return buffer.getvalue()
+
+
+def signed_award_certificates(contest: Contest, awards: list[Award], verify_base: str) -> bytes:
+    """``render_award_certificates`` PAdES-signed by the platform's current key, so the printed
+    and the emailed copy can be checked like a course certificate (/verify, lms verify-certificate)."""
+    from lms.certificates.keys import current_signer
+    from lms.certificates.pades import sign_pdf
+
+    return sign_pdf(render_award_certificates(contest, awards, verify_base), current_signer(),
+                    reason="Xác nhận giấy chứng nhận đạt giải do nền tảng cấp")
+
+
+def _lookup_award_document(payload: dict) -> tuple[str, list]:
+    """The register's view of a signed award document: "valid" when every award it lists is
+    still published under its code, else "unknown" (withdrawn or republished since)."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+
+    codes = [str(code) for code in payload.get("codes", [])][:5000]
+    found = {a.code: a for a in db.session.scalars(select(Award).where(Award.code.in_(codes)))} if codes else {}
+    rows = [found.get(code) for code in codes]
+    return ("valid" if rows and all(rows) else "unknown"), rows
+
+
+def _register_lookup() -> None:
+    from lms.certificates.services import DOCUMENT_LOOKUPS
+
+    DOCUMENT_LOOKUPS["award"] = _lookup_award_document
+
+
+_register_lookup()

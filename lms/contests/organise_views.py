@@ -20,6 +20,7 @@ from lms.audit.models import AuditEvent
 from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
 from lms.auth.services import active_user_by_username
+from lms.contests import awards as _awards  # noqa: F401 - registers the award document lookup
 from lms.contests import organise, services
 from lms.contests.models import Contest
 from lms.contests.organise_forms import (
@@ -461,14 +462,14 @@ def awards_pdf(slug):
     import io
 
     from lms.audit.services import record_audit
-    from lms.contests.awards import render_award_certificates
+    from lms.contests.awards import signed_award_certificates
 
     contest = _published(slug)
     awards = organise.awards_of(contest)
     only = request.args.get("code")
     if only:
         awards = [a for a in awards if a.code == only] or abort(404)
-    pdf = render_award_certificates(contest, awards, verify_base=public_url_for("contests.award", slug=slug, code=""))
+    pdf = signed_award_certificates(contest, awards, verify_base=public_url_for("contests.award", slug=slug, code=""))
     record_audit(current_user, "contest.awards.print", target=contest, awards=len(awards))
     db.session.commit()
     return send_file(io.BytesIO(pdf), as_attachment=True, download_name=f"giay-khen-{contest.slug}.pdf",
