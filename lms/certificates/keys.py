@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from lms.certificates.models import SigningKey
@@ -100,7 +101,7 @@ def kid_of(public_pem: str) -> str:
 def _secret() -> bytes:
     secret = current_app.config.get("CERTIFICATE_KEY_SECRET") or current_app.config.get("SECRET_KEY")
     if not secret:
-        raise ServiceError("Set LMS_CERTIFICATE_KEY_SECRET (or LMS_SECRET_KEY): it encrypts the signing keys.")
+        raise ServiceError(_l("Set LMS_CERTIFICATE_KEY_SECRET (or LMS_SECRET_KEY): it encrypts the signing keys."))
     return secret.encode() if isinstance(secret, str) else secret
 
 
@@ -154,9 +155,9 @@ def _decrypt(kid: str, pem: str):
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=_secret())
     except (ValueError, TypeError) as err:
-        raise ServiceError(
+        raise ServiceError(_l(
             "The certificate signing key cannot be decrypted: LMS_CERTIFICATE_KEY_SECRET (or LMS_SECRET_KEY) "
-            "differs from the one it was created with.") from err
+            "differs from the one it was created with.")) from err
     with _cache_lock:
         _cache[kid] = key
     return key

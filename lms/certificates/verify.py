@@ -123,14 +123,12 @@ def verify_document(pdf_bytes: bytes, keys: list[PublicKey]) -> Verdict:
 
 
 def _verify_pades(reader, signature, pdf_bytes: bytes, keys: list[PublicKey]) -> Verdict:
-    from cryptography.hazmat.primitives import serialization
-    from pyhanko.sign.general import SignatureStatus  # noqa: F401 - imported for its side effects on registries
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     signer_cert = signature.signer_cert
     spki = signer_cert.public_key.dump()
-    ours = [k for k in keys if k.algorithm == "ES256" and _spki(k, serialization) == spki]
+    ours = [k for k in keys if k.algorithm == "ES256" and k.spki_der() == spki]
     if not ours:
         return Verdict("unknown_key", scheme="pades", detail=signer_cert.subject.human_friendly[:200])
     key = ours[0]
@@ -152,6 +150,7 @@ def _verify_pades(reader, signature, pdf_bytes: bytes, keys: list[PublicKey]) ->
     if signed_naive is None or not key.covers(signed_naive):
         return Verdict("key_out_of_period", **base, detail=f"signed {signed_naive}, key {key.kid}")
     info = reader.trailer_view.get("/Info")
+    info = info.get_object() if info is not None else None
     keywords = str(info.get("/Keywords", "")) if info is not None else ""
     if not keywords.startswith(STATEMENT_PREFIX):
         return Verdict("no_statement", **base)
@@ -160,10 +159,6 @@ def _verify_pades(reader, signature, pdf_bytes: bytes, keys: list[PublicKey]) ->
     except (ValueError, json.JSONDecodeError):
         return Verdict("no_statement", **base, detail="statement not decodable")
     return Verdict("valid", payload=payload, **base)
-
-
-def _spki(key: PublicKey, serialization) -> bytes:
-    return key.spki_der()
 
 
 def _certificate_der(key: PublicKey) -> bytes:

@@ -56,7 +56,13 @@ def verify_home():
             file_form.file.errors.append(_("The file is larger than 5 MB: it is not one of our certificates."))
         else:
             verdict = services.check_document(data)
-    return render_template("certificates/verify_home.html", code_form=code_form, file_form=file_form, verdict=verdict)
+    category_label = None
+    if verdict is not None and verdict.cert is not None and verdict.cert.revoked_category:
+        from lms.certificates.status import CATEGORY_LABELS
+
+        category_label = CATEGORY_LABELS.get(verdict.cert.revoked_category)
+    return render_template("certificates/verify_home.html", code_form=code_form, file_form=file_form,
+                           verdict=verdict, category_label=category_label)
 
 
 @bp.get("/verify/<code>")

@@ -7,12 +7,13 @@ import pypdfium2
 import pytest
 import zxingcpp
 from jsonschema import Draft202012Validator
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from lms.certificates import services
+from lms.certificates.keys import public_keys
 from lms.certificates.models import Certificate
-from lms.certificates.verify import verify_pdf
+from lms.certificates.verify import verify_document
 from lms.courses.models import Course
 from lms.courses.services import mark_lesson_read, record_quiz_result
 from lms.courses.sync import sync_content
@@ -69,75 +70,6 @@ def _fonts(data):
     return [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
 
 
-def test_offline_verification_accepts_the_original_and_rejects_tampering(completed, app):
-    learner, _ = completed
-    cert = current(learner)
-    data = services.pdf_for(cert)
-    key = services.signing_key().public_key()
-    assert verify_pdf(data, key).ok
-    # 1. The statement in the metadata changed (another name): the signature fails.
-    reader = PdfReader(io.BytesIO(data))
-    writer = PdfWriter(clone_from=reader)
-    keywords = reader.metadata["/Keywords"]
-    import base64
-    import json
-
-    body, sig = keywords[len("lms-certificate:"):].rsplit(".", 1)
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    payload["name"] = "Kẻ Giả Mạo"
-    forged = base64.urlsafe_b64encode(json.dumps(payload, ensure_ascii=False).encode()).rstrip(b"=").decode()
-    writer.add_metadata({"/Keywords": f"lms-certificate:{forged}.{sig}"})
-    out = io.BytesIO()
-    writer.write(out)
-    verdict = verify_pdf(out.getvalue(), key)
-    assert not verdict.ok and "signature" in verdict.reason
-    # 2. The printed name covered and rewritten, the statement kept: the drawing no longer matches.
-    verdict = verify_pdf(_edit_page_text(data), key)
-    assert not verdict.ok and "edited or covered" in verdict.reason
-    # 3. Any PDF from elsewhere.
-    blank = PdfWriter()
-    blank.add_blank_page(100, 100)
-    other = io.BytesIO()
-    blank.write(other)
-    assert "not issued by this platform" in verify_pdf(other.getvalue(), key).reason
-    assert not verify_pdf(b"not a pdf", key).ok
-
-
-def _edit_page_text(data):
-    """What a forger does: cover the printed name with a white box and write another name."""
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.pdfgen import canvas
-
-    overlay = io.BytesIO()
-    c = canvas.Canvas(overlay, pagesize=landscape(A4))
-    c.setFillColorRGB(1, 1, 1)
-    c.rect(200, 300, 440, 40, stroke=0, fill=1)
-    c.setFillColorRGB(0, 0, 0)
-    c.setFont("Helvetica-Bold", 26)
-    c.drawCentredString(421, 312, "Tran Van Gia")
-    c.save()
-    reader = PdfReader(io.BytesIO(data))
-    writer = PdfWriter(clone_from=reader)
-    writer.pages[0].merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def test_cli_verifies_a_file_and_explains_failures(completed, app, tmp_path):
-    learner, _ = completed
-    cert = current(learner)
-    good = tmp_path / "good.pdf"
-    good.write_bytes(services.pdf_for(cert))
-    runner = app.test_cli_runner()
-    ok = runner.invoke(args=["verify-certificate", str(good)])
-    assert ok.exit_code == 0 and "VALID" in ok.output and NAME in ok.output
-    bad = tmp_path / "bad.pdf"
-    bad.write_bytes(_edit_page_text(good.read_bytes()))
-    failed = runner.invoke(args=["verify-certificate", str(bad)])
-    assert failed.exit_code == 1 and "NOT VALID" in failed.output and "edited or covered" in failed.output
-
-
 def test_public_page_shows_status_and_nothing_private(completed, client):
     learner, _ = completed
     cert = current(learner)
@@ -189,9 +121,11 @@ def test_open_badge_credential_validates_and_its_signature_verifies(completed, c
     token = client.get(f"/certificates/{cert.id}/badge.jwt").get_data(as_text=True)
     jwks = client.get("/.well-known/jwks.json").json
     header = jwt.get_unverified_header(token)
-    assert header["alg"] == "EdDSA" and header["kid"].endswith("#" + jwks["keys"][0]["kid"])
-    key = jwt.PyJWK(jwks["keys"][0])
-    claims = jwt.decode(token, key.key, algorithms=["EdDSA"])
+    current_key = [k for k in jwks["keys"] if k["valid_until"] is None]
+    assert len(current_key) == 1
+    assert header["alg"] == "ES256" and header["kid"].endswith("#" + current_key[0]["kid"])
+    key = jwt.PyJWK(current_key[0])
+    claims = jwt.decode(token, key.key, algorithms=["ES256"])
     assert claims["vc"] == credential and claims["jti"] == credential["id"]
     assert claims["vc"]["credentialSubject"]["identifier"][0]["identityHash"] == NAME
 
@@ -231,4 +165,5 @@ def test_templates_per_unit_change_wording_and_images_without_code(completed, ap
     assert "CHỨNG NHẬN HOÀN THÀNH" in text and "Đinh Thị Ngọc Ánh" in text and "HIỆU TRƯỞNG" in text and "Hà Nội" in text
     images = [o for o in reader.pages[0]["/Resources"]["/XObject"].values() if o.get_object()["/Subtype"] == "/Image"]
     assert len(images) >= 2
-    assert verify_pdf(data, services.signing_key().public_key()).ok
+    verdict = verify_document(data, public_keys())
+    assert verdict.code == "valid", verdict.detail
