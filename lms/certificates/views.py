@@ -109,12 +109,20 @@ def jwks():
 @bp.get("/issuer")
 @requires("public")
 def issuer_profile():
+    """The Open Badges 3.0 issuer Profile, with every signing key and the period it was in use
+    (as DID-style verification methods with a JWK), so a verifier can tell a retired key's
+    documents from forgeries made with it later."""
     base = base_url()
+    methods = [{"id": f"{base}/.well-known/jwks.json#{entry['kid']}", "type": "JsonWebKey2020",
+                "controller": f"{base}/issuer", "publicKeyJwk": entry,
+                "validFrom": entry["valid_from"], "validUntil": entry["valid_until"]}
+               for entry in keys.jwks()["keys"]]
     return jsonify({"@context": ["https://www.w3.org/2018/credentials/v1",
                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
                     "id": f"{base}/issuer", "type": ["Profile"],
                     "name": current_app.config.get("CERTIFICATE_ISSUER_NAME") or "Nền tảng học dịch vụ công trực tuyến",
-                    "url": base})
+                    "url": base, "verificationMethod": methods,
+                    "jwks": f"{base}/.well-known/jwks.json"})
 
 
 # --- learners -------------------------------------------------------------------------

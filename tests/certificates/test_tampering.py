@@ -328,3 +328,13 @@ def test_offline_check_with_the_published_key_set_says_to_check_revocation_onlin
     assert "trực tuyến" in result.output and "/verify" in result.output
     forged = _incremental(data, _crop_box)
     assert _cli(app, tmp_path, forged, "--keys", str(jwks)).exit_code == 1
+
+
+def test_the_issuer_profile_and_key_files_list_every_key_with_its_period(genuine, app, client):
+    app.test_cli_runner().invoke(args=["certificates", "rotate-key"])
+    profile = client.get("/issuer").json
+    periods = [(m["validFrom"], m["validUntil"]) for m in profile["verificationMethod"]]
+    assert len(periods) == 2 and periods[0][1] is not None and periods[1][1] is None
+    assert periods[0][1] <= periods[1][0]
+    pem = client.get("/.well-known/lms-certificate-key.pem").get_data(as_text=True)
+    assert pem.count("BEGIN PUBLIC KEY") == 2 and "(current)" in pem
