@@ -10,10 +10,17 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
-from lms.certificates.render import _register_fonts, draw_qr, encode_statement
+from lms.certificates.render import (
+    NAME_LEADING,
+    NAME_WIDTH,
+    TEXT_WIDTH,
+    _register_fonts,
+    draw_fitted,
+    draw_qr,
+    encode_statement,
+)
 from lms.contests.models import Award, Contest
 from lms.core.cells import append_styled, new_workbook, save_workbook
 from lms.core.timeutil import to_vn
@@ -60,6 +67,10 @@ def render_award_certificates(contest: Contest, awards: list[Award], verify_base
     c.setTitle(f"Giấy khen — {contest.title}")
     c.setCreator("lms-dvc")
     center = width / 2
+    # Every variable text is set by the certificates' shared layout (lms.certificates.render.
+    # fit_lines): short texts keep their size and place, long ones shrink, then wrap, and push
+    # what follows down. The most the middle can grow (a contest title on three lines, a name
+    # and a unit on two: about 30 mm) stays well above the QR code, whose top is 46.5 mm up.
     for award in awards:
         c.setStrokeColorRGB(0.62, 0.11, 0.11)
         c.setLineWidth(4)
@@ -67,23 +78,18 @@ def render_award_certificates(contest: Contest, awards: list[Award], verify_base
         c.setLineWidth(1)
         c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
         c.setFillColorRGB(0.62, 0.11, 0.11)
-        c.setFont("CertSansBold", 30)
-        c.drawCentredString(center, height - 42 * mm, "GIẤY CHỨNG NHẬN ĐẠT GIẢI")
+        draw_fitted(c, "GIẤY CHỨNG NHẬN ĐẠT GIẢI", "CertSansBold", center, height - 42 * mm, 30, 20, NAME_WIDTH)
         c.setFillColorRGB(0.12, 0.12, 0.12)
-        c.setFont("CertSans", 14)
-        y = height - 56 * mm
-        for line in simpleSplit(contest.title, "CertSans", 14, width - 70 * mm):
-            c.drawCentredString(center, y, line)
-            y -= 7 * mm
-        c.drawCentredString(center, y - 6 * mm, "trao cho tập thể" if award.kind == "collective" else "trao cho")
-        c.setFont("CertSerifBold", 28)
-        c.drawCentredString(center, y - 22 * mm, award.name)
-        c.setFont("CertSans", 14)
+        y = draw_fitted(c, contest.title, "CertSans", center, height - 56 * mm, 14, 11, TEXT_WIDTH, 3, 7 * mm / 14)
+        y = draw_fitted(c, "trao cho tập thể" if award.kind == "collective" else "trao cho", "CertSans", center,
+                        y - 13 * mm, 14, 10, TEXT_WIDTH)
+        y = draw_fitted(c, award.name, "CertSerifBold", center, y - 16 * mm, 28, 22, NAME_WIDTH, 2, NAME_LEADING)
         if award.unit_name:
-            c.drawCentredString(center, y - 32 * mm, award.unit_name)
-        c.setFont("CertSansBold", 22)
+            y = draw_fitted(c, award.unit_name, "CertSans", center, y - 10 * mm, 14, 11, TEXT_WIDTH, 2, 1.3)
+        else:
+            y -= 10 * mm
         c.setFillColorRGB(0.62, 0.11, 0.11)
-        c.drawCentredString(center, y - 48 * mm, prize_label(award).upper())
+        draw_fitted(c, prize_label(award).upper(), "CertSansBold", center, y - 16 * mm, 22, 14, TEXT_WIDTH)
         c.setFillColorRGB(0.12, 0.12, 0.12)
         c.setFont("CertSans", 11)
         issued = to_vn(contest.published_at)
@@ -92,9 +98,8 @@ def render_award_certificates(contest: Contest, awards: list[Award], verify_base
         c.drawString(22 * mm, 18 * mm, f"Mã xác minh: {award.code}")
         url = verify_base + award.code
         size = 30 * mm
-        draw_qr(c, url, width - 22 * mm - size, 16 * mm, size)
-        c.setFont("CertSans", 8)
-        c.drawRightString(width - 22 * mm, 13.5 * mm, url)
+        draw_qr(c, url, width - 22 * mm - size, 16.5 * mm, size)  # its quiet zone clear of the address
+        draw_fitted(c, url, "CertSans", width - 22 * mm, 14 * mm, 8, 5, 150 * mm, align="right")
         c.showPage()
     if not awards:
         c.showPage()
