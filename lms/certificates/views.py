@@ -105,8 +105,9 @@ def revocation_list():
     VC-JWT signed with the current key: bit <certificate id> set when that certificate is revoked.
 
     Public and anonymous by design: every verifier fetches the same document, so the platform
-    never learns which badge is being checked. Not rate-limited beyond the site's default: it is
-    one indexed query and one signature, and verifiers cache it for MAX_AGE seconds."""
+    never learns which badge is being checked. Not rate-limited: it is one query over the revoked
+    rows and one ECDSA signature, the same for every caller, and verifiers cache it for MAX_AGE
+    seconds."""
     base = base_url()
     ids = db.session.scalars(select(Certificate.id).where(Certificate.revoked_at.is_not(None))).all()
     credential = statuslist.build_credential(ids, base_url=base, issuer_id=f"{base}/issuer", now=utcnow())
@@ -188,8 +189,10 @@ def pdf(cert_id):
     try:
         data = services.pdf_for(cert, base_url())
     except ServiceError:
-        # ensure_current refused (revoked meanwhile by another request).
-        db.session.expire(cert)
+        # ensure_current refused: revoked or superseded meanwhile by another request.
+        db.session.refresh(cert)
+        if cert.status == "valid":
+            raise
         return _unavailable(cert)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{cert.serial}-v{cert.version}.pdf"'})
