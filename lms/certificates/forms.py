@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,9 +20,26 @@ class VerifyFileForm(FlaskForm):
         FileRequired(), FileAllowed(["pdf"], _l("Choose the certificate's PDF file."))])
 
 
+def _category_choices():
+    from lms.certificates.models import REVOCATION_CATEGORIES
+    from lms.certificates.status import CATEGORY_LABELS
+
+    # The empty first choice makes the admin pick one: no category is assumed.
+    return [("", _l("— choose —"))] + [(key, CATEGORY_LABELS[key]) for key in REVOCATION_CATEGORIES]
+
+
 class RevokeForm(FlaskForm):
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)],
-                         description=_l("Shown on the public verification page."))
+    category = SelectField(
+        _l("Reason category"), choices=_category_choices,
+        # WTForms' own "Not a valid choice." has no Vietnamese; revoke_certificate refuses an
+        # unknown category with a sentence of ours instead.
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose the category of the revocation: it is shown on the verification page."))],
+        description=_l("Shown on the public verification page."))
+    reason = StringField(_l("Reason"), validators=[
+        DataRequired(_l("Give the reason for revoking: it is shown on the verification page.")),
+        Length(max=500, message=_l("The reason is at most 500 characters long."))],
+        description=_l("Shown on the public verification page."))
 
 
 class ReissueForm(FlaskForm):

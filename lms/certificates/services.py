@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from lms.audit.services import record_audit
 from lms.certificates.keys import current_signer
-from lms.certificates.models import Certificate, CertificateCounter
+from lms.certificates.models import REVOCATION_CATEGORIES, Certificate, CertificateCounter
 from lms.certificates.pades import sign_pdf
 from lms.certificates.render import CertificateData, Template, render_certificate
 from lms.certificates.verify import Verdict
@@ -221,17 +221,31 @@ def _template_by_key(key: str) -> Template | None:
     return _template_from_file(key, path) if path.is_file() else None
 
 
-def revoke_certificate(actor, cert: Certificate, reason: str) -> Certificate:
-    reason = nfc(reason or "")
+def revoke_certificate(actor, cert: Certificate, reason: str, category: str) -> Certificate:
+    """Revoke ``cert`` from now on: no new PDF or badge of it is made (``ensure_current``), the
+    verification page and JSON say so with the date and category, and its bit in the public
+    revocation list (lms.certificates.statuslist) is set, so badges already downloaded read as
+    revoked online.
+
+    ``category``: one of REVOCATION_CATEGORIES (shown publicly); ``reason``: free text kept for
+    the record and shown on the verification page, at most 500 characters.
+    Raises ServiceError (``field`` "reason" or "category") for a missing reason, an unknown
+    category, or a certificate already revoked. Flushes; the caller commits.
+    """
+    reason = nfc(reason or "").strip()
     if not reason:
         raise ServiceError(_l("Give the reason for revoking: it is shown on the verification page."), field="reason")
+    if category not in REVOCATION_CATEGORIES:
+        raise ServiceError(_l("Choose the category of the revocation: it is shown on the verification page."),
+                           field="category")
     if cert.revoked_at is not None:
         raise ServiceError(_l("This certificate is already revoked."))
     cert.revoked_at = utcnow()
     cert.revoked_reason = reason[:500]
+    cert.revoked_category = category
     cert.revoked_by_id = getattr(actor, "id", None)
     db.session.flush()
-    record_audit(actor, "certificate.revoke", target=cert, serial=cert.serial, reason=reason)
+    record_audit(actor, "certificate.revoke", target=cert, serial=cert.serial, reason=reason, category=category)
     return cert
 
 

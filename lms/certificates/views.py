@@ -20,12 +20,14 @@ from sqlalchemy import or_, select
 
 from lms.access.adapters import can_manage_org, has_any_people_scope, is_admin, org_scope_filter
 from lms.access.web import requires
-from lms.certificates import keys, services
+from lms.certificates import keys, services, statuslist
 from lms.certificates.badges import build_credential, sign_credential
 from lms.certificates.forms import ReissueForm, RevokeForm, VerifyCodeForm, VerifyFileForm
 from lms.certificates.models import Certificate
+from lms.certificates.status import CATEGORY_LABELS
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
+from lms.core.timeutil import to_vn, utcnow
 from lms.core.urls import public_base_url
 from lms.extensions import db, limiter
 
@@ -83,11 +85,42 @@ def verify_json(code):
     cert = services.get_by_code(code)
     if cert is None:
         return jsonify({"error": "not found"}), 404
+    revoked = cert.revoked_at is not None
     return jsonify({
         "serial": cert.serial, "version": cert.version, "status": cert.status, "name": cert.full_name,
         "course": cert.course_title, "completed_on": cert.completed_on.isoformat(),
         "issuer": cert.issuer_name, "revoked_reason": cert.revoked_reason,
+        # The Vietnam calendar day, as the page shows it.
+        "revoked_on": to_vn(cert.revoked_at).date().isoformat() if revoked else None,
+        "revoked_category": cert.revoked_category if revoked else None,
+        "revoked_category_label": revocation_category(cert.revoked_category) if revoked else None,
     })
+
+
+@bp.app_template_filter("revocation_category")
+def revocation_category(key: str | None) -> str:
+    """The label of a revocation category in the current language; certificates revoked before
+    categories existed (NULL) read as "Other reason"."""
+    return str(CATEGORY_LABELS.get(key or "other", CATEGORY_LABELS["other"]))
+
+
+@bp.get("/status/revocation")
+@requires("public")
+def revocation_list():
+    """The W3C Bitstring Status List of revoked certificates (lms.certificates.statuslist), as a
+    VC-JWT signed with the current key: bit <certificate id> set when that certificate is revoked.
+
+    Public and anonymous by design: every verifier fetches the same document, so the platform
+    never learns which badge is being checked. Not rate-limited: it is one query over the revoked
+    rows and one ECDSA signature, the same for every caller, and verifiers cache it for MAX_AGE
+    seconds."""
+    base = base_url()
+    ids = db.session.scalars(select(Certificate.id).where(Certificate.revoked_at.is_not(None))).all()
+    credential = statuslist.build_credential(ids, base_url=base, issuer_id=f"{base}/issuer", now=utcnow())
+    token = statuslist.sign(credential, keys.current_signer(), base)
+    response = Response(token, mimetype="application/vc+jwt")
+    response.headers["Cache-Control"] = f"public, max-age={statuslist.MAX_AGE}"
+    return response
 
 
 @bp.get("/.well-known/lms-certificate-key.pem")
@@ -149,11 +182,32 @@ def mine():
     return render_template("certificates/mine.html", certificates=services.certificates_of(current_user))
 
 
+def _unavailable(cert: Certificate):
+    """The answer instead of a file for a revoked or superseded certificate: 410 Gone with a page
+    saying why and, for a superseded one, where the newer version is. A new signed copy would pass
+    every offline check while the certificate no longer holds (issue 16)."""
+    newer = None
+    if cert.revoked_at is None:
+        newer = db.session.scalar(select(Certificate).where(
+            Certificate.serial == cert.serial, Certificate.superseded_at.is_(None))
+            .order_by(Certificate.version.desc()).limit(1))
+    return render_template("certificates/unavailable.html", cert=cert, newer=newer), 410
+
+
 @bp.get("/certificates/<int:cert_id>.pdf")
 @requires("signed_in")
 def pdf(cert_id):
     cert = _viewable(cert_id)
-    data = services.pdf_for(cert, base_url())
+    if cert.status != "valid":
+        return _unavailable(cert)
+    try:
+        data = services.pdf_for(cert, base_url())
+    except ServiceError:
+        # ensure_current refused: revoked or superseded meanwhile by another request.
+        db.session.refresh(cert)
+        if cert.status == "valid":
+            raise
+        return _unavailable(cert)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{cert.serial}-v{cert.version}.pdf"'})
 
@@ -167,6 +221,8 @@ def _credential(cert):
 @requires("signed_in")
 def badge_json(cert_id):
     cert = _viewable(cert_id)
+    if cert.status != "valid":
+        return _unavailable(cert)
     response = jsonify(_credential(cert))
     response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-openbadge.json"'
     return response
@@ -176,6 +232,8 @@ def badge_json(cert_id):
 @requires("signed_in")
 def badge_jwt(cert_id):
     cert = _viewable(cert_id)
+    if cert.status != "valid":
+        return _unavailable(cert)
     token = sign_credential(_credential(cert), keys.current_signer(), base_url())
     return Response(token, mimetype="application/vc+jwt",
                     headers={"Content-Disposition": f'attachment; filename="{cert.serial}-openbadge.jwt"'})
@@ -219,10 +277,13 @@ def revoke(cert_id):
     cert = _manageable(cert_id)
     form = RevokeForm()
     if not form.validate():
-        flash(_("Give the reason for revoking: it is shown on the verification page."), "error")
+        # Name each field that is missing, with our own sentence (forms.RevokeForm).
+        for field in (form.category, form.reason):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
         return redirect(url_for("certificates.admin_list", q=cert.serial))
     try:
-        services.revoke_certificate(current_user, cert, form.reason.data)
+        services.revoke_certificate(current_user, cert, form.reason.data, form.category.data)
     except ServiceError as err:
         db.session.rollback()
         flash(str(err), "error")

@@ -212,10 +212,12 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("quiz_admin.template"),
         # --- certificates ---------------------------------------------------------------------------
         P("certificates.jwks"), P("certificates.public_key"), P("certificates.issuer_profile"),
+        P("certificates.revocation_list"),
         P("certificates.mine"), P("certificates.admin_list", query={"q": "qxbname"}),
         *(P(e, v={"cert_id": w.ids["cert_b"]}) for e in ("certificates.pdf", "certificates.badge_json",
                                                          "certificates.badge_jwt")),
-        P("certificates.revoke", "POST", v={"cert_id": w.ids["cert_b"]}, data={"reason": "Thu hồi trái phép"}),
+        P("certificates.revoke", "POST", v={"cert_id": w.ids["cert_b"]},
+          data={"reason": "Thu hồi trái phép", "category": "misconduct"}),
         P("certificates.reissue", "POST", v={"cert_id": w.ids["cert_b"]}, data={"full_name": "Tên Khác"}),
         P("certificates.verify_home"), P("certificates.verify_home", "POST", data={"c-code": w.codes["cert_b"]}),
         P("certificates.verify", v={"code": w.codes["cert_b"]}),
