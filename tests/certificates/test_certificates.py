@@ -96,7 +96,7 @@ def test_revoke_and_reissue_show_on_verify_immediately(completed, client, make_u
     assert newer.serial == cert.serial and newer.version == 2 and newer.code != cert.code
     assert "Replaced by a newer version" in client.get(f"/verify/{cert.code}").get_data(as_text=True) or \
         "phiên bản mới" in client.get(f"/verify/{cert.code}").get_data(as_text=True)
-    client.post(f"/certificates/{newer.id}/revoke", data={"csrf_token": token, "reason": "Cấp nhầm"})
+    client.post(f"/certificates/{newer.id}/revoke", data={"csrf_token": token, "reason": "Cấp nhầm", "category": "issued_in_error"})
     page = client.get(f"/verify/{newer.code}").get_data(as_text=True)
     assert "Cấp nhầm" in page
     assert client.get(f"/verify/{newer.code}.json").json["status"] == "revoked"
