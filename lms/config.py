@@ -55,6 +55,9 @@ class Config:
     # (QR codes, badges, /issuer, login slips, xAPI ids) is built from it, never from the
     # request's Host header (lms.core.urls). Required in production.
     PUBLIC_BASE_URL: str | None = None
+    # Encrypts the certificate signing keys stored in the database (lms.certificates.keys);
+    # SECRET_KEY when unset. Keep it when rotating SECRET_KEY.
+    CERTIFICATE_KEY_SECRET: str | None = None
     # Production only: more host names the app answers to besides PUBLIC_BASE_URL's, comma
     # separated (e.g. a load balancer probing /healthz at 10.0.0.5). Becomes Flask's TRUSTED_HOSTS.
     EXTRA_TRUSTED_HOSTS: str | list[str] = ""
