@@ -338,3 +338,14 @@ def test_the_issuer_profile_and_key_files_list_every_key_with_its_period(genuine
     assert periods[0][1] <= periods[1][0]
     pem = client.get("/.well-known/lms-certificate-key.pem").get_data(as_text=True)
     assert pem.count("BEGIN PUBLIC KEY") == 2 and "(current)" in pem
+
+
+def test_a_genuine_pdf_of_a_revoked_certificate_says_revoked_with_date_and_category(genuine, app, client, tmp_path):
+    cert, data = genuine
+    services.revoke_certificate(None, cert, "Học viên nhờ người làm bài kiểm tra", "misconduct")
+    db.session.commit()
+    page = _web_verdict(client, data)
+    assert _sentence("valid") in page  # the file itself is genuine...
+    assert "Đã thu hồi" in page and "Gian lận hoặc vi phạm quy chế" in page  # ...the certificate no longer holds
+    result = _cli(app, tmp_path, data)
+    assert result.exit_code == 2 and "Đã thu hồi" in result.output and "Gian lận" in result.output

@@ -196,6 +196,18 @@ def test_publication_prizes_list_certificates_and_public_pages(client, closed_co
     image = pypdfium2.PdfDocument(pdf.data)[0].render(scale=3).to_pil()
     decoded = [r.text for r in zxingcpp.read_barcodes(image)]
     assert any(text.endswith(f"/contests/hoi-thi-2026/awards/{code}") for text in decoded)
+    # Signed like a course certificate (issue 16): /verify lists every award it certifies, and
+    # a page added afterwards is refused.
+    from lms.certificates.keys import public_keys
+    from lms.certificates.verify import verify_document
+
+    verdict = verify_document(pdf.data, public_keys())
+    assert verdict.code == "valid" and verdict.payload["codes"] == [a.code for a in awards]
+    token = csrf_token(client, "/verify")
+    checked = client.post("/verify", data={"csrf_token": token, "f-file": (io.BytesIO(pdf.data), "giay-khen.pdf")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "Trần Thị Bình" in checked and "Còn giá trị" in checked and code in checked
+    assert verify_document(pdf.data + b"\n" + b"x" * 64, public_keys()).code == "appended_bytes"
 
     logout(client)
     results = client.get("/contests/hoi-thi-2026/results").get_data(as_text=True)
