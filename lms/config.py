@@ -82,6 +82,10 @@ class Config:
     UPLOAD_MAX_LINES = 250_000
     UPLOAD_MAX_LINE_CHARS = 100_000
     UPLOAD_MAX_SECONDS = 60
+    # Checking an uploaded certificate PDF (/verify, lms verify-certificate) runs in a child
+    # process killed past this wall time (seconds) or address space (MB): lms.certificates.sandbox.
+    CERTIFICATE_VERIFY_TIMEOUT = 10
+    CERTIFICATE_VERIFY_MEMORY_MB = 768
     PAGE_SIZE = 50
 
 
