@@ -29,57 +29,17 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
+from lms.certificates.keyset import ROTATION_GRACE, PublicKey  # noqa: F401 - re-exported
 from lms.certificates.models import SigningKey
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 LEGACY_KEY_FILE = "certificate-signing-key.pem"
-# A server that read the current key just before another one rotated it may sign for a few
-# more seconds; clocks of app servers also drift a little.
-ROTATION_GRACE = timedelta(minutes=5)
 # The self-signed X.509 certificate is only a carrier for the public key that PDF readers
 # display; the key's real period is valid_from/valid_until above.
 CERTIFICATE_YEARS = 30
 SIGNER_NAME = "Nền tảng học dịch vụ công trực tuyến"
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """One published key, as plain data (it crosses into the verification sandbox as JSON).
-
-    Times are naive UTC. ``valid_until`` None: the current key.
-    """
-
-    kid: str
-    algorithm: str
-    public_pem: str
-    certificate_pem: str | None
-    valid_from: datetime
-    valid_until: datetime | None
-
-    def covers(self, moment: datetime) -> bool:
-        """Whether something signed at ``moment`` (naive UTC) falls in this key's period."""
-        if moment < self.valid_from - ROTATION_GRACE:
-            return False
-        return self.valid_until is None or moment <= self.valid_until + ROTATION_GRACE
-
-    def spki_der(self) -> bytes:
-        return serialization.load_pem_public_key(self.public_pem.encode()).public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-    def to_json(self) -> dict:
-        return {"kid": self.kid, "algorithm": self.algorithm, "public_pem": self.public_pem,
-                "certificate_pem": self.certificate_pem, "valid_from": self.valid_from.isoformat(),
-                "valid_until": self.valid_until.isoformat() if self.valid_until else None}
-
-    @classmethod
-    def from_json(cls, data: dict) -> PublicKey:
-        until = data.get("valid_until")
-        return cls(kid=data["kid"], algorithm=data["algorithm"], public_pem=data["public_pem"],
-                   certificate_pem=data.get("certificate_pem"),
-                   valid_from=datetime.fromisoformat(data["valid_from"]),
-                   valid_until=datetime.fromisoformat(until) if until else None)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
 
 from lms.certificates.keys import Signer
+from lms.certificates.verify import outside_event_loop
 
 FIELD_NAME = "ChuKyNenTang"
 _signers: dict[str, signers.SimpleSigner] = {}
@@ -57,5 +58,6 @@ def sign_pdf(pdf_bytes: bytes, signer: Signer, *, reason: str = "Xác nhận vă
         field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES)
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
-    out = signers.sign_pdf(writer, meta, signer=_pyhanko_signer(signer))
+    out = outside_event_loop(signers.sign_pdf, writer, meta, signer=_pyhanko_signer(signer))
     return out.getvalue()
+

@@ -7,8 +7,6 @@ certificate takes a few milliseconds: bulk rendering for a whole province is pra
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import math
 from dataclasses import dataclass, field
@@ -23,11 +21,15 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from lms.certificates.signing import canonical
+from lms.certificates.statement import (  # noqa: F401 - re-exported for callers
+    METADATA_PREFIX,
+    STATEMENT_PREFIX,
+    content_hash,
+    encode_metadata,
+    encode_statement,
+)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
-METADATA_PREFIX = "lms-certificate:"  # the first version's signed statement
-STATEMENT_PREFIX = "lms-certificate-v2:"  # inside a PAdES-signed PDF
 _FONTS_READY = False
 
 
@@ -83,22 +85,6 @@ class CertificateData:
             "score": None if self.score is None else round(self.score, 1),
             "issuer": self.issuer_name, "issued_on": self.issued_on,
         }
-
-
-def encode_metadata(payload: dict, signature: str) -> str:
-    """The first version's statement: payload and its Ed25519 signature (read by
-    lms.certificates.verify for certificates issued before PAdES)."""
-    body = base64.urlsafe_b64encode(canonical(payload)).rstrip(b"=").decode()
-    return f"{METADATA_PREFIX}{body}.{signature}"
-
-
-def encode_statement(payload: dict) -> str:
-    """What a signed PDF says it is, in the document information's Keywords: the PAdES
-    signature covers the whole file, so this needs no signature of its own. ``payload`` is a
-    course certificate's ``CertificateData.payload()`` or an award document's
-    ``{"kind": "award", "contest": slug, "codes": [...]}``."""
-    body = base64.urlsafe_b64encode(canonical(payload)).rstrip(b"=").decode()
-    return f"{STATEMENT_PREFIX}{body}"
 
 
 def date_vi(iso: str) -> str:
@@ -307,8 +293,3 @@ def render_certificate(data: CertificateData, template: Template) -> bytes:
     c.setKeywords(encode_statement({"kind": "course", **data.payload()}))
     c.save()
     return buffer.getvalue()
-
-
-def content_hash(stream: str | bytes) -> str:
-    raw = stream.encode("latin-1") if isinstance(stream, str) else stream
-    return hashlib.sha256(raw).hexdigest()

@@ -31,14 +31,12 @@ than ``multiprocessing`` or a thread:
   stderr are unlinked temporary files, so a child that writes too much is stopped by
   RLIMIT_FSIZE instead of filling the parent's memory through a pipe.
 
-The price is start-up: an interpreter importing pyHanko, pypdf and the app's modules takes
-about a second of CPU. During a web request a spare child is started after each check,
-already past its imports and waiting for its document on stdin, so the next upload to this
-server process finds one ready; it exits by itself on end of input when this process exits.
-The CLI checks one file and keeps no spare. Measured on the development machine (2 CPUs), a
-genuine certificate, median of 8: 11 ms in-process (after the first call of the process, which
-imports for 300 ms), 1.13 s with a fresh child, 33 ms with a ready one. A ready child holds
-about 110 MB of memory per server process.
+The price is start-up: the child imports pyHanko and pypdf (verification imports neither
+Flask's database layer nor ReportLab: lms.certificates.keyset and .statement are pure for
+this). Measured on the development machine (2 CPUs), a genuine certificate, median of 6:
+11 ms in-process, 600 ms in a fresh child. A spare child started ahead of the next upload
+answered in 33 ms but held about 110 MB per server process all the time; verifying an upload
+is rare next to everything else a server does, so each check starts its own child.
 
 The child is ``sys.executable``: the Python interpreter under gunicorn and the ``lms``
 command (an embedding server such as uWSGI would need its own path here). The sandbox bounds
@@ -48,20 +46,18 @@ the child runs as the same user and could read the instance folder.
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 
 import lms
-from lms.certificates.keys import PublicKey
+from lms.certificates.keyset import PublicKey
 from lms.certificates.sandbox_worker import EXIT_NO_MEMORY, MAX_OUTPUT_BYTES
 from lms.certificates.verify import OUTCOMES, Verdict
 
@@ -132,49 +128,6 @@ class _Worker:
             except OSError:
                 pass
 
-    def discard(self) -> None:
-        self.finish()
-        self.out.close()
-        self.err.close()
-
-
-_lock = threading.Lock()
-_spare: _Worker | None = None
-
-
-def _take_worker() -> _Worker:
-    """The spare child if it is alive and ours, else a new one."""
-    global _spare
-    with _lock:
-        worker, _spare = _spare, None
-    if worker is not None and worker.owner != os.getpid():
-        # Inherited through a fork: that process is our parent's child, not ours to wait for.
-        worker = None
-    if worker is not None and worker.proc.poll() is not None:
-        worker.discard()
-        worker = None
-    return worker or _Worker()
-
-
-def _start_spare() -> None:
-    global _spare
-    with _lock:
-        if _spare is not None and _spare.owner == os.getpid():
-            return
-        try:
-            _spare = _Worker()
-        except OSError as err:
-            # Only the next check's speed depends on it; that check will start its own.
-            log.warning("could not start a spare certificate checker: %s", err)
-
-
-@atexit.register
-def _discard_spare() -> None:
-    global _spare
-    with _lock:
-        worker, _spare = _spare, None
-    if worker is not None and worker.owner == os.getpid():
-        worker.discard()
 
 
 def _bounds(timeout: float | None, memory_mb: int | None) -> tuple[float, int]:
@@ -213,10 +166,7 @@ def verify_bounded(pdf_bytes: bytes, keys: list[PublicKey], *, timeout: float | 
     header = {"memory_mb": memory_mb, "cpu_seconds": int(timeout) + 1, "size": len(pdf_bytes),
               "keys": [key.to_json() for key in keys]}
     job = json.dumps(header).encode() + b"\n" + pdf_bytes
-    worker = _take_worker()
-    status, out, err = worker.check(job, timeout)
-    if has_request_context():
-        _start_spare()
+    status, out, err = _Worker().check(job, timeout)
     return _read_answer(status, out, err, timeout)
 
 

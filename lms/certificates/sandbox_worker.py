@@ -73,7 +73,7 @@ def main() -> int:
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
     _preload()
-    from lms.certificates.keys import PublicKey
+    from lms.certificates.keyset import PublicKey
     from lms.certificates.verify import Verdict, verify_document
 
     stdin = sys.stdin.buffer

@@ -27,8 +27,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from lms.certificates.keys import PublicKey
-from lms.certificates.render import METADATA_PREFIX, STATEMENT_PREFIX, content_hash
+from lms.certificates.keyset import PublicKey
+from lms.certificates.statement import METADATA_PREFIX, STATEMENT_PREFIX, content_hash
 
 # Our certificate page draws a few kilobytes of operators; 2 MB leaves room for any template.
 MAX_PAGE_DRAWING_BYTES = 2 * 1024 * 1024
@@ -92,6 +92,22 @@ class Verdict:
                    scheme=data.get("scheme"), detail=data.get("detail", ""))
 
 
+def outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous entry points, which run ``asyncio.run`` inside: where
+    this thread already runs an event loop (an async server, a notebook, Playwright's sync
+    API in tests) that would raise, so the call goes to a short-lived thread instead."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
 def _decode_b64_json(body: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
@@ -136,8 +152,8 @@ def _verify_pades(reader, signature, pdf_bytes: bytes, keys: list[PublicKey]) ->
     from pyhanko_certvalidator import ValidationContext
 
     root = asn1_x509.Certificate.load(_certificate_der(key))
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False),
-                                    skip_diff=True)
+    status = outside_event_loop(validate_pdf_signature, signature,
+                                ValidationContext(trust_roots=[root], allow_fetching=False), skip_diff=True)
     signed_at = status.signer_reported_dt
     signed_naive = signed_at.astimezone(UTC).replace(tzinfo=None) if signed_at else None
     base = {"scheme": "pades", "kid": key.kid, "signed_at": signed_naive}
