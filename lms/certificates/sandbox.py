@@ -51,7 +51,6 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from flask import current_app, has_app_context
@@ -60,6 +59,7 @@ import lms
 from lms.certificates.keyset import PublicKey
 from lms.certificates.sandbox_worker import EXIT_NO_MEMORY, MAX_OUTPUT_BYTES
 from lms.certificates.verify import OUTCOMES, Verdict
+from lms.core.files import private_temp_file
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ class _Worker:
 
     def __init__(self) -> None:
         self.owner = os.getpid()
-        self.out = tempfile.TemporaryFile()
-        self.err = tempfile.TemporaryFile()
+        self.out = private_temp_file()
+        self.err = private_temp_file()
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, _ROOT], stdin=subprocess.PIPE, stdout=self.out,

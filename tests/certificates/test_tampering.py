@@ -218,8 +218,10 @@ def test_pyhanko_validation_reports_the_document_unmodified(genuine):
 
     root = asn1_x509.Certificate.load(key_service.x509.load_pem_x509_certificate(
         current_signer().certificate_pem.encode()).public_bytes(key_service.serialization.Encoding.DER))
-    status = validate_pdf_signature(PdfFileReader(io.BytesIO(data)).embedded_signatures[0],
-                                    ValidationContext(trust_roots=[root]))
+    from lms.certificates.verify import outside_event_loop
+
+    status = outside_event_loop(validate_pdf_signature, PdfFileReader(io.BytesIO(data)).embedded_signatures[0],
+                                ValidationContext(trust_roots=[root]))
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE and status.docmdp_ok is not False
 
