@@ -10,14 +10,22 @@ import click
 from flask.cli import with_appcontext
 
 
+# Exit statuses of `lms verify-certificate` (2 is click's own for a wrong command line).
+EXIT_VALID, EXIT_FILE_FAILS, EXIT_NOT_CURRENT = 0, 1, 3
+
+
 @click.command("verify-certificate")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--keys", "keys_file", type=click.Path(path_type=Path),
               help="Offline: the key set saved from /.well-known/jwks.json (default: this instance's keys "
                    "and register, which also gives the current status).")
 @with_appcontext
 def verify_certificate_command(file, keys_file):
-    """Check that a certificate PDF was issued here and not altered; exit status 0 only then."""
+    """Check that a certificate PDF was issued here and not altered.
+
+    Exit status: 0 genuine and current; 1 the file fails (altered, not ours, unreadable, not
+    found); 3 genuine but revoked, replaced or not in the register; 2 a wrong command line.
+    """
     import json
 
     from flask_babel import gettext as _
@@ -28,6 +36,10 @@ def verify_certificate_command(file, keys_file):
     from lms.certificates.status import CATEGORY_LABELS, OFFLINE_NOTE, STATUS_LABELS, reason
     from lms.core.urls import public_url
 
+    for path in (file, keys_file):
+        if path is not None and not path.is_file():
+            click.echo(_("NOT VALID: %(file)s: there is no such file.", file=path), err=True)
+            sys.exit(EXIT_FILE_FAILS)
     data = file.read_bytes()
     if keys_file:
         try:
@@ -41,9 +53,12 @@ def verify_certificate_command(file, keys_file):
     verdict = check.verdict
     if not verdict.ok:
         click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)), err=True)
+        if keys_file and verdict.code in ("unknown_key", "key_out_of_period"):
+            click.echo(_("  The saved key set may be older than the document: download it again from %(url)s "
+                         "and check once more.", url=public_url("/.well-known/jwks.json")), err=True)
         if verdict.detail:
             click.echo(_("  Technical detail: %(detail)s", detail=verdict.detail), err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FILE_FAILS)
     p = verdict.payload or {}
     click.echo(_("VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)))
     if verdict.kid:
@@ -57,15 +72,22 @@ def verify_certificate_command(file, keys_file):
                      serial=p.get("serial"), version=p.get("version"), name=p.get("name"), course=p.get("course"),
                      date=_date(p.get("completed_on"))))
     if keys_file:
-        click.echo(str(OFFLINE_NOTE % {"url": public_url("/verify"), "code": p.get("code") or "-"}))
+        if p.get("kind") == "award":
+            click.echo(_("Revocation cannot be known offline. Check each award online: scan the QR code on its page "
+                         "or open %(url)s.", url=public_url(f"/contests/{p.get('contest')}/awards/<code>")))
+        else:
+            click.echo(str(OFFLINE_NOTE % {"url": public_url("/verify"), "code": p.get("code") or "-"}))
         return
     click.echo(_("  Current status in the register: %(status)s", status=STATUS_LABELS.get(check.status, check.status)))
     cert = check.cert
     if cert is not None and cert.revoked_at is not None:
         click.echo(_("  Revoked on %(date)s: %(category)s.", date=cert.revoked_at.strftime("%d/%m/%Y"),
                      category=CATEGORY_LABELS.get(cert.revoked_category or "other", "")))
+    for award in check.awards:
+        if award is not None:
+            click.echo(f"  {award.code}: {award.name}" + (f" ({award.unit_name})" if award.unit_name else ""))
     if check.status != "valid":
-        sys.exit(2)
+        sys.exit(EXIT_NOT_CURRENT)
 
 
 def _date(iso: str | None) -> str:

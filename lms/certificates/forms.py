@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,8 +16,9 @@ class VerifyCodeForm(FlaskForm):
 
 
 class VerifyFileForm(FlaskForm):
-    file = FileField(_l("Certificate PDF"), validators=[
-        FileRequired(), FileAllowed(["pdf"], _l("Choose the certificate's PDF file."))])
+    # Any file name: phones save downloads as "download" or "x.pdf.download", and the content
+    # is what gets checked (lms.certificates.verify).
+    file = FileField(_l("Certificate PDF"), validators=[FileRequired(_l("Choose the certificate's PDF file."))])
 
 
 def _category_choices():

@@ -66,9 +66,12 @@ def _secret() -> bytes:
 
 
 def _upper_bound(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` UTF-8 bytes (RFC 5280's ub-common-name is counted in
-    bytes by cryptography), never inside a character."""
-    return text.encode()[:limit].decode(errors="ignore").strip()
+    """``text`` cut to at most ``limit`` UTF-8 bytes (cryptography counts RFC 5280's
+    ub-common-name of 64 in bytes), at the last whole word that fits."""
+    if len(text.encode()) <= limit:
+        return text
+    cut = text.encode()[:limit + 1].decode(errors="ignore")
+    return cut.rsplit(" ", 1)[0].strip() if " " in cut else cut[:limit // 4]
 
 
 def new_key_material(now: datetime, issuer_name: str = SIGNER_NAME) -> dict:
@@ -81,7 +84,10 @@ def new_key_material(now: datetime, issuer_name: str = SIGNER_NAME) -> dict:
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, _upper_bound(issuer_name, 64)),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{_upper_bound(issuer_name, 46)} {kid}"),
+        # What PDF readers show as the signer: the platform's name in full; the key id goes
+        # into the subject's serialNumber, which the certificate details show.
+        x509.NameAttribute(NameOID.COMMON_NAME, _upper_bound(issuer_name, 64)),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, kid),
     ])
     start = now.replace(tzinfo=UTC) - timedelta(minutes=10)
     certificate = (

@@ -131,8 +131,14 @@ def issue_certificate(user, course, enrollment) -> Certificate | None:
 course_services.COMPLETION_HOOKS.append(issue_certificate)
 
 
+def normalise_code(text: str | None) -> str:
+    """A code as typed or read aloud: letters and digits only, upper case ("gttt-juy8 943b" ->
+    "GTTTJUY8943B"); "" when nothing is left."""
+    return "".join(ch for ch in (text or "") if ch.isascii() and ch.isalnum()).upper()
+
+
 def get_by_code(code: str) -> Certificate | None:
-    code = (code or "").strip().upper()
+    code = normalise_code(code)
     if not code or len(code) > 32:
         return None
     return db.session.scalar(select(Certificate).where(Certificate.code == code))

@@ -138,7 +138,9 @@ def sign(credential: dict, signer, base_url: str) -> str:
     now = int(time.time())
     claims = {"vc": credential, "iss": credential["issuer"], "jti": credential["id"],
               "sub": credential["credentialSubject"]["id"], "iat": now, "nbf": now}
-    headers = {"kid": f"{base_url.rstrip('/')}/.well-known/jwks.json#{signer.kid}", "typ": "JWT"}
+    # The bare kid, as in the key set, so generic JOSE libraries (a JWKS lookup by kid) find the
+    # key; "jku" (RFC 7515 §4.1.2) says where the set is.
+    headers = {"kid": signer.kid, "jku": f"{base_url.rstrip('/')}/.well-known/jwks.json", "typ": "JWT"}
     return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)
 
 

@@ -51,7 +51,10 @@ def verify_home():
     file_form = VerifyFileForm(prefix="f")
     verdict = None
     if request.method == "POST" and "c-code" in request.form and code_form.validate():
-        return redirect(url_for("certificates.verify", code=code_form.code.data.strip().upper()))
+        code = services.normalise_code(code_form.code.data)
+        if code:
+            return redirect(url_for("certificates.verify", code=code))
+        code_form.code.errors.append(_("A verification code has only letters and digits, e.g. K7MP2QXAB3CD."))
     if request.method == "POST" and "c-code" not in request.form and file_form.validate():
         data = file_form.file.data.read(5 * 1024 * 1024 + 1)
         if len(data) > 5 * 1024 * 1024:
@@ -224,7 +227,7 @@ def badge_json(cert_id):
     if cert.status != "valid":
         return _unavailable(cert)
     response = jsonify(_credential(cert))
-    response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-openbadge.json"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-v{cert.version}-openbadge.json"'
     return response
 
 
@@ -236,7 +239,7 @@ def badge_jwt(cert_id):
         return _unavailable(cert)
     token = sign_credential(_credential(cert), keys.current_signer(), base_url())
     return Response(token, mimetype="application/vc+jwt",
-                    headers={"Content-Disposition": f'attachment; filename="{cert.serial}-openbadge.jwt"'})
+                    headers={"Content-Disposition": f'attachment; filename="{cert.serial}-v{cert.version}-openbadge.jwt"'})
 
 
 # --- administration ---------------------------------------------------------------------

@@ -123,7 +123,8 @@ def test_open_badge_credential_validates_and_its_signature_verifies(completed, c
     header = jwt.get_unverified_header(token)
     current_key = [k for k in jwks["keys"] if k["valid_until"] is None]
     assert len(current_key) == 1
-    assert header["alg"] == "ES256" and header["kid"].endswith("#" + current_key[0]["kid"])
+    assert header["alg"] == "ES256" and header["kid"] == current_key[0]["kid"]
+    assert jwt.PyJWKSet.from_dict(jwks)[header["kid"]].key is not None  # a generic JWKS lookup finds it
     key = jwt.PyJWK(current_key[0])
     claims = jwt.decode(token, key.key, algorithms=["ES256"])
     assert claims["vc"] == credential and claims["jti"] == credential["id"]

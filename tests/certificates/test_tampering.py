@@ -201,6 +201,7 @@ def test_the_signed_pdf_is_valid_and_unmodified_for_poppler_pdfsig(genuine, tmp_
     report = subprocess.run(["pdfsig", str(good)], capture_output=True, text=True).stdout
     assert "Signature is Valid." in report and "Total document signed" in report
     assert "ETSI.CAdES.detached" in report  # PAdES (ETSI EN 319 142-1), not adbe.pkcs7.detached
+    assert "Common Name: Nền tảng học dịch vụ công trực tuyến\n" in report  # the signer, named in full
     edited = tmp_path / "edited.pdf"
     edited.write_bytes(_incremental(data, _annotation_over_name))
     report = subprocess.run(["pdfsig", str(edited)], capture_output=True, text=True).stdout
@@ -350,4 +351,34 @@ def test_a_genuine_pdf_of_a_revoked_certificate_says_revoked_with_date_and_categ
     assert _sentence("valid") in page  # the file itself is genuine...
     assert "Đã thu hồi" in page and "Gian lận hoặc vi phạm quy chế" in page  # ...the certificate no longer holds
     result = _cli(app, tmp_path, data)
-    assert result.exit_code == 2 and "Đã thu hồi" in result.output and "Gian lận" in result.output
+    assert result.exit_code == 3 and "Đã thu hồi" in result.output and "Gian lận" in result.output
+
+
+def test_what_a_citizen_meets_on_the_verify_page_and_the_command(genuine, app, client, tmp_path):
+    """Field findings of the tester (issue 16): the headline states the current status, a file
+    saved without .pdf is checked, codes typed with hyphens are found, the command says when a
+    file is missing or a saved key set is out of date, and the signer is named in full."""
+    cert, data = genuine
+    token = csrf_token(client, "/verify")
+    page = client.post("/verify", data={"csrf_token": token, "f-file": (io.BytesIO(data), "download")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "✓ Chứng nhận hợp lệ" in page.split('id="verdict"', 1)[1].split("</p>", 1)[0]
+    assert 'id="verdict" tabindex="-1"' in page and "js/verdict.js" in page
+    typed = "-".join([cert.code[:4], cert.code[4:8].lower(), cert.code[8:]])
+    answer = client.post("/verify", data={"csrf_token": token, "c-code": typed})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/verify/{cert.code}")
+    missing = app.test_cli_runner().invoke(args=["verify-certificate", str(tmp_path / "khong-co.pdf")])
+    assert missing.exit_code == 1 and "không có tệp này" in missing.output
+    old_set = tmp_path / "jwks-cu.json"
+    old_set.write_text(json.dumps(client.get("/.well-known/jwks.json").json), encoding="utf-8")
+    app.test_cli_runner().invoke(args=["certificates", "rotate-key"])
+    db.session.expire_all()
+    newer = services.pdf_for(db.session.get(Certificate, cert.id))
+    outdated = _cli(app, tmp_path, newer, "--keys", str(old_set))
+    assert outdated.exit_code == 1 and "tải lại" in outdated.output
+    services.revoke_certificate(None, db.session.get(Certificate, cert.id), "Cấp nhầm", "issued_in_error")
+    db.session.commit()
+    revoked = _web_verdict(client, data)
+    headline = revoked.split('id="verdict"', 1)[1].split("</p>", 1)[0]
+    assert "✗" in headline and "Giấy chứng nhận này đã bị thu hồi" in headline and "✓" not in headline
+    assert 'class="result failed"' in revoked
