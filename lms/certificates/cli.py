@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-
 # Exit statuses of `lms verify-certificate` (2 is click's own for a wrong command line).
 EXIT_VALID, EXIT_FILE_FAILS, EXIT_NOT_CURRENT = 0, 1, 3
 
