@@ -78,7 +78,11 @@ def verify(code):
     if cert is None:
         # The same answer for every wrong code: nothing hints at valid ones.
         return render_template("certificates/verify_unknown.html"), 404
-    return render_template("certificates/verify.html", cert=cert)
+    newer = None
+    if cert.superseded_at is not None:
+        newer = db.session.scalar(select(Certificate).where(
+            Certificate.serial == cert.serial, Certificate.superseded_at.is_(None)).limit(1))
+    return render_template("certificates/verify.html", cert=cert, newer=newer)
 
 
 @bp.get("/verify/<code>.json")
