@@ -35,10 +35,12 @@ def verify_certificate_command(file, keys_file):
     from lms.certificates.status import CATEGORY_LABELS, OFFLINE_NOTE, STATUS_LABELS, reason
     from lms.core.urls import public_url
 
-    for path in (file, keys_file):
-        if path is not None and not path.is_file():
-            click.echo(_("NOT VALID: %(file)s: there is no such file.", file=path), err=True)
-            sys.exit(EXIT_FILE_FAILS)
+    if not file.is_file():
+        click.echo(_("NOT VALID: %(file)s: there is no such file.", file=file), err=True)
+        sys.exit(EXIT_FILE_FAILS)
+    if keys_file is not None and not keys_file.is_file():
+        raise click.UsageError(_("The key set %(file)s does not exist: save it from %(url)s.", file=keys_file,
+                                 url=public_url("/.well-known/jwks.json")))
     data = file.read_bytes()
     if keys_file:
         try:
@@ -51,15 +53,25 @@ def verify_certificate_command(file, keys_file):
         check = services.check_document(data)
     verdict = check.verdict
     if not verdict.ok:
-        click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)), err=True)
-        if keys_file and verdict.code in ("unknown_key", "key_out_of_period"):
+        if keys_file and verdict.code == "unknown_key":
+            # Offline, an unknown key may only mean the saved set predates a rotation.
+            click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=_(
+                "This PDF is not signed by any key in the saved key set: either it was not issued here, or "
+                "the key set was saved before the platform's latest key.")), err=True)
             click.echo(_("  The saved key set may be older than the document: download it again from %(url)s "
                          "and check once more.", url=public_url("/.well-known/jwks.json")), err=True)
+        else:
+            click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)), err=True)
         if verdict.detail:
             click.echo(_("  Technical detail: %(detail)s", detail=verdict.detail), err=True)
         sys.exit(EXIT_FILE_FAILS)
     p = verdict.payload or {}
-    click.echo(_("VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)))
+    if keys_file or check.status == "valid":
+        click.echo(_("VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)))
+    else:
+        # The file is genuine, but what it certifies no longer holds: the first word says so.
+        headline = {"revoked": _("REVOKED"), "superseded": _("REPLACED")}.get(check.status, _("NOT IN THE REGISTER"))
+        click.echo(f"{headline}: {file}: {reason(verdict.code)}")
     if verdict.kid:
         signed = verdict.signed_at.strftime("%d/%m/%Y %H:%M UTC") if verdict.signed_at else "?"
         click.echo(_("  Signed on %(when)s with the platform's key %(kid)s.", when=signed, kid=verdict.kid))

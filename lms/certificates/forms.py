@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 
 class VerifyCodeForm(FlaskForm):
-    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=32)],
+    # Long enough for a pasted verification address (services.normalise_code keeps the code).
+    code = StringField(_l("Verification code"), validators=[DataRequired(), Length(max=200)],
                        description=_l("Printed under the QR code, e.g. K7MP2QXAB3CD."),
                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
 

@@ -132,9 +132,15 @@ course_services.COMPLETION_HOOKS.append(issue_certificate)
 
 
 def normalise_code(text: str | None) -> str:
-    """A code as typed or read aloud: letters and digits only, upper case ("gttt-juy8 943b" ->
-    "GTTTJUY8943B"); "" when nothing is left."""
-    return "".join(ch for ch in (text or "") if ch.isascii() and ch.isalnum()).upper()
+    """A code as typed, pasted or read aloud: letters and digits only, upper case
+    ("gttt-juy8 943b" -> "GTTTJUY8943B"); full-width forms read as ASCII (NFKC); a pasted
+    verification address gives the code at its end; "" when nothing is left."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text or "")
+    if "/verify/" in text:
+        text = text.rsplit("/verify/", 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return "".join(ch for ch in text if ch.isascii() and ch.isalnum()).upper()
 
 
 def get_by_code(code: str) -> Certificate | None:

@@ -352,6 +352,7 @@ def test_a_genuine_pdf_of_a_revoked_certificate_says_revoked_with_date_and_categ
     assert "Đã thu hồi" in page and "Gian lận hoặc vi phạm quy chế" in page  # ...the certificate no longer holds
     result = _cli(app, tmp_path, data)
     assert result.exit_code == 3 and "Đã thu hồi" in result.output and "Gian lận" in result.output
+    assert result.output.startswith("ĐÃ THU HỒI:") and "HỢP LỆ" not in result.output
 
 
 def test_what_a_citizen_meets_on_the_verify_page_and_the_command(genuine, app, client, tmp_path):
@@ -365,8 +366,10 @@ def test_what_a_citizen_meets_on_the_verify_page_and_the_command(genuine, app, c
     assert "✓ Chứng nhận hợp lệ" in page.split('id="verdict"', 1)[1].split("</p>", 1)[0]
     assert 'id="verdict" tabindex="-1"' in page and "js/verdict.js" in page
     typed = "-".join([cert.code[:4], cert.code[4:8].lower(), cert.code[8:]])
-    answer = client.post("/verify", data={"csrf_token": token, "c-code": typed})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/verify/{cert.code}")
+    for entered in (typed, f"http://127.0.0.1:5000/verify/{cert.code}", cert.code.translate(
+            {ord(c): ord(c) + 0xFEE0 for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"})):  # full-width
+        answer = client.post("/verify", data={"csrf_token": token, "c-code": entered})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/verify/{cert.code}"), entered
     missing = app.test_cli_runner().invoke(args=["verify-certificate", str(tmp_path / "khong-co.pdf")])
     assert missing.exit_code == 1 and "không có tệp này" in missing.output
     old_set = tmp_path / "jwks-cu.json"
@@ -375,7 +378,7 @@ def test_what_a_citizen_meets_on_the_verify_page_and_the_command(genuine, app, c
     db.session.expire_all()
     newer = services.pdf_for(db.session.get(Certificate, cert.id))
     outdated = _cli(app, tmp_path, newer, "--keys", str(old_set))
-    assert outdated.exit_code == 1 and "tải lại" in outdated.output
+    assert outdated.exit_code == 1 and "tải lại" in outdated.output and "bộ khoá đã lưu" in outdated.output
     services.revoke_certificate(None, db.session.get(Certificate, cert.id), "Cấp nhầm", "issued_in_error")
     db.session.commit()
     revoked = _web_verdict(client, data)
