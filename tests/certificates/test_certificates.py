@@ -4,7 +4,6 @@ import io
 
 import jwt
 import pypdfium2
-import pytest
 import zxingcpp
 from jsonschema import Draft202012Validator
 from pypdf import PdfReader
@@ -14,27 +13,11 @@ from lms.certificates import services
 from lms.certificates.keys import public_keys
 from lms.certificates.models import Certificate
 from lms.certificates.verify import verify_document
-from lms.courses.models import Course
 from lms.courses.services import mark_lesson_read, record_quiz_result
-from lms.courses.sync import sync_content
 from lms.extensions import db
+from tests.certificates.conftest import NAME
 from tests.certificates.ob3_schema import OB3_ACHIEVEMENT_CREDENTIAL
 from tests.conftest import csrf_token, login
-
-NAME = "Nguyễn Thị Hoà"
-
-
-@pytest.fixture
-def completed(app, content_dirs, make_user, sample_tree):
-    sync_content(*content_dirs)
-    db.session.commit()
-    course = db.session.scalar(select(Course))
-    learner = make_user("hs.hoa", org=sample_tree["class_a1"], full_name=NAME, kind="student")
-    for lesson in course.lessons:
-        mark_lesson_read(learner, lesson)
-    record_quiz_result(learner, course, 90.0, passed=True)
-    db.session.commit()
-    return learner, course
 
 
 def current(learner):

@@ -24,9 +24,6 @@ from lms.certificates.keys import public_keys
 from lms.certificates.models import Certificate
 from lms.certificates.render import METADATA_PREFIX
 from lms.certificates.verify import verify_document
-from lms.courses.models import Course
-from lms.courses.services import mark_lesson_read, record_quiz_result
-from lms.courses.sync import sync_content
 from lms.extensions import db
 from tests.conftest import csrf_token
 
@@ -118,16 +115,8 @@ def zip_archive(genuine: bytes) -> bytes:
 
 
 @pytest.fixture
-def genuine(app, content_dirs, make_user, sample_tree) -> bytes:
+def genuine(completed) -> bytes:
     """A certificate PDF as the platform issues it to a learner."""
-    sync_content(*content_dirs)
-    db.session.commit()
-    course = db.session.scalar(select(Course))
-    learner = make_user("hs.hoa", org=sample_tree["class_a1"], full_name="Nguyễn Thị Hoà", kind="student")
-    for lesson in course.lessons:
-        mark_lesson_read(learner, lesson)
-    record_quiz_result(learner, course, 90.0, passed=True)
-    db.session.commit()
     return services.pdf_for(db.session.scalar(select(Certificate)))
 
 

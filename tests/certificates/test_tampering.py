@@ -32,25 +32,16 @@ from lms.certificates.pades import sign_pdf
 from lms.certificates.status import REASONS
 from lms.certificates.verify import verify_document
 from lms.courses.models import Course
-from lms.courses.services import mark_lesson_read, record_quiz_result
-from lms.courses.sync import sync_content
 from lms.extensions import db
+from tests.certificates.conftest import NAME
 from tests.conftest import csrf_token
 
 FILES = Path(__file__).parent / "files"
-NAME = "Nguyễn Thị Hoà"
 
 
 @pytest.fixture
-def genuine(app, content_dirs, make_user, sample_tree):
-    sync_content(*content_dirs)
-    db.session.commit()
-    course = db.session.scalar(select(Course))
-    learner = make_user("hs.hoa", org=sample_tree["class_a1"], full_name=NAME, kind="student")
-    for lesson in course.lessons:
-        mark_lesson_read(learner, lesson)
-    record_quiz_result(learner, course, 90.0, passed=True)
-    db.session.commit()
+def genuine(completed):
+    learner, _ = completed
     cert = db.session.scalar(select(Certificate).where(Certificate.user_id == learner.id))
     return cert, services.pdf_for(cert)
 
