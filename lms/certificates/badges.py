@@ -71,10 +71,9 @@ def sign_credential(credential: dict, signer, base_url: str) -> str:
         "sub": credential["credentialSubject"]["identifier"][0]["identityHash"],
         "iat": int(time.time()),
     }
-    # The bare kid, as in the key set, so generic JOSE libraries (a JWKS lookup by kid) find the
-    # key; "jku" (RFC 7515 §4.1.2) says where the set is.
-    headers = {"kid": signer.kid, "jku": f"{base_url.rstrip('/')}/.well-known/jwks.json", "typ": "JWT"}
-    return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)
+    from lms.certificates.keys import encode_jwt
+
+    return encode_jwt(claims, signer, base_url)
 
 
 # verify_jwt's codes: the token's signature and key, nothing about revocation.

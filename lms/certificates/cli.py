@@ -30,7 +30,7 @@ def verify_certificate_command(file, keys_file):
     from flask_babel import gettext as _
 
     from lms.certificates import services
-    from lms.certificates.keys import keys_from_jwks
+    from lms.certificates.keys import JWKS_PATH, keys_from_jwks
     from lms.certificates.sandbox import verify_bounded
     from lms.certificates.status import CATEGORY_LABELS, OFFLINE_NOTE, STATUS_LABELS, reason
     from lms.core.urls import public_url
@@ -40,7 +40,7 @@ def verify_certificate_command(file, keys_file):
         sys.exit(EXIT_FILE_FAILS)
     if keys_file is not None and not keys_file.is_file():
         raise click.UsageError(_("The key set %(file)s does not exist: save it from %(url)s.", file=keys_file,
-                                 url=public_url("/.well-known/jwks.json")))
+                                 url=public_url(JWKS_PATH)))
     data = file.read_bytes()
     if keys_file:
         try:
@@ -59,7 +59,7 @@ def verify_certificate_command(file, keys_file):
                 "This PDF is not signed by any key in the saved key set: either it was not issued here, or "
                 "the key set was saved before the platform's latest key.")), err=True)
             click.echo(_("  The saved key set may be older than the document: download it again from %(url)s "
-                         "and check once more.", url=public_url("/.well-known/jwks.json")), err=True)
+                         "and check once more.", url=public_url(JWKS_PATH)), err=True)
         else:
             click.echo(_("NOT VALID: %(file)s: %(reason)s", file=file, reason=reason(verdict.code)), err=True)
         if verdict.detail:

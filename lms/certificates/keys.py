@@ -231,6 +231,19 @@ def rotate_key() -> tuple[PublicKey, PublicKey]:
     return keys[old[0].kid] if old else None, keys[new.kid]
 
 
+JWKS_PATH = "/.well-known/jwks.json"
+
+
+def encode_jwt(claims: dict, signer: Signer, base_url: str) -> str:
+    """A JWS of ``claims`` by ``signer`` (badges, the revocation list). The header carries the
+    bare kid, as in the key set, so a generic JOSE library's lookup by kid finds the key, and
+    "jku" (RFC 7515 §4.1.2) says where the set is."""
+    import jwt
+
+    headers = {"kid": signer.kid, "jku": f"{base_url.rstrip('/')}{JWKS_PATH}", "typ": "JWT"}
+    return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)
+
+
 def _b64(data: bytes) -> str:
     import base64
 

@@ -150,6 +150,14 @@ def get_by_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def current_version(cert: Certificate) -> Certificate | None:
+    """The version of ``cert``'s serial that replaced it (None when ``cert`` is not superseded)."""
+    if cert.superseded_at is None:
+        return None
+    return db.session.scalar(select(Certificate).where(
+        Certificate.serial == cert.serial, Certificate.superseded_at.is_(None)).limit(1))
+
+
 def ensure_current(cert: Certificate) -> None:
     """A revoked or superseded certificate gets no new signed document or badge: it would
     pass every offline check while the certificate no longer holds.

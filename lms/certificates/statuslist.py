@@ -25,8 +25,6 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import jwt
-
 # §"Bitstring Status List Credential": "a minimum uncompressed size of 16KB" (131,072 bits).
 MIN_BITS = 131_072
 STATUS_PATH = "/status/revocation"
@@ -138,10 +136,9 @@ def sign(credential: dict, signer, base_url: str) -> str:
     now = int(time.time())
     claims = {"vc": credential, "iss": credential["issuer"], "jti": credential["id"],
               "sub": credential["credentialSubject"]["id"], "iat": now, "nbf": now}
-    # The bare kid, as in the key set, so generic JOSE libraries (a JWKS lookup by kid) find the
-    # key; "jku" (RFC 7515 §4.1.2) says where the set is.
-    headers = {"kid": signer.kid, "jku": f"{base_url.rstrip('/')}/.well-known/jwks.json", "typ": "JWT"}
-    return jwt.encode(claims, signer.private_key, algorithm=signer.algorithm, headers=headers)
+    from lms.certificates.keys import encode_jwt
+
+    return encode_jwt(claims, signer, base_url)
 
 
 def revoked(list_token: str, index: int, keys: list, *, expected_url: str | None = None) -> bool:

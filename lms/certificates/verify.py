@@ -24,7 +24,7 @@ import io
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lms.certificates.keyset import PublicKey
@@ -73,7 +73,6 @@ class Verdict:
     signed_at: datetime | None = None
     scheme: str | None = None  # "pades" or "legacy"
     detail: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -131,14 +130,14 @@ def verify_document(pdf_bytes: bytes, keys: list[PublicKey]) -> Verdict:
     if len(signatures) != 1:
         return Verdict("several_signatures", detail=f"{len(signatures)} signatures")
     try:
-        return _verify_pades(reader, signatures[0], pdf_bytes, keys)
+        return _verify_pades(reader, signatures[0], keys)
     except RecursionError:
         return Verdict("too_complex", detail="nesting too deep")
     except Exception as err:  # noqa: BLE001
         return Verdict("altered", scheme="pades", detail=f"{err.__class__.__name__}: {err}"[:300])
 
 
-def _verify_pades(reader, signature, pdf_bytes: bytes, keys: list[PublicKey]) -> Verdict:
+def _verify_pades(reader, signature, keys: list[PublicKey]) -> Verdict:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 

@@ -61,13 +61,8 @@ def verify_home():
             file_form.file.errors.append(_("The file is larger than 5 MB: it is not one of our certificates."))
         else:
             verdict = services.check_document(data)
-    category_label = None
-    if verdict is not None and verdict.cert is not None and verdict.cert.revoked_category:
-        from lms.certificates.status import CATEGORY_LABELS
-
-        category_label = CATEGORY_LABELS.get(verdict.cert.revoked_category)
     return render_template("certificates/verify_home.html", code_form=code_form, file_form=file_form,
-                           verdict=verdict, category_label=category_label)
+                           verdict=verdict)
 
 
 @bp.get("/verify/<code>")
@@ -78,11 +73,7 @@ def verify(code):
     if cert is None:
         # The same answer for every wrong code: nothing hints at valid ones.
         return render_template("certificates/verify_unknown.html"), 404
-    newer = None
-    if cert.superseded_at is not None:
-        newer = db.session.scalar(select(Certificate).where(
-            Certificate.serial == cert.serial, Certificate.superseded_at.is_(None)).limit(1))
-    return render_template("certificates/verify.html", cert=cert, newer=newer)
+    return render_template("certificates/verify.html", cert=cert, newer=services.current_version(cert))
 
 
 @bp.get("/verify/<code>.json")
@@ -153,7 +144,7 @@ def issuer_profile():
     (as DID-style verification methods with a JWK), so a verifier can tell a retired key's
     documents from forgeries made with it later."""
     base = base_url()
-    methods = [{"id": f"{base}/.well-known/jwks.json#{entry['kid']}", "type": "JsonWebKey2020",
+    methods = [{"id": f"{base}{keys.JWKS_PATH}#{entry['kid']}", "type": "JsonWebKey2020",
                 "controller": f"{base}/issuer", "publicKeyJwk": entry,
                 "validFrom": entry["valid_from"], "validUntil": entry["valid_until"]}
                for entry in keys.jwks()["keys"]]
@@ -162,7 +153,7 @@ def issuer_profile():
                     "id": f"{base}/issuer", "type": ["Profile"],
                     "name": current_app.config.get("CERTIFICATE_ISSUER_NAME") or "Nền tảng học dịch vụ công trực tuyến",
                     "url": base, "verificationMethod": methods,
-                    "jwks": f"{base}/.well-known/jwks.json"})
+                    "jwks": f"{base}{keys.JWKS_PATH}"})
 
 
 # --- learners -------------------------------------------------------------------------
@@ -193,11 +184,7 @@ def _unavailable(cert: Certificate):
     """The answer instead of a file for a revoked or superseded certificate: 410 Gone with a page
     saying why and, for a superseded one, where the newer version is. A new signed copy would pass
     every offline check while the certificate no longer holds (issue 16)."""
-    newer = None
-    if cert.revoked_at is None:
-        newer = db.session.scalar(select(Certificate).where(
-            Certificate.serial == cert.serial, Certificate.superseded_at.is_(None))
-            .order_by(Certificate.version.desc()).limit(1))
+    newer = services.current_version(cert) if cert.revoked_at is None else None
     return render_template("certificates/unavailable.html", cert=cert, newer=newer), 410
 
 
