@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -27,6 +27,12 @@ class Contest(db.Model):
     # How many first/second/third/consolation prizes, and collective prizes at which unit level.
     prize_settings: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     published_at: Mapped[datetime | None] = mapped_column()
+    # Who the public leaderboard names (lms.contests.ranking.PUBLIC_BOARD): organisers and the
+    # report always see everything.
+    public_board: Mapped[str] = mapped_column(String(24), default="name_and_unit", server_default="name_and_unit")
+    # Set when published results are withdrawn, so the award page can say why.
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[ContestRound]] = relationship(back_populates="contest", order_by="ContestRound.position")
@@ -53,6 +59,11 @@ class ContestRound(db.Model):
     hide_results_until_close: Mapped[bool] = mapped_column(default=True)
     freeze_minutes: Mapped[int] = mapped_column(default=0)
     weight: Mapped[float] = mapped_column(default=1.0)
+    # Bumped by everything but a new result that changes the board (settings, true count,
+    # regrade, publication): read from the database, so every worker and server agrees.
+    board_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # One active device per participant: a sign-in elsewhere takes the attempt over.
+    one_device: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     contest: Mapped[Contest] = relationship(back_populates="rounds")
 
@@ -91,8 +102,20 @@ class RoundEntry(db.Model):
     score: Mapped[float | None] = mapped_column()
     seconds_taken: Mapped[float | None] = mapped_column()
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The ranking keys at the precision the board shows (lms.contests.ranking.score_key and
+    # time_key): minus the score in hundredths of a percent (so the whole key ascends: one
+    # plain index serves the board on both databases) and tenths of a second. The board is
+    # read in ranking order from the index and never ranks on a difference nobody can see.
+    score_key: Mapped[int | None] = mapped_column()
+    time_key: Mapped[int | None] = mapped_column()
+    # When the result last changed: the newest one is the live board's version.
+    changed_at: Mapped[datetime | None] = mapped_column()
 
-    __table_args__ = (UniqueConstraint("round_id", "registration_id", name="uq_round_entry_round_registration"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "registration_id", name="uq_round_entry_round_registration"),
+        Index("ix_round_entry_board", "round_id", "score_key", "time_key", "submitted_at"),
+        Index("ix_round_entry_changed", "round_id", "changed_at"),
+    )
 
 
 class Award(db.Model):

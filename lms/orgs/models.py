@@ -33,6 +33,8 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
+    # What boards and narrow tables show ("THPT Chu Văn An"); the name when empty.
+    short_name: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), default="other")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     # Materialised path of ids, e.g. "/1/7/42/": a subtree is one index range scan.
@@ -60,3 +62,19 @@ class Organization(db.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
+
+
+class HeadcountChange(db.Model):
+    """Every headcount a unit has had, from when it held: a contest's collective ranking uses
+    the headcount of the moment its first round opened (lms.orgs.services.headcount_as_of),
+    so a change made during a contest never moves its rates."""
+
+    __tablename__ = "org_headcount"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    headcount: Mapped[int | None] = mapped_column()
+    effective_at: Mapped[datetime] = mapped_column(default=utcnow)  # UTC
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_org_headcount_org_effective", "org_id", "effective_at"),)

@@ -96,6 +96,10 @@ class Attempt(db.Model):
     percent: Mapped[float | None] = mapped_column()
     passed: Mapped[bool | None] = mapped_column()
     auto_submitted: Mapped[bool] = mapped_column(default=False)
+    # The browser that holds the attempt, when its round allows one device only.
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    # Times the page lost focus (tab switch, another app): a flag for organisers, never a penalty.
+    focus_losses: Mapped[int] = mapped_column(default=0, server_default="0")
 
     answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt")
     bank: Mapped[QuestionBank] = relationship()
@@ -106,6 +110,18 @@ class Attempt(db.Model):
         Index("uq_attempt_one_open", "user_id", "bank_id", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
     )
+
+
+class AttemptEvent(db.Model):
+    """What happened to an attempt besides answers: focus lost, taken over by another device."""
+
+    __tablename__ = "attempt_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))  # focus_lost | device_taken_over
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[dict | None] = mapped_column(JSON)
 
 
 class AttemptAnswer(db.Model):
