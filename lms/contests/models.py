@@ -11,6 +11,11 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 
+# What the public leaderboard shows of each participant: name and unit, name only, or
+# initials and unit (for pupils). Organisers and the report always see everything.
+PUBLIC_BOARD_CHOICES = ("name_and_unit", "name", "initials_and_unit")
+
+
 class Contest(db.Model):
     __tablename__ = "contest"
 
@@ -27,8 +32,7 @@ class Contest(db.Model):
     # How many first/second/third/consolation prizes, and collective prizes at which unit level.
     prize_settings: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     published_at: Mapped[datetime | None] = mapped_column()
-    # Who the public leaderboard names (lms.contests.ranking.PUBLIC_BOARD): organisers and the
-    # report always see everything.
+    # One of PUBLIC_BOARD_CHOICES.
     public_board: Mapped[str] = mapped_column(String(24), default="name_and_unit", server_default="name_and_unit")
     # Set when published results are withdrawn, so the award page can say why.
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
