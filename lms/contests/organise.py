@@ -258,8 +258,9 @@ class Standing:
 
 
 def final_standings(contest: Contest) -> list[Standing]:
-    """One round: that round's full ranking rules (prediction, time, submission). Several:
-    the weighted final score, ties left as ties."""
+    """One round: that round's full ranking rules (prediction, time, submission), at the
+    precision the board shows. Several: the weighted final score compared to 0.01 like the
+    board (``ranking.rank_scores``), ties left as ties."""
     entries = db.session.execute(
         select(RoundEntry).join(ContestRound, ContestRound.id == RoundEntry.round_id)
         .where(ContestRound.contest_id == contest.id, RoundEntry.score.is_not(None))).scalars().all()

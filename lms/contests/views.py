@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from babel.numbers import get_decimal_symbol
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.access import rules
-from lms.access.web import check, requires
+from lms.access.web import allowed, check, requires
 from lms.contests import rounds, services
 from lms.contests.models import Contest, ContestRound, Registration
+from lms.contests.ranking import (
+    format_score,
+    format_time,
+    freeze_moment,
+    public_name,
+    score_decimals,
+    shows_unit,
+)
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db, limiter
+from lms.quizzes.rules import GRACE
 
 bp = Blueprint("contests", __name__, url_prefix="/contests")
 
@@ -99,35 +111,73 @@ def start(slug, number):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
 
 
-def _board(contest, round_):
-    full = contest.status == "published"
-    if not rules.round_results_visible(hide_until_close=round_.hide_results_until_close, closes_at=round_.closes_at,
-                                       now=utcnow(), published=full):
-        return None
-    return rounds.leaderboard(round_, full=full)
+def _board_request(slug, number):
+    """(contest, round, board, organiser, own row) of a leaderboard request. An anonymous poll
+    of an unchanged board costs one query (``rounds.poll_target``); a signed-in participant
+    adds their own place (``rounds.place_of``), organisers and admins get the live board."""
+    target = rounds.poll_target(slug, number)
+    if target is None:
+        abort(404)
+    contest, round_, changed = target
+    organiser = current_user.is_authenticated and allowed("contests.organise", current_user, contest)
+    board = rounds.leaderboard(round_, utcnow(), full=organiser, changed=changed)
+    mine = None
+    if current_user.is_authenticated and not organiser:
+        mine = rounds.place_of(round_, board, current_user.id)
+    return contest, round_, board, organiser, mine
+
+
+def _audience(contest, organiser: bool) -> str:
+    return "organiser" if organiser else contest.public_board
+
+
+PAGE_ROWS = 200
 
 
 @bp.get("/<slug>/rounds/<int:number>/leaderboard")
 @requires("contests.see_leaderboard")
 @limiter.limit("120 per minute")
 def leaderboard(slug, number):
-    contest = _contest(slug)
-    round_ = _round(contest, number)
-    return render_template("contests/leaderboard.html", contest=contest, round=round_, board=_board(contest, round_))
+    contest, round_, board, organiser, mine = _board_request(slug, number)
+    audience = _audience(contest, organiser)
+    comma = get_decimal_symbol(get_locale())
+    rows = board.rows[:PAGE_ROWS]
+    extra = [mine] if mine is not None and all(r.registration_id != mine.registration_id for r in rows) else []
+    decimals = score_decimals([r.score_key for r in rows + extra])
+    unit_shown = organiser or shows_unit(contest.public_board)
+
+    def shown(row, index):
+        """What the page writes of a row; the submission time only where it decided."""
+        below = rows[index + 1] if 0 <= index < len(rows) - 1 else None
+        return {"rank": row.rank, "tied": row.tied, "mine": mine is not None and row.registration_id == mine.registration_id,
+                "name": row.name if organiser else public_name(row.name, audience),
+                "unit": row.unit if unit_shown else None,
+                "score": format_score(row.score_key, decimals, comma), "time": format_time(row.time_key, comma),
+                "submitted": row.submitted_at if "submitted" in (row.decided_by, below and below.decided_by) else None,
+                "prediction": row.prediction, "decided_by": row.decided_by}
+
+    return render_template("contests/leaderboard.html", contest=contest, round=round_, board=board,
+                           organiser=organiser, rows=[shown(r, i) for i, r in enumerate(rows)],
+                           mine=[shown(r, -1) for r in extra], unit_shown=unit_shown,
+                           freeze_at=freeze_moment(round_.closes_at, round_.freeze_minutes if round_.kind == "quiz" else 0),
+                           grace_seconds=int(GRACE.total_seconds()))
 
 
 @bp.get("/<slug>/rounds/<int:number>/leaderboard.json")
 @requires("contests.see_leaderboard")
 @limiter.limit("120 per minute")
 def leaderboard_json(slug, number):
-    contest = _contest(slug)
-    round_ = _round(contest, number)
-    board = _board(contest, round_)
-    if board is None:
-        return jsonify({"round": round_.position, "hidden_until": round_.closes_at.isoformat() + "Z", "rows": []})
-    return jsonify({"round": round_.position, "frozen": board.frozen, "rows": [
-        {"rank": r.rank, "tied": r.tied, "name": board.names[r.entry.participant_id], "score": r.entry.score,
-         "seconds": r.entry.seconds_taken} for r in board.rows[:500]]})
+    """The board as JSON for polling: "stage", "frozen", "provisional", "rows" (rank, tied,
+    name, unit, score to 0.01, seconds to 0.1, submitted to the second, decided_by), and
+    "me" (the signed-in participant's own row, also outside the top rows). The encoded body
+    is shared by every poll of the same board version."""
+    contest, round_, board, organiser, mine = _board_request(slug, number)
+    audience = _audience(contest, organiser)
+    body = rounds.board_json(board, round_, audience)
+    if mine is not None:  # the shared body, with this person's row added at its end
+        own = json.dumps(rounds.row_json(mine, audience), ensure_ascii=False, separators=(",", ":")).encode()
+        body = body[:-1] + b',"me":' + own + b"}"
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.get("/<slug>/export.xlsx")

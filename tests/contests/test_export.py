@@ -27,10 +27,11 @@ def build(n, with_results=True):
          "phone": f"09{i:08d}", "identity_key": str(i)} for i in range(n)])
     if with_results and n > 10:
         db.session.execute(insert(RoundEntry), [
-            {"round_id": round_.id, "registration_id": i + 1, "score": float(i % 11) * 10, "seconds_taken": 100.0 + i,
-             "prediction": i % 20, "submitted_at": OPENS + timedelta(seconds=i)} for i in range(n - 10)])
-    db.session.commit()
+            {"round_id": round_.id, "registration_id": i + 1, "prediction": i % 20,
+             **rounds.result_values(float(i % 11) * 10, 100.0 + i, OPENS + timedelta(seconds=i))}
+            for i in range(n - 10)])
     rounds._bump(round_.id)
+    db.session.commit()
     return contest
 
 
@@ -41,10 +42,10 @@ def test_five_thousand_participants_export_completely(app, tmp_path):
     assert result.exit_code == 0 and "5000 row(s)" in result.output
     sheet = load_workbook(out, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 5001 and rows[0][0] == "Vòng thi" and rows[0][3] == "Họ và tên"
+    assert len(rows) == 5001 and rows[0][0] == "Vòng thi" and rows[0][4] == "Họ và tên"
     first = rows[1]
-    assert first[1] == 1 and first[9] == 100.0 and first[11] == abs(first[10] - 10)
-    assert isinstance(first[4], datetime) and first[3].startswith("Nguyễn Thị Hoà")
+    assert first[1] == 1 and first[11] == 100.0 and first[13] == abs(first[12] - 10)
+    assert isinstance(first[5], datetime) and first[4].startswith("Nguyễn Thị Hoà")
     assert sum(1 for r in rows[1:] if r[1] is None) == 10  # registered without a result: still listed
 
 
@@ -87,8 +88,8 @@ def test_formula_names_reach_the_organiser_as_text_and_no_file_stays(any_db_app,
                                   seconds_taken=100.0 + i, prediction=-5, submitted_at=OPENS + timedelta(minutes=i)))
     organiser = make_user("btc")
     db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
-    db.session.commit()
     rounds._bump(round_.id)
+    db.session.commit()
     client = any_db_app.test_client()
     login(client, "btc")
     response = client.get(f"/contests/{contest.slug}/export.xlsx")
@@ -96,14 +97,14 @@ def test_formula_names_reach_the_organiser_as_text_and_no_file_stays(any_db_app,
     body = response.get_data()
     response.close()
     sheet = load_workbook(io.BytesIO(body)).active
-    rows = [row for row in sheet.iter_rows(min_row=2) if not row[3].value.startswith("Nguyễn Thị Hoà")]
-    assert sorted(row[3].value for row in rows) == sorted("'" + name for name in names)
-    assert {row[3].data_type for row in rows} == {"s"}
-    assert {(row[7].value, row[8].value) for row in rows} == {("'=1+1", "'-11A1")}
+    rows = [row for row in sheet.iter_rows(min_row=2) if not row[4].value.startswith("Nguyễn Thị Hoà")]
+    assert sorted(row[4].value for row in rows) == sorted("'" + name for name in names)
+    assert {row[4].data_type for row in rows} == {"s"}
+    assert {(row[9].value, row[10].value) for row in rows} == {("'=1+1", "'-11A1")}
     assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
-    assert all(row[4].is_date and isinstance(row[4].value, datetime) for row in rows)
-    assert {row[10].value for row in rows} == {-5} and {row[10].data_type for row in rows} == {"n"}
-    assert -5.0 in {row[9].value for row in rows}  # a negative number stays a number
+    assert all(row[5].is_date and isinstance(row[5].value, datetime) for row in rows)
+    assert {row[12].value for row in rows} == {-5} and {row[12].data_type for row in rows} == {"n"}
+    assert -5.0 in {row[11].value for row in rows}  # a negative number stays a number
     assert list(system_tmp.iterdir()) == [] and list((Path(any_db_app.instance_path) / "tmp").iterdir()) == []
 
 

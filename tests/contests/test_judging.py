@@ -267,7 +267,7 @@ def test_judged_round_end_to_end(world):
     assert entries[people["ts1"].id].score == pytest.approx((73.3333 + 100) / 2, abs=1e-3)
 
     board = rounds.leaderboard(round_, full=True)
-    order = [row.entry.participant_id for row in board.rows]
+    order = [row.registration_id for row in board.rows]
     assert order == sorted(expected, key=lambda rid: -expected[rid])
     leaderboard_page = app.test_client().get(f"/contests/{SLUG}/rounds/2/leaderboard").get_data(as_text=True)
     assert HOA in leaderboard_page

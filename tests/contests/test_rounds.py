@@ -71,7 +71,8 @@ def test_one_attempt_and_results_ranked_with_prediction_and_time(round_, make_us
     round_.tiebreaker_answer = 2
     rounds._bump(round_.id)
     board = rounds.leaderboard(round_, now=CLOSES + timedelta(minutes=1), full=True)
-    assert [(r.rank, board.names[r.entry.participant_id]) for r in board.rows] == [(1, "Nguyễn A"), (2, "Trần B"), (3, "Lê C")]
+    assert [(r.rank, r.name, r.decided_by) for r in board.rows] == [
+        (1, "Nguyễn A", ""), (2, "Trần B", "prediction"), (3, "Lê C", "score")]
 
 
 def test_leaderboard_is_frozen_before_the_end_and_cached(round_, make_user, sample_tree):
@@ -80,11 +81,13 @@ def test_leaderboard_is_frozen_before_the_end_and_cached(round_, make_user, samp
     play(early, round_, 2, OPENS + timedelta(hours=2), 5)
     play(late, round_, 4, CLOSES - timedelta(minutes=30), 5)  # inside the last hour: frozen
     in_freeze = CLOSES - timedelta(minutes=10)
+    round_.hide_results_until_close = False  # a live board during the round, frozen for its last hour
+    db.session.commit()
     public = rounds.leaderboard(round_, now=in_freeze)
-    assert public.frozen and [public.names[r.entry.participant_id] for r in public.rows] == ["Sớm"]
-    assert rounds.leaderboard(round_, now=in_freeze) is public or rounds.leaderboard(round_, now=in_freeze).computed_at == public.computed_at
+    assert public.frozen and [r.name for r in public.rows] == ["Sớm"]
+    assert rounds.leaderboard(round_, now=in_freeze) is public  # kept: nothing before the freeze changed
     full = rounds.leaderboard(round_, now=in_freeze, full=True)
-    assert [full.names[r.entry.participant_id] for r in full.rows] == ["Muộn", "Sớm"]
+    assert [r.name for r in full.rows] == ["Muộn", "Sớm"]
 
 
 def test_registration_date_fields_optional_by_default(round_, make_user, sample_tree):
