@@ -15,6 +15,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -346,6 +347,19 @@ def _order(true_count: int | None, columns) -> list:
     return order + [columns.time_key, columns.submitted_at, columns.registration_id]
 
 
+class _Row(NamedTuple):
+    registration_id: int
+    score_key: int
+    time_key: int
+    submitted_at: datetime | None
+    prediction: int | None
+    full_name: str
+    unit_name: str | None
+    school: str | None
+    short_name: str | None
+    org_name: str | None
+
+
 def _ranked(rows, true_count: int | None) -> list[BoardRow]:
     keys = [rank_key(r.score_key, r.time_key, r.submitted_at, r.prediction, true_count) for r in rows]
     ranks = shared_ranks(keys)
@@ -363,17 +377,21 @@ def ranked_rows(round_: ContestRound, limit: int | None = None) -> list[BoardRow
     true_count = round_.tiebreaker_answer
     inner = (select(e.registration_id, e.score_key, e.time_key, e.submitted_at, e.prediction)
              .where(e.round_id == round_.id, e.score_key.is_not(None)).order_by(*_order(true_count, e)))
-    if limit is not None:
-        inner = inner.limit(limit + 1)
-    top = inner.subquery()
-    rows = db.session.execute(
-        select(top, Registration.full_name, Registration.unit_name, Registration.school,
-               Organization.short_name, Organization.name.label("org_name"))
-        .join(Registration, Registration.id == top.c.registration_id)
-        .outerjoin(Organization, Organization.id == Registration.org_id)
-        .order_by(*_order(true_count, top.c))).all()
-    ranked = _ranked(rows, true_count)
-    return ranked if limit is None else ranked[:limit]
+    people = (select(Registration.id, Registration.full_name, Registration.unit_name, Registration.school,
+                     Organization.short_name, Organization.name.label("org_name"))
+              .outerjoin(Organization, Organization.id == Registration.org_id))
+    if limit is None:
+        top = inner.subquery()
+        found = people.where(Registration.contest_id == round_.contest_id).subquery()
+        rows = db.session.execute(select(top, found).join(found, found.c.id == top.c.registration_id)
+                                  .order_by(*_order(true_count, top.c))).all()
+        return _ranked(rows, true_count)
+    # The top rows from the index, then their people by primary key: joined in one statement,
+    # PostgreSQL would hash the whole registration table.
+    keys = db.session.execute(inner.limit(limit + 1)).all()
+    named = {r.id: r for r in db.session.execute(people.where(Registration.id.in_([k.registration_id for k in keys])))}
+    rows = [_Row(*k, *named[k.registration_id][1:]) for k in keys]
+    return _ranked(rows, true_count)[:limit]
 
 
 def _pending(round_: ContestRound, stage: Stage, now: datetime) -> tuple[str, ...]:
