@@ -87,6 +87,6 @@ def test_register_answer_submit_and_see_the_leaderboard_after_closing(browser, c
 
     learner.goto(f"{base}/contests/tuyen-truyen-vien-gioi/rounds/1/leaderboard")
     row = learner.locator("tbody tr").first
-    assert "Đinh Thị Hương" in row.text_content() and "100.0" in row.text_content()
+    assert "Đinh Thị Hương" in row.text_content() and "100,0" in row.text_content()
     assert row.locator("td").first.text_content().strip() == "1"
     screenshot(learner, "contest-leaderboard-after-close")
