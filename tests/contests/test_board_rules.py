@@ -216,3 +216,16 @@ def test_scores_show_as_many_decimals_as_decide():
 def test_times_show_tenths_with_the_locale_decimal_symbol():
     assert format_time(3002, ",") == "5:00,2" and format_time(0) == "0:00.0"
     assert format_time(36000 + 600 * 2 + 34, ",") == "1:02:03,4"
+
+
+def test_the_worked_example_of_the_docs():
+    """docs/contests.md, "Ranking": An, Bình, Chi at 100 %, Dũng at 99.99 %."""
+    an, binh = entry(1, 100.0, 300.2), entry(2, 100.0, 300.9)
+    chi, dung = entry(3, 100.0, 300.94, T0 + timedelta(seconds=1)), entry(4, 99.99, 120.0)
+    ranked = rank_participants([dung, chi, binh, an])
+    assert [(r.rank, r.entry.participant_id) for r in ranked] == [(1, 1), (2, 2), (3, 3), (4, 4)]
+    assert [deciding_key(a.entry, b.entry, None) for a, b in zip(ranked, ranked[1:], strict=False)] == [
+        "time", "submitted", "score"]
+    same_second = entry(3, 100.0, 300.94)
+    assert [(r.rank, r.tied) for r in rank_participants([dung, same_second, binh, an])] == [
+        (1, False), (2, True), (2, True), (4, False)]
