@@ -434,13 +434,13 @@ def _frozen_board(round_: ContestRound, frozen_at: datetime, stage: Stage) -> Le
     local = current_app.extensions.setdefault("lms.frozen_boards", {})
     version = (round_.board_version, frozen_at)
     cached = local.get(round_.id)
-    if cached is not None and cached[0] == version:
-        everyone = cached[1]
-    else:
+    if cached is None or cached[0] != version:
         everyone = _standings_at(round_, frozen_at)
-        local[round_.id] = (version, everyone)
+        cached = (version, everyone, {r.registration_id: r for r in everyone})
+        local[round_.id] = cached
+    _, everyone, places = cached
     return Leaderboard(everyone[:TOP], len(everyone), stage, Shown.AT_FREEZE, frozen_at, None, (),
-                       time.monotonic(), places={r.registration_id: r for r in everyone})
+                       time.monotonic(), places=places)
 
 
 def _standings_at(round_: ContestRound, moment: datetime) -> list[BoardRow]:
@@ -538,15 +538,16 @@ def submitted_iso(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
-def row_json(row: BoardRow, audience: str) -> dict:
+def row_json(row: BoardRow, audience: str, true_count: int | None) -> dict:
     """One row as a viewer may see it: ``audience`` is "organiser" (full name and unit) or a
-    ``Contest.public_board`` choice."""
+    ``Contest.public_board`` choice. The prediction shows only once the true count is set
+    (after the close): earlier, others' predictions would help whoever has not submitted yet."""
     public = audience != "organiser"
     return {"rank": row.rank, "tied": row.tied,
             "name": public_name(row.name, audience) if public else row.name,
             "unit": row.unit if not public or shows_unit(audience) else None,
             "score": row.score, "seconds": row.seconds, "submitted": _iso(row.submitted_at),
-            "prediction": row.prediction, "decided_by": row.decided_by or None}
+            "prediction": row.prediction if true_count is not None else None, "decided_by": row.decided_by or None}
 
 
 def board_json(board: Leaderboard, round_: ContestRound, audience: str) -> bytes:
@@ -559,7 +560,7 @@ def board_json(board: Leaderboard, round_: ContestRound, audience: str) -> bytes
                    "pending": list(board.pending), "total": board.total}
         if board.shown is Shown.HIDDEN:
             payload["hidden_until"] = round_.closes_at.isoformat() + "Z"
-        payload["rows"] = [row_json(r, audience) for r in board.rows]
+        payload["rows"] = [row_json(r, audience, board.true_count) for r in board.rows]
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         board.encoded[audience] = body
     return body

@@ -175,7 +175,7 @@ def leaderboard_json(slug, number):
     audience = _audience(contest, organiser)
     body = rounds.board_json(board, round_, audience)
     if mine is not None:  # the shared body, with this person's row added at its end
-        own = json.dumps(rounds.row_json(mine, audience), ensure_ascii=False, separators=(",", ":")).encode()
+        own = json.dumps(rounds.row_json(mine, audience, board.true_count), ensure_ascii=False, separators=(",", ":")).encode()
         body = body[:-1] + b',"me":' + own + b"}"
     return current_app.response_class(body, mimetype="application/json")
 

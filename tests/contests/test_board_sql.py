@@ -124,6 +124,7 @@ def test_two_app_instances_agree_after_a_new_result(app, tmp_path):
     seen = _poll(first, url)
     assert [(r["name"], r["rank"]) for r in seen["rows"]] == [("Thí Sinh 0", 1), ("Thí Sinh 1", 2)]
     assert _poll(second, url) == seen and seen["stage"] == "closed_grading" and "true_count" in seen["pending"]
+    assert [r["prediction"] for r in seen["rows"]] == [None, None]  # nobody's guess shows before the true count
     with other.app_context():  # the other worker records a result
         db.session.add(RoundEntry(round_id=round_.id, registration_id=ids[2], score=100.0, seconds_taken=500.0,
                                   submitted_at=T0, prediction=2))
@@ -135,6 +136,7 @@ def test_two_app_instances_agree_after_a_new_result(app, tmp_path):
     after = _poll(first, url)
     assert [(r["name"], r["decided_by"]) for r in after["rows"]] == [
         ("Thí Sinh 2", None), ("Thí Sinh 1", "score"), ("Thí Sinh 0", "prediction")]
+    assert [r["prediction"] for r in after["rows"]] == [2, 1, 9]
     assert after["stage"] == "closed_final" and not after["provisional"] and _poll(second, url) == after
 
 
