@@ -112,3 +112,4 @@ def test_a_regrade_updates_the_round_result(round_, make_user, sample_tree):
     quiz_services.regrade_question(make_user("qtv", roles=[("admin", None)]), question)
     db.session.commit()
     assert db.session.scalar(select(RoundEntry.score)) == 75.0
+    assert db.session.scalar(select(RoundEntry.score_key)) == -7500  # the board's key follows the regrade
