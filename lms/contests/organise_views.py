@@ -284,7 +284,7 @@ def _headcounts(contest: Contest) -> Headcounts:
     if not level:
         return Headcounts(None, "", None, [], 0)
     units = organise.units_in_scope(contest, level)
-    shown = sorted(units, key=lambda o: (o.name.casefold(), o.code))[:HEADCOUNT_ROWS]
+    shown = sorted(units, key=lambda o: ((o.short_name or o.name).casefold(), o.code))[:HEADCOUNT_ROWS]
     moment, used = organise.headcounts_used(contest, shown)
     return Headcounts(level, str(dict(level_choices()).get(level, level)), moment,
                       [(org, used[org.id]) for org in shown], len(units))
