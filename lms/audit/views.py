@@ -31,7 +31,7 @@ ACTION_LABELS = {
     "user.password_changed": _l("Password changed"), "user.activate": _l("Account reactivated"),
     "user.deactivate": _l("Account deactivated"), "org.create": _l("Unit created"), "org.update": _l("Unit edited"),
     "org.move": _l("Unit moved"), "org.merge": _l("Units merged"), "org.join_code": _l("Join code renewed"),
-    "org.join_code_disabled": _l("Join code disabled"), "privacy.export": _l("Personal data downloaded"),
+    "org.join_code_disabled": _l("Join code disabled"), "org.headcount": _l("Headcount changed"), "privacy.export": _l("Personal data downloaded"),
     "privacy.delete_request": _l("Deletion requested"), "privacy.delete_cancel": _l("Deletion request cancelled"),
     "privacy.delete": _l("Account deleted"), "audit.export": _l("Audit log exported"),
     "course.assign": _l("Course assigned"), "course.unassign": _l("Assignment removed"),

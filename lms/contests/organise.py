@@ -20,13 +20,23 @@ from lms.access.adapters import is_admin
 from lms.audit.services import current_ip, record_audit
 from lms.auth.services import grant_role
 from lms.certificates.services import new_code
+from lms.contests import attempt_titles as _attempt_titles  # noqa: F401 - names contest attempts on quiz pages
 from lms.contests import rounds
-from lms.contests.models import AnswerLog, Award, Contest, ContestRound, Registration, RoundEntry
+from lms.contests.models import (
+    PUBLIC_BOARD_CHOICES,
+    AnswerLog,
+    Award,
+    Contest,
+    ContestRound,
+    Registration,
+    RoundEntry,
+)
 from lms.contests.ranking import (
     PRIZES,
     Entry,
     award_prizes,
     combine_rounds,
+    headcounts_fixed_at,
     rank_participants,
     rank_scores,
     rank_units,
@@ -38,7 +48,7 @@ from lms.core.timeutil import utcnow
 from lms.courses.render import render_markdown
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.orgs.services import subtree_clause
+from lms.orgs.services import headcount_as_of, headcount_history, subtree_clause
 from lms.quizzes import services as quiz_services
 from lms.quizzes.models import Attempt, QuestionBank
 from lms.quizzes.rules import GRACE
@@ -76,9 +86,13 @@ def _apply(actor, target, action: str, changes: dict, *, audit_target) -> dict:
 
 
 def update_contest(actor, contest: Contest, *, title: str, rules_md: str, scope: Organization | None,
-                   required_fields: set[str], optional_fields: set[str], status: str) -> dict:
+                   required_fields: set[str], optional_fields: set[str], status: str,
+                   public_board: str | None = None) -> dict:
     """A published contest keeps its status (its title, rules and the rest may still be
-    corrected); the status changes to or from "published" only on the prizes page."""
+    corrected); the status changes to or from "published" only on the prizes page.
+    ``public_board`` (one of PUBLIC_BOARD_CHOICES; None keeps it) is what the public
+    leaderboard shows of each participant. Returns the changes as {name: [old, new]}, logged
+    as one "contest.settings" audit entry."""
     if not (title or "").strip():
         raise ServiceError(_l("A contest needs a title."), field="title")
     if status not in STATUSES:
@@ -87,6 +101,8 @@ def update_contest(actor, contest: Contest, *, title: str, rules_md: str, scope:
         raise ServiceError(_l("Withdraw the results on the prizes page to change the status."), field="status")
     if status == "published" and contest.status != "published":
         raise ServiceError(_l("Results are published from the prizes page."), field="status")
+    if public_board is not None and public_board not in PUBLIC_BOARD_CHOICES:
+        raise ServiceError(_l("Unknown choice for the public leaderboard."), field="public_board")
     unknown = (required_fields | optional_fields) - set(OPTIONAL_FIELDS)
     if unknown:
         raise ServiceError(_l("Unknown registration field(s): %(f)s.", f=", ".join(sorted(unknown))))
@@ -94,6 +110,8 @@ def update_contest(actor, contest: Contest, *, title: str, rules_md: str, scope:
     rules_md = unicodedata.normalize("NFC", (rules_md or "").replace("\r\n", "\n"))
     changes = {"title": nfc(title.strip()), "rules_md": rules_md, "scope_org_id": scope.id if scope else None,
                "registration_fields": fields, "status": status}
+    if public_board is not None:
+        changes["public_board"] = public_board
     diff = _apply(actor, contest, "contest.settings", changes, audit_target=contest)
     if "rules_md" in diff:
         contest.rules_html = render_markdown(rules_md)
@@ -283,28 +301,74 @@ def final_standings(contest: Contest) -> list[Standing]:
             for rank, tied, pid in rank_scores(final)]
 
 
-def collective_standings(contest: Contest, level: str,
-                         standings: list[Standing] | None = None) -> list[tuple[int, Organization, object]]:
-    """Units of one kind (school, commune, ...) of the contest's scope ranked by participation
-    rate, then average final score: the collective prize and the public "Ranking of units"
-    both come from here. A registration flagged as a possible duplicate does not count (one
-    person with two accounts must not raise their unit's participation)."""
-    if standings is None:
-        standings = final_standings(contest)
+@dataclass(frozen=True)
+class HeadcountUsed:
+    """The headcount a contest measures a unit against, and since when it held."""
+
+    headcount: int | None
+    since: datetime | None  # when it took effect (UTC); None when the unit has no headcount history
+    late: bool = False  # first given after the contest's headcounts were fixed (the unit had none then)
+
+
+def headcounts_used(contest: Contest, orgs: list[Organization],
+                    now: datetime | None = None) -> tuple[datetime | None, dict[int, HeadcountUsed]]:
+    """(the moment the contest's headcounts were fixed, {org id: HeadcountUsed}) for ``orgs``.
+
+    Once the first round has opened, each unit counts with the headcount in force at that
+    moment (lms.orgs.services.headcount_as_of over its history), so a change made during the
+    contest never moves its rates; before, the current headcount (moment None)."""
+    moment = headcounts_fixed_at([r.opens_at for r in contest.rounds], now or utcnow())
+    scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
+    history = headcount_history((o.id for o in orgs), within=scope.path if scope else None)
+    used = {}
+    for org in orgs:
+        changes = history.get(org.id, [])
+        if moment is None:
+            since = changes[-1][0] if changes and changes[-1][1] == org.headcount else None
+            used[org.id] = HeadcountUsed(org.headcount, since)
+            continue
+        in_force = headcount_as_of(changes, moment)
+        if in_force is None:  # no history (set before it was kept, by hand): the current figure
+            used[org.id] = HeadcountUsed(org.headcount, None)
+        else:
+            used[org.id] = HeadcountUsed(in_force[1], in_force[0], late=in_force[0] > moment)
+    return moment, used
+
+
+def units_in_scope(contest: Contest, level: str | None = None) -> list[Organization]:
+    """The active units of the contest's scope (everywhere for a public contest), of one kind
+    when ``level`` is given, by path."""
     scope = db.session.get(Organization, contest.scope_org_id) if contest.scope_org_id else None
     query = select(Organization).where(Organization.active.is_(True))
     if scope is not None:
         query = query.where(subtree_clause(scope.path))
-    orgs = list(db.session.scalars(query))
+    if level is not None:
+        query = query.where(Organization.kind == level)
+    return list(db.session.scalars(query.order_by(Organization.path)))
+
+
+def collective_standings(contest: Contest, level: str, standings: list[Standing] | None = None,
+                         now: datetime | None = None) -> list[tuple[int, Organization, object]]:
+    """Units of one kind (school, commune, ...) of the contest's scope ranked by participation
+    rate, then average final score (lms.contests.ranking.rank_units): [(rank, Organization,
+    UnitResult)], units without participants left out. The collective prize and the public
+    "Ranking of units" both come from here. Each unit's headcount is the one in force when the
+    first round opened (headcounts_used). A registration flagged as a possible duplicate does
+    not count (one person with two accounts must not raise their unit's participation)."""
+    if standings is None:
+        standings = final_standings(contest)
+    orgs = units_in_scope(contest)
     paths = {o.id: o.path for o in orgs}
     by_org: dict[int, list[float]] = {}
     for s in standings:
         if s.registration.org_id in paths and s.registration.duplicate_of_id is None:
             by_org.setdefault(s.registration.org_id, []).append(s.score)
-    level_ids = [o.id for o in orgs if o.kind == level]
+    level_orgs = [o for o in orgs if o.kind == level]
+    _moment, used = headcounts_used(contest, level_orgs, now)
     by_id = {o.id: o for o in orgs}
     return [(rank, by_id[result.org_id], result)
-            for rank, result in rank_units(paths, {o.id: o.headcount for o in orgs}, by_org, level_ids)
+            for rank, result in rank_units(paths, {oid: u.headcount for oid, u in used.items()}, by_org,
+                                           [o.id for o in level_orgs])
             if result.participants > 0]
 
 
@@ -387,7 +451,7 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
                                 score=s.score, code=new_code()))
     collective = int(settings.get("collective", 0))
     if collective and settings.get("collective_level"):
-        units = collective_standings(contest, settings["collective_level"], standings)
+        units = collective_standings(contest, settings["collective_level"], standings, now)
         unit_prizes = award_prizes([(rank, org.id) for rank, org, _ in units], {"first": collective})
         for rank, org, result in units:
             if org.id in unit_prizes:
@@ -396,6 +460,7 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
     db.session.add_all(awards)
     contest.status = "published"
     contest.published_at = now
+    contest.withdrawn_reason = contest.withdrawn_at = None  # the new results stand: no withdrawal to explain
     db.session.flush()
     for round_ in contest.rounds:
         rounds._bump(round_.id)
@@ -403,19 +468,24 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
     return awards
 
 
-def withdraw_results(actor, contest: Contest, reason: str) -> int:
-    """Undo a publication made in error; the awards (and their codes) stop verifying."""
+def withdraw_results(actor, contest: Contest, reason: str, now: datetime | None = None) -> int:
+    """Undo a publication made in error; the awards (and their codes) stop verifying. The
+    reason and the moment (UTC) stay on the contest until the next publication, so the award
+    and results pages can tell whoever checks a printed certificate what happened and why."""
     if contest.status != "published":
         raise ServiceError(_l("The results are not published."))
-    if not (reason or "").strip():
+    reason = nfc((reason or "").strip())
+    if not reason:
         raise ServiceError(_l("Say why the results are withdrawn."), field="reason")
     removed = db.session.execute(delete(Award).where(Award.contest_id == contest.id)).rowcount
     contest.status = "closed"
     contest.published_at = None
+    contest.withdrawn_reason = reason
+    contest.withdrawn_at = now or utcnow()
     db.session.flush()
     for round_ in contest.rounds:
         rounds._bump(round_.id)
-    record_audit(actor, "contest.withdraw", target=contest, reason=reason.strip(), awards=removed)
+    record_audit(actor, "contest.withdraw", target=contest, reason=reason, awards=removed)
     return removed
 
 

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from lms.contests.models import PUBLIC_BOARD_CHOICES
 from lms.contests.services import OPTIONAL_FIELDS
 from lms.core.numbers import DB_INT_MAX, MINUTES_MAX
 from lms.core.validators import DayInRange
@@ -23,6 +24,16 @@ from lms.orgs.forms import kind_choices
 FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "school": _l("School"),
                 "class_name": _l("Class"), "unit_name": _l("Unit")}
 FIELD_MODES = [("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]
+
+
+# What the public leaderboard shows of each participant (Contest.public_board); organisers
+# and the report always see everything.
+PUBLIC_BOARD_LABELS = {"name_and_unit": _l("Full name and unit"), "name": _l("Full name only"),
+                       "initials_and_unit": _l("Initials of the name and unit (for pupils)")}
+
+
+def public_board_choices():
+    return [(value, PUBLIC_BOARD_LABELS[value]) for value in PUBLIC_BOARD_CHOICES]
 
 
 def status_choices():
@@ -43,6 +54,9 @@ class ContestForm(FlaskForm):
     scope_code = StringField(_l("Eligible unit (code)"), validators=[Optional(), Length(max=64)],
                              description=_l("Only people of this unit and its sub-units may register. Empty: open to everyone."))
     status = SelectField(_l("Status"), choices=status_choices)
+    public_board = SelectField(_l("The public leaderboard shows"), choices=public_board_choices,
+                               default="name_and_unit",
+                               description=_l("Organisers and the downloaded report always see full names and units."))
     date_of_birth = SelectField(FIELD_LABELS["date_of_birth"], choices=FIELD_MODES, default="off")
     phone = SelectField(FIELD_LABELS["phone"], choices=FIELD_MODES, default="off")
     school = SelectField(FIELD_LABELS["school"], choices=FIELD_MODES, default="off")

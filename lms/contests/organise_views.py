@@ -7,6 +7,7 @@ Everyone else gets 404, so a contest in preparation stays invisible.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -26,6 +27,7 @@ from lms.contests.models import Contest
 from lms.contests.organise_forms import (
     FIELD_LABELS,
     FIELD_MODES,
+    PUBLIC_BOARD_LABELS,
     ContestForm,
     NewContestForm,
     OrganiserForm,
@@ -111,7 +113,7 @@ def index():
 CHANGE_LABELS = {
     "slug": _l("Short name (in the address)"), "title": _l("Title"), "rules_md": _l("Rules (Markdown)"),
     "scope_org_id": _l("Eligible unit"), "registration_fields": _l("Registration fields"), "status": _l("Status"),
-    "prize_settings": _l("Prizes"),
+    "prize_settings": _l("Prizes"), "public_board": _l("The public leaderboard shows"),
     "kind": _l("Kind"), "opens_at": _l("Opens (Vietnam time)"), "closes_at": _l("Closes (Vietnam time)"),
     "bank_id": _l("Question bank"), "draw": _l("Questions drawn per participant"),
     "time_limit_minutes": _l("Time limit (minutes)"), "attempts_allowed": _l("Attempts allowed"),
@@ -176,6 +178,8 @@ class _Names:
             return str(ROUND_KINDS.get(value, value))
         if name == "counting":
             return str(COUNTINGS.get(value, value))
+        if name == "public_board":
+            return str(PUBLIC_BOARD_LABELS.get(value, value))
         if name == "registration_fields" and isinstance(value, dict):
             modes = dict(FIELD_MODES)
             return ", ".join(f"{FIELD_LABELS.get(k, k)} ({str(modes['required' if v else 'optional']).lower()})"
@@ -244,7 +248,8 @@ def contest(slug):
                 diff = organise.update_contest(
                     current_user, contest, title=form.title.data, rules_md=form.rules_md.data, scope=scope,
                     required_fields={n for n, m in modes.items() if m == "required"},
-                    optional_fields={n for n, m in modes.items() if m == "optional"}, status=form.status.data)
+                    optional_fields={n for n, m in modes.items() if m == "optional"}, status=form.status.data,
+                    public_board=form.public_board.data)
             except ServiceError as err:
                 _fail(err, form)
             else:
@@ -257,7 +262,32 @@ def contest(slug):
     organiser_form = OrganiserForm(formdata=None) if is_admin(current_user) else None  # admins appoint organisers
     return render_template("contests/manage/contest.html", contest=contest, form=form, organisers=organisers,
                            organiser_form=organiser_form, duplicates=services.flagged_duplicates(contest),
-                           history=_history(contest), labels=ACTION_LABELS)
+                           history=_history(contest), labels=ACTION_LABELS, headcounts=_headcounts(contest))
+
+
+HEADCOUNT_ROWS = 200  # a province has thousands of schools: the page lists the first ones by name
+
+
+@dataclass
+class Headcounts:
+    """The headcounts the collective ranking uses, for the settings page."""
+
+    level: str | None  # the kind of unit that competes for collective prizes; None: no collective prizes
+    level_label: str
+    moment: datetime | None  # (UTC) when they were fixed; None while no round has opened
+    rows: list  # [(Organization, organise.HeadcountUsed)], by name
+    total: int
+
+
+def _headcounts(contest: Contest) -> Headcounts:
+    level = (contest.prize_settings or {}).get("collective_level")
+    if not level:
+        return Headcounts(None, "", None, [], 0)
+    units = organise.units_in_scope(contest, level)
+    shown = sorted(units, key=lambda o: ((o.short_name or o.name).casefold(), o.code))[:HEADCOUNT_ROWS]
+    moment, used = organise.headcounts_used(contest, shown)
+    return Headcounts(level, str(dict(level_choices()).get(level, level)), moment,
+                      [(org, used[org.id]) for org in shown], len(units))
 
 
 @bp.post("/<slug>/organisers")

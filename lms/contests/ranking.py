@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from fractions import Fraction
 from typing import NamedTuple
 
 from lms.quizzes.rules import GRACE, counted_attempt
@@ -148,29 +149,41 @@ class UnitResult:
     org_id: int
     participants: int
     headcount: int | None
-    participation_rate: float | None  # 0..1, None without a headcount
+    # participants / headcount, exact: 2/1500 and 1/1700 compare as they are, never as two
+    # rounded floats. None without a headcount (or a headcount of 0).
+    rate: Fraction | None
+    # Mean final score of the participants, rounded half up to 2 decimals: the precision the
+    # page shows is the precision compared, so two units shown equal are ranked equal.
     average_score: float | None
+
+    @property
+    def participation_rate(self) -> float | None:
+        """The rate as a float in 0..1 (more than 1 when participants exceed the headcount),
+        for figures elsewhere (the monthly public ranking); rankings compare ``rate``."""
+        return float(self.rate) if self.rate is not None else None
 
 
 def rank_units(paths: dict[int, str], headcounts: dict[int, int | None],
                scores_by_org: dict[int, list[float]], level_ids: Iterable[int]) -> list[tuple[int, UnitResult]]:
-    """Collective ranking of the units in ``level_ids`` (e.g. every school of a province).
+    """Collective ranking of the units in ``level_ids`` (e.g. every school of a province):
+    [(rank, UnitResult)] in ranking order, equal units sharing a rank ("1, 2, 2, 4").
 
-    ``paths`` maps every org id to its materialised path, ``scores_by_org`` gives the scores of
+    ``paths`` maps every org id to its materialised path, ``headcounts`` the headcount each
+    unit is measured against (for a contest: the one in force when its first round opened,
+    lms.orgs.services.headcount_as_of), ``scores_by_org`` gives the scores (0-100) of the
     participants registered directly in each org. A unit counts its whole subtree. Order:
-    participation rate, then average score, then participants (units without a headcount last).
+    participation rate compared exactly (a Fraction), then the average score at 2 decimals,
+    then participants; units without a headcount come last.
     """
     results = []
     for org_id in level_ids:
         prefix = paths[org_id]
         scores = [s for oid, values in scores_by_org.items() if paths.get(oid, "").startswith(prefix) for s in values]
         headcount = headcounts.get(org_id)
-        rate = (len(scores) / headcount) if headcount else None
-        average = (sum(scores) / len(scores)) if scores else None
-        results.append(UnitResult(org_id, len(scores), headcount, rate, average))
-    results.sort(key=lambda r: (r.participation_rate is None, -(r.participation_rate or 0.0),
-                                -(r.average_score or 0.0), -r.participants, r.org_id))
-    ranks = shared_ranks([(r.participation_rate, r.average_score, r.participants) for r in results])
+        rate = Fraction(len(scores), headcount) if headcount else None
+        results.append(UnitResult(org_id, len(scores), headcount, rate, average_hundredths(scores)))
+    results.sort(key=lambda r: (r.rate is None, -(r.rate or 0), -(r.average_score or 0.0), -r.participants, r.org_id))
+    ranks = shared_ranks([(r.rate, r.average_score, r.participants) for r in results])
     return [(rank, result) for result, (rank, _) in zip(results, ranks, strict=True)]
 
 
@@ -377,3 +390,57 @@ def format_time(key: int, decimal_symbol: str = ".") -> str:
     seconds, tenth = divmod(rest, 10)
     clock = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
     return f"{clock}{decimal_symbol}{tenth}"
+
+
+# --- the collective ranking as shown ------------------------------------------------------
+
+
+def average_hundredths(scores: Sequence[float]) -> float | None:
+    """The mean of ``scores`` (0-100) rounded half up to 2 decimals, None for no score. Each
+    score is read as the decimal it prints as (66.67, not the binary float nearest to it), so
+    the rounding is the one a person checking by hand gets."""
+    if not scores:
+        return None
+    mean = sum((Fraction(repr(float(s))) for s in scores), Fraction(0)) / len(scores)
+    return ((mean * 100 + Fraction(1, 2)) // 1) / 100
+
+
+MOST_RATE_DECIMALS = 4
+
+
+def rate_decimals(rates: Iterable[Fraction | None], most: int = MOST_RATE_DECIMALS) -> int:
+    """The fewest decimals of a percentage, 0 to ``most``, at which every two different rates
+    of ``rates`` show differently (``rate_text``) and no rate above 0 shows as "0%": 2/1500 and
+    1/1700 are both "0%" and "0.1%", but "0.13%" and "0.06%", so 2. ``most`` when even that
+    cannot tell some apart (the counts beside the rate still do). None entries are ignored."""
+    distinct = {r for r in rates if r is not None}
+    for decimals in range(most + 1):
+        shown = {_percent_units(r, decimals) for r in distinct}
+        if len(shown) == len(distinct) and all(_percent_units(r, decimals) > 0 for r in distinct if r > 0):
+            return decimals
+    return most
+
+
+def _percent_units(rate: Fraction, decimals: int) -> int:
+    """``rate`` as a percentage in units of 10**-decimals, rounded half up."""
+    return (rate * 100 * 10 ** decimals + Fraction(1, 2)) // 1
+
+
+def rate_text(rate: Fraction | None, decimals: int) -> str:
+    """A rate (0..1, exact) as a percentage with ``decimals`` decimals, rounded half up:
+    rate_text(Fraction(2, 1500), 2) == "0.13%". "—" for no rate."""
+    if rate is None:
+        return "—"
+    units = _percent_units(rate, decimals)
+    if not decimals:
+        return f"{units}%"
+    whole, part = divmod(units, 10 ** decimals)
+    return f"{whole}.{part:0{decimals}d}%"
+
+
+def headcounts_fixed_at(opens_at: Iterable[datetime], now: datetime) -> datetime | None:
+    """When a contest's headcounts were fixed: the opening of its first round (naive UTC),
+    once that moment has come; None before it (the current headcounts count, and may still
+    change). ``opens_at`` are the openings of the contest's rounds."""
+    first = min(opens_at, default=None)
+    return first if first is not None and first <= now else None

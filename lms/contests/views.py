@@ -214,8 +214,11 @@ def export(slug):
 def units(slug):
     """Collective ranking: units of one kind (schools, communes, provinces) by participation
     rate against headcount, then average final score. The same ranking decides the collective
-    prize (organise.collective_standings)."""
+    prize (organise.collective_standings). Rates show as many decimals as it takes to tell
+    them apart (ranking.rate_decimals); organisers also see since when each headcount held."""
+    from lms.access.web import allowed
     from lms.contests import organise
+    from lms.contests.ranking import rate_decimals, rate_text
     from lms.orgs.models import ORG_KINDS
 
     contest = _contest(slug)
@@ -224,22 +227,28 @@ def units(slug):
         abort(404)
     board_visible = rules.contest_standings_visible(published=contest.status == "published",
                                                     closes_at=[r.closes_at for r in contest.rounds], now=utcnow())
-    ranked = []
+    ranked, moment, used = [], None, {}
     if board_visible and contest.rounds:
-        ranked = [(rank, result, org.name) for rank, org, result in organise.collective_standings(contest, kind)]
-    return render_template("contests/units.html", contest=contest, ranked=ranked, kind=kind,
-                           visible=board_visible)
+        ranked = organise.collective_standings(contest, kind)
+        moment, used = organise.headcounts_used(contest, [org for _, org, _ in ranked])
+    return render_template("contests/units.html", contest=contest, ranked=ranked, kind=kind, visible=board_visible,
+                           decimals=rate_decimals(result.rate for _, _, result in ranked), moment=moment, used=used,
+                           rate_text=rate_text, organiser=allowed("contests.organise", current_user, contest))
 
 
 @bp.get("/<slug>/results")
 @requires("contests.see_results")
 def results(slug):
-    """Published results: the prize list only (names and units of winners, as announced)."""
+    """Published results: the prize list only (names and units of winners, as announced).
+    Results withdrawn (and not published again) say when and why instead."""
     from lms.contests import organise
 
     contest = _contest(slug)
     if contest.status != "published":
-        abort(404)
+        if contest.withdrawn_at is None:
+            abort(404)
+        return render_template("contests/results.html", contest=contest, awards=[],
+                               prize_names=organise.PRIZE_LABELS), 404
     return render_template("contests/results.html", contest=contest, awards=organise.awards_of(contest),
                            prize_names=organise.PRIZE_LABELS)
 

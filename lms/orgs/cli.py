@@ -12,6 +12,7 @@ HEADERS = {
     "code": ("code", "ma don vi"), "name": ("name", "ten don vi", "ten"), "kind": ("kind", "loai"),
     "parent_code": ("parent_code", "ma don vi cap tren", "cap tren"),
     "headcount": ("headcount", "bien che", "si so", "bien che/si so", "so nguoi"),
+    "short_name": ("short_name", "short name", "ten viet tat", "ten ngan"),
 }
 KIND_WORDS = {"bo": "ministry", "tinh": "province", "thanh pho": "province", "so": "department",
               "huyen": "district", "xa": "commune", "phuong": "commune", "co quan": "agency",
@@ -53,16 +54,17 @@ def list_command(root_code, include_inactive):
 @click.argument("name")
 @click.option("--kind", default="other", show_default=True)
 @click.option("--parent", "parent_code")
-@click.option("--headcount", type=int)
+@click.option("--headcount", type=int, help="Staff or pupils; the change is kept in the headcount history.")
+@click.option("--short-name", help="What rankings show, e.g. 'THPT Chu Văn An' (at most 64 characters).")
 @with_appcontext
-def create_command(code, name, kind, parent_code, headcount):
+def create_command(code, name, kind, parent_code, headcount, short_name):
     from lms.core.errors import ServiceError
     from lms.extensions import db
     from lms.orgs.services import create_org, get_org_by_code
 
     try:
         parent = get_org_by_code(parent_code) if parent_code else None
-        org = create_org(code, name, kind, parent=parent, headcount=headcount)
+        org = create_org(code, name, kind, parent=parent, headcount=headcount, short_name=short_name)
     except ServiceError as err:
         db.session.rollback()
         _fail(str(err))
@@ -141,15 +143,16 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(file):
-    """Create or update units from a CSV (code, name, kind, parent_code, headcount); all or nothing.
-    Parents may come after their children in the file."""
+    """Create or update units from a CSV (code, name, kind, parent_code, headcount, short_name);
+    all or nothing. Parents may come after their children in the file. Each headcount that
+    changes is kept in the headcount history and the audit log."""
     from sqlalchemy import select
 
     from lms.core.errors import ServiceError
     from lms.core.text import fold
     from lms.extensions import db
     from lms.orgs.models import ORG_KINDS, Organization
-    from lms.orgs.services import create_org, move_org, update_org
+    from lms.orgs.services import KEEP, create_org, move_org, update_org
 
     rows = _read_rows(file)
     problems = []
@@ -188,15 +191,19 @@ def import_command(file):
                 headcount = int(row["headcount"]) if row.get("headcount") else None
                 org = done.get(code)
                 if org is None:
-                    done[code] = create_org(code, row["name"], row["kind"], parent=parent, headcount=headcount)
+                    done[code] = create_org(code, row["name"], row["kind"], parent=parent, headcount=headcount,
+                                            short_name=row.get("short_name"))
                     created += 1
                 else:
-                    before = (org.name, org.kind, org.headcount, org.parent_id)
-                    update_org(org, name=row["name"], kind=row["kind"], headcount=headcount)
+                    before = (org.name, org.kind, org.headcount, org.short_name, org.parent_id)
+                    if "headcount" not in row:  # a file without the column leaves headcounts alone
+                        headcount = org.headcount
+                    update_org(org, name=row["name"], kind=row["kind"], headcount=headcount,
+                               short_name=row["short_name"] if "short_name" in row else KEEP)
                     if (parent.id if parent else None) != org.parent_id:
                         org = move_org(org, parent)
                         done[code] = org
-                    if before != (org.name, org.kind, org.headcount, org.parent_id):
+                    if before != (org.name, org.kind, org.headcount, org.short_name, org.parent_id):
                         updated += 1
                 pending.remove((code, (number, row)))
                 progress = True

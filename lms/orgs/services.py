@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, func, literal, select, update
@@ -17,8 +19,9 @@ from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
 from lms.core.numbers import DB_INT_MAX
 from lms.core.text import nfc
+from lms.core.timeutil import utcnow
 from lms.extensions import db
-from lms.orgs.models import ORG_KINDS, Organization
+from lms.orgs.models import ORG_KINDS, HeadcountChange, Organization
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread
 JOIN_CODE_LENGTH = 8
@@ -55,7 +58,10 @@ def get_org_by_code(code: str) -> Organization:
     return org
 
 
-def validate_org_fields(code: str, name: str, kind: str, headcount) -> list[str]:
+SHORT_NAME_MAX = 64  # Organization.short_name's column
+
+
+def validate_org_fields(code: str, name: str, kind: str, headcount, short_name: str | None = None) -> list[str]:
     errors = []
     if not code or not CODE_RE.match(code):
         errors.append(_l("Code must be 1-64 letters, digits, dots, dashes or underscores."))
@@ -67,7 +73,75 @@ def validate_org_fields(code: str, name: str, kind: str, headcount) -> list[str]
         errors.append(_l("Headcount cannot be negative."))
     elif headcount is not None and headcount > DB_INT_MAX:  # the column's limit (lms.core.numbers)
         errors.append(_l("Headcount cannot exceed %(n)d.", n=DB_INT_MAX))
+    if short_name is not None and len(short_name) > SHORT_NAME_MAX:
+        errors.append(_l("The short name is at most %(n)d characters.", n=SHORT_NAME_MAX))
     return errors
+
+
+def _short_name(value: str | None) -> str | None:
+    """What boards show for the unit ("THPT Chu Văn An"); empty means "use the name"."""
+    return nfc((value or "").strip()) or None
+
+
+# --- headcounts and their history -----------------------------------------------------------
+
+
+def headcount_as_of(history: Iterable[tuple[datetime, int | None]],
+                    moment: datetime) -> tuple[datetime, int | None] | None:
+    """The (effective_at, headcount) of one unit in force at ``moment`` (naive UTC), from
+    ``history``: that unit's changes as (effective_at, headcount) pairs, in any order, as
+    stored in org_headcount. The latest change at or before ``moment``; when the unit had
+    none by then (it was created, or first counted, later), its earliest change after it, so
+    that no later change moves it either. None for a unit without history.
+
+    A contest measures each unit's participation against its headcount as of the moment its
+    first round opened (issue 17): a change made during the contest never moves its rates."""
+    ordered = sorted(enumerate(history), key=lambda item: (item[1][0], item[0]))  # equal times: as recorded
+    before = [change for _, change in ordered if change[0] <= moment]
+    if before:
+        return before[-1]
+    return ordered[0][1] if ordered else None
+
+
+def set_headcount(org: Organization, headcount: int | None, *, actor=None, now: datetime | None = None,
+                  **context) -> bool:
+    """Give ``org`` a new headcount: the history gets a row from ``now`` (UTC) and the audit
+    log an "org.headcount" entry with the old and new value (and ``context``, e.g. the merged
+    unit), whoever changes it: the web forms, the command line (``actor`` None) or a merge.
+    False, and nothing written, when the headcount does not change."""
+    old = org.headcount
+    if old == headcount:
+        return False
+    org.headcount = headcount
+    db.session.add(HeadcountChange(org_id=org.id, headcount=headcount, effective_at=now or utcnow(),
+                                   actor_id=getattr(actor, "id", None)))
+    db.session.flush()
+    record_audit(actor, "org.headcount", target=org, org=org, headcount=[old, headcount], **context)
+    return True
+
+
+def headcount_history(org_ids: Iterable[int], within: str | None = None) -> dict[int, list[tuple[datetime, int | None]]]:
+    """{org id: [(effective_at, headcount), ...]} for these units, oldest first (the shape
+    headcount_as_of reads). One query: by id for a few units; for many (every school of a
+    province), over the subtree ``within`` (a path; the whole tree when None), since SQLite
+    takes at most 999 parameters per statement."""
+    ids = sorted(set(org_ids))
+    columns = select(HeadcountChange.org_id, HeadcountChange.effective_at, HeadcountChange.headcount).order_by(
+        HeadcountChange.org_id, HeadcountChange.effective_at, HeadcountChange.id)
+    if len(ids) > 900:
+        subtree = select(Organization.id)
+        if within is not None:
+            subtree = subtree.where(subtree_clause(within))
+        statements = [columns.where(HeadcountChange.org_id.in_(subtree))]
+    else:
+        statements = [columns.where(HeadcountChange.org_id.in_(ids))] if ids else []
+    wanted = set(ids)
+    history: dict[int, list[tuple[datetime, int | None]]] = {}
+    for statement in statements:
+        for org_id, effective_at, headcount in db.session.execute(statement):
+            if org_id in wanted:
+                history.setdefault(org_id, []).append((effective_at, headcount))
+    return history
 
 
 def create_org(
@@ -77,16 +151,19 @@ def create_org(
     parent: Organization | None = None,
     headcount: int | None = None,
     actor=None,
+    short_name: str | None = None,
 ) -> Organization:
+    """A new unit; its headcount, if any, starts its headcount history (set_headcount)."""
     code = (code or "").strip()
-    errors = validate_org_fields(code, name, kind, headcount)
+    short_name = _short_name(short_name)
+    errors = validate_org_fields(code, name, kind, headcount, short_name)
     if errors:
         raise ServiceError(errors[0])
     if db.session.scalar(select(Organization.id).where(Organization.code == code)):
         raise ServiceError(_l("The code %(code)s is already used by another organisation.", code=code), field="code")
     if parent is not None and not parent.active:
         raise ServiceError(_l("%(name)s was merged or closed; choose an active parent.", name=parent.name))
-    org = Organization(code=code, name=nfc(name), kind=kind, parent=parent, headcount=headcount)
+    org = Organization(code=code, name=nfc(name), kind=kind, parent=parent, short_name=short_name)
     db.session.add(org)
     db.session.flush()  # the id is part of the path
     org.path = (parent.path if parent else "/") + f"{org.id}/"
@@ -94,24 +171,39 @@ def create_org(
     db.session.flush()
     if actor is not None:
         record_audit(actor, "org.create", target=org, org=org, code=code)
+    set_headcount(org, headcount, actor=actor)
     return org
 
 
-def update_org(org: Organization, *, name: str, kind: str, headcount: int | None, code: str | None = None, actor=None) -> Organization:
+# update_org(short_name=KEEP): leave the short name as it is (the form or file did not carry it).
+KEEP = object()
+
+
+def update_org(org: Organization, *, name: str, kind: str, headcount: int | None, code: str | None = None,
+               actor=None, short_name=KEEP) -> Organization:
+    """Edit a unit. Its headcount goes through set_headcount (history and its own audit
+    entry); the other fields changed are logged together as "org.update". ``short_name``
+    is left as it is unless given ("" or None clears it)."""
     code = (code or org.code).strip()
-    errors = validate_org_fields(code, name, kind, headcount)
+    if short_name is not KEEP:
+        short_name = _short_name(short_name)
+    errors = validate_org_fields(code, name, kind, headcount, None if short_name is KEEP else short_name)
     if errors:
         raise ServiceError(errors[0])
     if code != org.code and db.session.scalar(select(Organization.id).where(Organization.code == code)):
         raise ServiceError(_l("The code %(code)s is already used by another organisation.", code=code), field="code")
     changes = {}
-    for field, value in (("code", code), ("name", nfc(name)), ("kind", kind), ("headcount", headcount)):
+    fields = [("code", code), ("name", nfc(name)), ("kind", kind)]
+    if short_name is not KEEP:
+        fields.append(("short_name", short_name))
+    for field, value in fields:
         if getattr(org, field) != value:
             changes[field] = [getattr(org, field), value]
             setattr(org, field, value)
     db.session.flush()
     if changes and actor is not None:
         record_audit(actor, "org.update", target=org, org=org, changes=changes)
+    set_headcount(org, headcount, actor=actor)
     return org
 
 
@@ -179,7 +271,8 @@ def merge_org(source: Organization, target: Organization, actor=None) -> Organiz
     for column in _ORG_REFERENCES:
         db.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))
     if target.headcount is not None or source.headcount is not None:
-        target.headcount = min((target.headcount or 0) + (source.headcount or 0), DB_INT_MAX)
+        set_headcount(target, min((target.headcount or 0) + (source.headcount or 0), DB_INT_MAX), actor=actor,
+                      merged=source.code)
     source.active = False
     source.merged_into_id = target.id
     source.join_code = None

@@ -15,8 +15,8 @@ from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.extensions import db
 from lms.orgs import services
-from lms.orgs.forms import MergeForm, MoveForm, OrgForm, kind_choices
-from lms.orgs.models import Organization
+from lms.orgs.forms import MergeForm, MoveForm, OrgForm, error_messages, kind_choices
+from lms.orgs.models import HeadcountChange, Organization
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
 
@@ -73,7 +73,12 @@ def detail(org_id):
     people = db.session.scalar(select(func.count(User.id)).join(Organization, Organization.id == User.org_id)
                                .where(services.subtree_clause(org.path), User.deleted_at.is_(None)))
     form = OrgForm(obj=org)
+    history = list(db.session.execute(
+        select(HeadcountChange.effective_at, HeadcountChange.headcount, User.username)
+        .outerjoin(User, User.id == HeadcountChange.actor_id).where(HeadcountChange.org_id == org.id)
+        .order_by(HeadcountChange.effective_at.desc(), HeadcountChange.id.desc()).limit(20)))
     return render_template("orgs/detail.html", org=org, chain=chain, children=children, people=people,
+                           headcount_history=history,
                            form=form, child_form=OrgForm(prefix="child", formdata=None), move_form=MoveForm(),
                            merge_form=MergeForm(), is_admin=is_admin(current_user),
                            visible_chain=[c for c in chain if can_manage_org(current_user, c)],
@@ -95,11 +100,11 @@ def edit(org_id):
     if not admin:  # only admins see (and change) the code: rosters and join links refer to it
         del form.code
     if not form.validate():
-        return _fail(" ".join(e for errs in form.errors.values() for e in errs), org.id)
+        return _fail(" ".join(error_messages(form)), org.id)
     code = form.code.data if admin else org.code
     try:
         services.update_org(org, name=form.name.data, kind=form.kind.data, headcount=form.headcount.data,
-                            code=code, actor=current_user)
+                            code=code, short_name=form.short_name.data, actor=current_user)
     except ServiceError as err:
         return _fail(err, org.id)
     db.session.commit()
@@ -116,11 +121,13 @@ def create(org_id=None):
         abort(404)
     form = OrgForm(prefix="child" if parent else "")
     if not form.validate():
-        return _fail(" ".join(e for errs in form.errors.values() for e in errs), org_id) if parent else \
-            redirect(url_for("orgs.index"))
+        if parent is None:
+            flash(" ".join(error_messages(form)), "error")
+            return redirect(url_for("orgs.index"))
+        return _fail(" ".join(error_messages(form)), org_id)
     try:
         org = services.create_org(form.code.data, form.name.data, form.kind.data, parent=parent,
-                                  headcount=form.headcount.data, actor=current_user)
+                                  headcount=form.headcount.data, short_name=form.short_name.data, actor=current_user)
     except ServiceError as err:
         if parent is None:
             db.session.rollback()

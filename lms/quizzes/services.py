@@ -1247,12 +1247,16 @@ def _personal_data(user) -> list[dict]:
             .where(AttemptAnswer.attempt_id.in_([a.id for a in attempts])).order_by(AttemptAnswer.id)):
         answers.setdefault(attempt_id, []).append((text, response, fraction))
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    from lms.quizzes.titles import contest_attempt_titles
+
+    contest_titles = contest_attempt_titles(attempts)  # a contest attempt is named by its contest and round
     out = []
     for a in attempts:
         bank = banks[a.bank_id]
         shown = a.status == "submitted" and score_visible(a, bank)
         per_answer = shown and review_allowed(a, bank)
-        out.append({"bank": bank.slug, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
+        named = {"contest_round": contest_titles[a.id]} if a.id in contest_titles else {"bank": bank.slug}
+        out.append({**named, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
                     "percent": a.percent if shown else None, "passed": a.passed if shown else None,
                     "answers": [{"question": markdown_to_plain(text), "answer": response, "score": fraction if per_answer else None}
                                 for text, response, fraction in answers.get(a.id, [])]})

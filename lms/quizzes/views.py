@@ -29,6 +29,7 @@ from lms.quizzes import services
 from lms.quizzes.rules import option_order, pinned_positions
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed
 from lms.quizzes.text import is_one_paragraph, render_text
+from lms.quizzes.titles import attempt_title, contest_attempt_titles
 from lms.quizzes.types import REGISTRY, feedback_for, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
@@ -107,6 +108,7 @@ def course_quiz(course_slug):
     return render_template(
         "quizzes/course_quiz.html", course=course, bank=bank, settings=services.bank_settings(bank),
         attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
+        contest_titles=contest_attempt_titles(attempts),
         scores_sealed_until=services.bank_seal(bank.id, current_user) if attempts else None,
         attempts_left=services.attempts_left(current_user, bank),
         lessons_left=progress.lessons_total - progress.lessons_read,
@@ -140,7 +142,7 @@ def attempt(attempt_id):
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
     return render_template("quizzes/attempt.html", attempt=attempt, paper=services.attempt_paper(attempt),
-                           seconds_left=seconds_left, course=_course_of(attempt))
+                           seconds_left=seconds_left, course=_course_of(attempt), title=attempt_title(attempt))
 
 
 def _course_of(attempt):
@@ -225,7 +227,7 @@ def review(attempt_id):
     bank = attempt.bank
     answers = services.review_answers(attempt, bank)
     return render_template(
-        "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt),
+        "quizzes/review.html", attempt=attempt, bank=bank, course=_course_of(attempt), title=attempt_title(attempt),
         paper=services.attempt_paper(attempt), show_answers=answers.shown, sealed_until=answers.sealed_until,
         show_score=services.score_visible(attempt, bank),
         settings=services.bank_settings(bank), registry=REGISTRY,
