@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
-
 # What the public leaderboard shows of each participant: name and unit, name only, or
 # initials and unit (for pupils). Organisers and the report always see everything.
 PUBLIC_BOARD_CHOICES = ("name_and_unit", "name", "initials_and_unit")
