@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from lms.access import rules as access_rules
 from lms.access.adapters import is_admin
@@ -21,6 +21,7 @@ from lms.audit.services import current_ip, record_audit
 from lms.auth.services import grant_role
 from lms.certificates.services import new_code
 from lms.contests import rounds
+from lms.contests.integrity import scores_shown_live
 from lms.contests.models import AnswerLog, Award, Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import (
     PRIZES,
@@ -115,6 +116,7 @@ class RoundSettings:
     hide_results_until_close: bool = True
     freeze_minutes: int = 0
     weight: float = 1.0
+    one_device: bool = False
 
 
 def _round_values(settings: RoundSettings) -> dict:
@@ -139,13 +141,20 @@ def _round_values(settings: RoundSettings) -> dict:
         raise ServiceError(_l("The time limit is at least one minute."), field="time_limit_minutes")
     if settings.freeze_minutes < 0 or settings.weight < 0:
         raise ServiceError(_l("Freeze and weight cannot be negative."), field="weight")
+    # The organiser asked for scores during the round, which several attempts would turn into the key.
+    if settings.kind == "quiz" and not settings.hide_results_until_close \
+            and not scores_shown_live(False, settings.attempts_allowed):
+        raise ServiceError(_l("Scores can show during the round only when it allows one attempt: with more, the score "
+                              "of each new attempt would tell which answers are right. Allow one attempt, or hide "
+                              "scores until the round closes."), field="hide_results_until_close")
     return {"title": nfc(settings.title.strip()), "kind": settings.kind, "opens_at": settings.opens_at,
             "closes_at": settings.closes_at, "bank_id": bank_id, "draw": settings.draw,
             "time_limit_minutes": settings.time_limit_minutes, "attempts_allowed": settings.attempts_allowed,
             "counting": settings.counting,
             "tiebreaker_question": nfc((settings.tiebreaker_question or "").strip()) or None,
             "hide_results_until_close": settings.hide_results_until_close,
-            "freeze_minutes": settings.freeze_minutes, "weight": settings.weight}
+            "freeze_minutes": settings.freeze_minutes, "weight": settings.weight,
+            "one_device": bool(settings.one_device)}
 
 
 def sealed_elsewhere(actor, contest_id: int | None, bank_id: int | None, now: datetime | None = None) -> bool:
@@ -198,6 +207,9 @@ def update_round(actor, round_: ContestRound, settings: RoundSettings) -> dict:
     diff = _apply(actor, round_, "contest.round.settings", values, audit_target=round_.contest)
     if diff:
         rounds._bump(round_.id)
+    if "one_device" in diff and not round_.one_device:  # any device again, for attempts under way too
+        db.session.execute(update(Attempt).where(Attempt.round_id == round_.id, Attempt.status == "open")
+                           .values(device_id=None))
     return diff
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lms.access import rules
 from lms.access.web import check, requires
+from lms.auth.views import device_id
 from lms.contests import rounds, services
 from lms.contests.models import Contest, ContestRound, Registration
 from lms.core.errors import ServiceError
@@ -86,7 +87,7 @@ def start(slug, number):
     try:
         if request.form.get("prediction", "").strip():
             rounds.set_prediction(current_user, round_, int(request.form["prediction"]))
-        attempt = rounds.start_round(current_user, round_)
+        attempt = rounds.start_round(current_user, round_, device=device_id(create=True))
     except ValueError:
         db.session.rollback()
         flash(_("Give a whole number, 0 or more."), "error")
