@@ -18,7 +18,7 @@ from lms.orgs.services import create_org
 from lms.quizzes import services as quiz_services
 from lms.quizzes.formats.markdown import parse_markdown_bank
 from lms.quizzes.models import Attempt, AttemptEvent
-from tests.browser.conftest import browser, live_server, screenshot, sign_in  # noqa: F401 - fixtures
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ PASSWORD = "mat khau thi sinh"
 
 
 @pytest.fixture
-def site(live_server):  # noqa: F811
+def site(live_server):
     app, base = live_server
     province = create_org(code="T-01", name="Tỉnh Hòa Bình", kind="province")
     school = create_org(code="T-01-THPT", name="Trường THPT Lạc Sơn", kind="school", parent=province)
@@ -57,7 +57,7 @@ def until(check, seconds=5.0):
     return False
 
 
-def test_leaving_the_page_a_second_device_and_the_report(browser, site):  # noqa: F811
+def test_leaving_the_page_a_second_device_and_the_report(browser, site):
     base = site
     pc = browser.new_context(locale="vi-VN", viewport={"width": 360, "height": 740}).new_page()
     sign_in(pc, base, "hs.thi", PASSWORD)
