@@ -29,7 +29,8 @@ def test_focus_rules():
 
 
 @pytest.fixture
-def attempt(app, content_dirs, make_user):
+def attempt(any_db_app, content_dirs, make_user):
+    """A course attempt, on SQLite and on PostgreSQL (the counts are conditional updates)."""
     sync_content(*content_dirs)
     bank, _ = services.load_bank("dvc", parse_markdown_bank(BANK))
     learner = make_user("hs.an")
@@ -50,7 +51,8 @@ def test_binding_is_the_callers_choice_and_a_second_browser_is_refused(attempt):
         services.bind_device(attempt, "")
 
 
-def test_a_sign_in_moves_bound_attempts_and_records_it(attempt, client):
+def test_a_sign_in_moves_bound_attempts_and_records_it(attempt, any_db_app):
+    client = any_db_app.test_client()
     services.bind_device(attempt, "may-tinh")
     db.session.commit()
     login(client, "hs.an")  # a new browser: its own device id, set before the sign-in signal
@@ -70,10 +72,10 @@ def test_a_sign_in_moves_bound_attempts_and_records_it(attempt, client):
     assert [e["kind"] for e in mine["events"]] == ["device_taken_over"] and mine["focus_losses"] == 0
 
 
-def test_unbound_attempts_and_other_peoples_are_left_alone(attempt, client, make_user):
+def test_unbound_attempts_and_other_peoples_are_left_alone(attempt, any_db_app, make_user):
     make_user("hs.binh")
-    login(client, "hs.binh")
-    login(client.application.test_client(), "hs.an")
+    login(any_db_app.test_client(), "hs.binh")
+    login(any_db_app.test_client(), "hs.an")
     assert db.session.scalar(select(AttemptEvent.id)) is None
 
 
