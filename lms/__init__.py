@@ -30,6 +30,7 @@ BLUEPRINT_MODULES = (
     "lms.contests.views",
     "lms.contests.judging_views",
     "lms.contests.organise_views",
+    "lms.contests.integrity_views",
     "lms.reports.views",
     "lms.reports.api",
     "lms.reports.public_views",

@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "contest.publish": _l("Contest results published"), "contest.withdraw": _l("Contest results withdrawn"),
     "contest.prizes.export": _l("Prize list downloaded"), "contest.awards.print": _l("Certificates of award printed"),
     "contest.participant.view": _l("Participant record viewed"),
+    "contest.integrity.view": _l("Integrity report viewed"),
     "contest.judging.config": _l("Judging settings changed"), "contest.judging.criteria": _l("Rubric changed"),
     "contest.judging.judge_add": _l("Judge added"), "contest.judging.judge_remove": _l("Judge removed"),
     "contest.judging.submit": _l("Contest entry submitted"), "contest.judging.assign": _l("Judges assigned"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Blueprint,
     current_app,
@@ -51,18 +53,35 @@ def _lockout(request_limit) -> None:
         current_app.logger.exception("could not audit a sign-in lockout")
 
 
+# This browser's id, given at its first sign-in and kept across sign-outs: it names the
+# browser, not the person or the session, and grants nothing. Areas that let an attempt be
+# taken on one device only bind the attempt to it (lms.quizzes.services.bind_device); a
+# sign-in elsewhere moves the attempt to that browser (a user_logged_in listener there).
+DEVICE_KEY = "device"
+
+
+def device_id(create: bool = False) -> str | None:
+    """This browser's device id (``DEVICE_KEY``); with ``create``, a session without one
+    (signed in before device ids existed) is given one now."""
+    if create and not session.get(DEVICE_KEY):
+        session[DEVICE_KEY] = secrets.token_urlsafe(16)
+    return session.get(DEVICE_KEY)
+
+
 def _clear_session() -> None:
-    """Drop everything the session holds but the language chosen: the signed-in user, the
-    CSRF secret (Flask-WTF makes a new one on the next form), anything planted before."""
-    lang = session.get("lang")
+    """Drop everything the session holds but the language chosen and the browser's device id:
+    the signed-in user, the CSRF secret (Flask-WTF makes a new one on the next form),
+    anything planted before."""
+    kept = {key: session[key] for key in ("lang", DEVICE_KEY) if session.get(key)}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
 
 
 def _start_fresh_session(user) -> None:
-    """Sign ``user`` in on a new session (session fixation, OWASP ASVS V3.2.1)."""
+    """Sign ``user`` in on a new session (session fixation, OWASP ASVS V3.2.1), on this
+    browser's device id (set before signing in: sign-in listeners read it)."""
     _clear_session()
+    device_id(create=True)
     login_user(user)
 
 
@@ -84,8 +103,10 @@ def login():
             form.password.errors.append(_("Wrong username or password."))
         else:
             used_code = services.record_sign_in(user)
-            db.session.commit()
+            # Before the commit: what sign-in listeners write (an attempt moved to this
+            # device) is committed with the sign-in.
             _start_fresh_session(user)
+            db.session.commit()
             if used_code:
                 flash(_("Welcome! Please choose your own password now."), "info")
                 return redirect(url_for("auth.change_password"))

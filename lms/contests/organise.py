@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from lms.access import rules as access_rules
 from lms.access.adapters import is_admin
@@ -133,6 +133,7 @@ class RoundSettings:
     hide_results_until_close: bool = True
     freeze_minutes: int = 0
     weight: float = 1.0
+    one_device: bool = False
 
 
 def _round_values(settings: RoundSettings) -> dict:
@@ -163,7 +164,8 @@ def _round_values(settings: RoundSettings) -> dict:
             "counting": settings.counting,
             "tiebreaker_question": nfc((settings.tiebreaker_question or "").strip()) or None,
             "hide_results_until_close": settings.hide_results_until_close,
-            "freeze_minutes": settings.freeze_minutes, "weight": settings.weight}
+            "freeze_minutes": settings.freeze_minutes, "weight": settings.weight,
+            "one_device": bool(settings.one_device)}
 
 
 def sealed_elsewhere(actor, contest_id: int | None, bank_id: int | None, now: datetime | None = None) -> bool:
@@ -216,6 +218,9 @@ def update_round(actor, round_: ContestRound, settings: RoundSettings) -> dict:
     diff = _apply(actor, round_, "contest.round.settings", values, audit_target=round_.contest)
     if diff:
         rounds._bump(round_.id)
+    if "one_device" in diff and not round_.one_device:  # any device again, for attempts under way too
+        db.session.execute(update(Attempt).where(Attempt.round_id == round_.id, Attempt.status == "open")
+                           .values(device_id=None))
     return diff
 
 

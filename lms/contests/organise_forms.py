@@ -88,6 +88,9 @@ class RoundForm(FlaskForm):
     freeze_minutes = IntegerField(_l("Freeze the leaderboard for the last … minutes"), default=0,
                                   validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX)])
     weight = FloatField(_l("Weight in the final score"), default=1.0, validators=[Optional(), NumberRange(min=0, max=100)])
+    one_device = BooleanField(_l("One device per participant"), default=False, description=_l(
+        "An attempt is tied to the device it was started on. Signing in on another device moves it there, and the "
+        "first device can no longer answer; each move is shown in the integrity report."))
 
 
 class TrueCountForm(FlaskForm):

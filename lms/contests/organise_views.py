@@ -121,6 +121,7 @@ CHANGE_LABELS = {
     "tiebreaker_answer": _l("True count for the tiebreaker"),
     "hide_results_until_close": _l("Hide scores and answers until the round closes"),
     "freeze_minutes": _l("Freeze the leaderboard for the last … minutes"), "weight": _l("Weight in the final score"),
+    "one_device": _l("One device per participant"),
     "round": _l("Round"), "username": _l("Username"), "reason": _l("Reason"), "awards": _l("Awards"),
     "rows": _l("Rows"), "registration": _l("Participant"), "duplicate_of": _l("Same as registration"),
     "settings": _l("Settings"),
@@ -332,7 +333,8 @@ def _settings(form: RoundForm) -> organise.RoundSettings:
         bank_slug=form.bank.data or None, draw=form.draw.data, time_limit_minutes=form.time_limit_minutes.data,
         attempts_allowed=form.attempts_allowed.data, counting=form.counting.data,
         tiebreaker_question=form.tiebreaker_question.data, hide_results_until_close=form.hide_results_until_close.data,
-        freeze_minutes=form.freeze_minutes.data or 0, weight=form.weight.data if form.weight.data is not None else 1.0)
+        freeze_minutes=form.freeze_minutes.data or 0, weight=form.weight.data if form.weight.data is not None else 1.0,
+        one_device=bool(form.one_device.data))
 
 
 @bp.route("/<slug>/rounds/new", methods=["GET", "POST"])

@@ -426,16 +426,17 @@ def _percent_units(rate: Fraction, decimals: int) -> int:
     return (rate * 100 * 10 ** decimals + Fraction(1, 2)) // 1
 
 
-def rate_text(rate: Fraction | None, decimals: int) -> str:
-    """A rate (0..1, exact) as a percentage with ``decimals`` decimals, rounded half up:
-    rate_text(Fraction(2, 1500), 2) == "0.13%". "—" for no rate."""
+def rate_text(rate: Fraction | None, decimals: int, point: str = ".") -> str:
+    """A rate (0..1, exact) as a percentage with ``decimals`` decimals, rounded half up, with
+    ``point`` as the decimal mark ("," in Vietnamese): rate_text(Fraction(2, 1500), 2) ==
+    "0.13%". "—" for no rate."""
     if rate is None:
         return "—"
     units = _percent_units(rate, decimals)
     if not decimals:
         return f"{units}%"
     whole, part = divmod(units, 10 ** decimals)
-    return f"{whole}.{part:0{decimals}d}%"
+    return f"{whole}{point}{part:0{decimals}d}%"
 
 
 def headcounts_fixed_at(opens_at: Iterable[datetime], now: datetime) -> datetime | None:

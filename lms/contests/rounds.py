@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, event, func, inspect, or_, select, update
 
 from lms.auth.models import RoleAssignment
+from lms.contests.integrity import scores_shown_live
 from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
 from lms.contests.ranking import (
     AttemptResult,
@@ -72,7 +73,11 @@ def _entry(round_: ContestRound, registration: Registration) -> RoundEntry:
     return entry
 
 
-def start_round(user, round_: ContestRound, now: datetime | None = None) -> Attempt:
+def start_round(user, round_: ContestRound, now: datetime | None = None, *, device: str | None = None) -> Attempt:
+    """Start (or resume) ``user``'s attempt at the quiz round. A round that allows one device
+    (``one_device``) binds the attempt to the browser ``device`` (its session's device id,
+    lms.auth.views.device_id); an attempt already bound to another browser is refused with
+    ``quiz_services.OtherDevice``: it moves only with a sign-in there."""
     now = now or utcnow()
     if round_.kind != "quiz" or round_.bank_id is None:
         raise ServiceError(_l("This round has no quiz."))
@@ -87,8 +92,12 @@ def start_round(user, round_: ContestRound, now: datetime | None = None) -> Atte
                 "time_limit_minutes": round_.time_limit_minutes, "grading": round_.counting}
     if round_.draw:
         settings["draw"] = round_.draw
-    return quiz_services.start_attempt(user, bank, round_id=round_.id, purpose="contest", now=now,
-                                       settings=settings, closes_at=round_.closes_at)
+    attempt = quiz_services.start_attempt(user, bank, round_id=round_.id, purpose="contest", now=now,
+                                          settings=settings, closes_at=round_.closes_at)
+    if round_.one_device:
+        db.session.flush()  # a new attempt needs its id for the binding's record
+        quiz_services.bind_device(attempt, device)
+    return attempt
 
 
 def set_prediction(user, round_: ContestRound, value: int, now: datetime | None = None) -> RoundEntry:
@@ -167,12 +176,20 @@ quiz_services.GRADED_HOOKS.append(record_round_result)
 
 
 def round_review_rule(attempt: Attempt) -> dict | None:
-    """Contest attempts: answers (and, if the round says so, scores) wait until the round closes."""
+    """Contest attempts: answers (and, if the round says so, scores) wait until the round closes.
+
+    Each attempt's score shows at once only when ``integrity.scores_shown_live``: a round
+    allowing several attempts keeps them until the close whatever its setting, since each
+    retry's score would tell the key one answer at a time. Its leaderboard may still be live
+    (the organiser's choice: the board shows only the counted score, and the round's page
+    warns the organiser what several attempts cost). Right answers and
+    explanations of a round showing scores at once still wait for the close plus grace: its
+    bank is sealed meanwhile (``round_seals``), which ``review_answers`` asks whatever this says."""
     if attempt.round_id is None or attempt.purpose != "contest":
         return None
     round_ = db.session.get(ContestRound, attempt.round_id)
-    return {"review": "after_close" if round_.hide_results_until_close else "after_submit",
-            "closes_at": round_.closes_at, "hide_score": round_.hide_results_until_close}
+    hidden = not scores_shown_live(round_.hide_results_until_close, round_.attempts_allowed)
+    return {"review": "after_close" if hidden else "after_submit", "closes_at": round_.closes_at, "hide_score": hidden}
 
 
 quiz_services.REVIEW_RULES.append(round_review_rule)

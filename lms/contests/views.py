@@ -10,10 +10,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.access import rules
 from lms.access.web import allowed, check, requires
+from lms.auth.views import device_id
 from lms.contests import rounds, services
 from lms.contests.models import Contest, ContestRound, Registration
 from lms.contests.ranking import (
@@ -98,7 +100,7 @@ def start(slug, number):
     try:
         if request.form.get("prediction", "").strip():
             rounds.set_prediction(current_user, round_, int(request.form["prediction"]))
-        attempt = rounds.start_round(current_user, round_)
+        attempt = rounds.start_round(current_user, round_, device=device_id(create=True))
     except ValueError:
         db.session.rollback()
         flash(_("Give a whole number, 0 or more."), "error")
@@ -138,17 +140,20 @@ PAGE_ROWS = 200
 @requires("contests.see_leaderboard")
 @limiter.limit("120 per minute")
 def leaderboard(slug, number):
+    """The board page. Its rows are rendered once per board version, audience and language
+    and kept with the board (``Leaderboard.encoded``), so a poll of an unchanged board renders
+    only the page around them; a participant whose own row is among them gets them rendered
+    for them (their row in bold), one outside them gets their row added below."""
     contest, round_, board, organiser, mine = _board_request(slug, number)
     audience = _audience(contest, organiser)
     comma = get_decimal_symbol(get_locale())
     rows = board.rows[:PAGE_ROWS]
-    extra = [mine] if mine is not None and all(r.registration_id != mine.registration_id for r in rows) else []
-    decimals = score_decimals([r.score_key for r in rows + extra])
+    mine_in_top = mine is not None and any(r.registration_id == mine.registration_id for r in rows)
     unit_shown = organiser or shows_unit(contest.public_board)
 
-    def shown(row, index):
+    def shown(row, index, listed, decimals):
         """What the page writes of a row; the submission time only where it decided."""
-        below = rows[index + 1] if 0 <= index < len(rows) - 1 else None
+        below = listed[index + 1] if 0 <= index < len(listed) - 1 else None
         return {"rank": row.rank, "tied": row.tied, "mine": mine is not None and row.registration_id == mine.registration_id,
                 "name": row.name if organiser else public_name(row.name, audience),
                 "unit": row.unit if unit_shown else None,
@@ -156,9 +161,24 @@ def leaderboard(slug, number):
                 "submitted": row.submitted_at if "submitted" in (row.decided_by, below and below.decided_by) else None,
                 "prediction": row.prediction, "decided_by": row.decided_by}
 
+    def rendered(listed, decimals) -> Markup:
+        return Markup(render_template("contests/_board_rows.html", true_count=board.true_count,
+                                      rows=[shown(r, i, listed, decimals) for i, r in enumerate(listed)]))
+
+    decimals = score_decimals([r.score_key for r in rows])
+    key = ("html", audience, str(get_locale()))
+    rows_html = None if mine_in_top else board.encoded.get(key)
+    if rows_html is None:
+        rows_html = rendered(rows, decimals)
+        if not mine_in_top:
+            board.encoded[key] = rows_html
+    mine_html = None
+    if mine is not None and not mine_in_top:
+        mine_html = Markup(render_template("contests/_board_rows.html", true_count=board.true_count, rows=[
+            shown(mine, -1, [], score_decimals([r.score_key for r in rows] + [mine.score_key]))]))
     return render_template("contests/leaderboard.html", contest=contest, round=round_, board=board,
-                           organiser=organiser, rows=[shown(r, i) for i, r in enumerate(rows)],
-                           mine=[shown(r, -1) for r in extra], unit_shown=unit_shown,
+                           organiser=organiser, rows_html=rows_html, has_rows=bool(rows), shown_count=len(rows),
+                           mine_html=mine_html, unit_shown=unit_shown,
                            freeze_at=freeze_moment(round_.closes_at, round_.freeze_minutes if round_.kind == "quiz" else 0),
                            grace_seconds=int(GRACE.total_seconds()))
 
@@ -233,7 +253,8 @@ def units(slug):
         moment, used = organise.headcounts_used(contest, [org for _, org, _ in ranked])
     return render_template("contests/units.html", contest=contest, ranked=ranked, kind=kind, visible=board_visible,
                            decimals=rate_decimals(result.rate for _, _, result in ranked), moment=moment, used=used,
-                           rate_text=rate_text, organiser=allowed("contests.organise", current_user, contest))
+                           rate_text=rate_text, point=get_decimal_symbol(get_locale()),
+                           organiser=allowed("contests.organise", current_user, contest))
 
 
 @bp.get("/<slug>/results")

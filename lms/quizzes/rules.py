@@ -378,3 +378,41 @@ def carry_response(old_type: str, old_data: dict, new_type: str, new_data: dict,
         by_id = {f"c{i}": given[i - 1] for i in range(1, len(old_lefts) + 1) if i <= len(given)}
         return True, [by_id.get(left_id, "") for left_id in ids]
     return True, response
+
+
+# --- one device per attempt, and leaving the page -------------------------------------
+
+
+def device_allows(bound: str | None, device: str | None) -> bool:
+    """Whether a request from the browser whose device id is ``device`` (its session's, see
+    lms.auth.views.DEVICE_KEY; None for a session without one) may see, answer or submit an
+    attempt bound to the device ``bound`` (``Attempt.device_id``). An unbound attempt is
+    open to every browser of its owner; a bound one only to that browser, until a sign-in
+    elsewhere moves it there."""
+    return bound is None or bound == device
+
+
+# Whose attempts count the times the learner left the page: contest rounds, where it is
+# worth an organiser's look. Course quizzes record nothing and their page sends nothing.
+FOCUS_PURPOSES = frozenset({"contest"})
+# One report adds at most this many losses (the page batches losses that happen in quick
+# succession); an attempt keeps at most FOCUS_EVENTS_MAX rows of them (the count goes on),
+# and its count stops at FOCUS_LOSSES_MAX: enough to flag, bounded whatever a script sends.
+FOCUS_REPORT_MAX = 20
+FOCUS_EVENTS_MAX = 100
+FOCUS_LOSSES_MAX = 10_000
+
+
+def records_focus(purpose: str) -> bool:
+    """Whether attempts of this ``purpose`` ("course", "contest") record focus losses."""
+    return purpose in FOCUS_PURPOSES
+
+
+def focus_losses_reported(value) -> int:
+    """The number of losses one report may add: ``value`` as sent (any text), read as a whole
+    number and kept within 1..FOCUS_REPORT_MAX; a report always means at least one loss."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), FOCUS_REPORT_MAX)

@@ -25,8 +25,17 @@ from lms.core.text import fold
 from lms.core.timeutil import to_vn, utcnow
 from lms.extensions import db
 from lms.quizzes.ir import Choice, ParsedBank, ParsedQuestion, ParseIssue
-from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, QuestionVersion
+from lms.quizzes.models import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEvent,
+    Question,
+    QuestionBank,
+    QuestionVersion,
+)
 from lms.quizzes.rules import (
+    FOCUS_EVENTS_MAX,
+    FOCUS_LOSSES_MAX,
     Candidate,
     SealWindow,
     accepts_answers,
@@ -35,18 +44,22 @@ from lms.quizzes.rules import (
     choice_ids,
     choice_index_map,
     counted_attempt,
+    device_allows,
     draw_items,
+    focus_losses_reported,
     grade_items,
     grade_response,
     match_choice_ids,
     max_points,
     percent_of,
     pinned_positions,
+    records_focus,
     seal_until,
 )
 from lms.quizzes.settings import check_settings
 from lms.quizzes.stats import ItemStats, Response, item_stats
 from lms.quizzes.text import markdown_to_plain
+from lms.quizzes.titles import contest_attempt_titles
 from lms.quizzes.types import REGISTRY, size_problems
 
 
@@ -689,6 +702,119 @@ def attempt_for(user, attempt_id: int, *, lock: bool = False) -> Attempt:
     return attempt
 
 
+# --- one device per attempt, and leaving the page -------------------------------------
+
+DEVICE_TAKEN_OVER = "device_taken_over"
+FOCUS_LOST = "focus_lost"
+FOCUS_HOW = ("hidden", "blur")  # the page was hidden (tab, app, closed) / lost focus (another window)
+
+
+class OtherDevice(ServiceError):
+    """The attempt is bound to another browser (``Attempt.device_id``): it was opened there,
+    or a sign-in there took it over. ``since``: the naive-UTC moment it went there. Not an
+    ``AttemptClosed``: the attempt goes on, on the other device."""
+
+    def __init__(self, since: datetime):
+        super().__init__(_l("This attempt was opened on another device at %(time)s; only one device may take it.",
+                            time=to_vn(since).strftime("%H:%M")))
+        self.since = since
+
+
+def device_label(device: str | None) -> str | None:
+    """A short name of a device id for the record (six hex digits of its hash): enough to
+    tell the devices of one attempt apart, useless to anyone who reads it."""
+    return hashlib.sha256(device.encode()).hexdigest()[:6] if device else None
+
+
+def _moved_at(attempt: Attempt) -> datetime:
+    """When the attempt went to the device it is bound to: its last takeover, else its start."""
+    return db.session.scalar(select(func.max(AttemptEvent.at)).where(
+        AttemptEvent.attempt_id == attempt.id, AttemptEvent.kind == DEVICE_TAKEN_OVER)) or attempt.started_at
+
+
+def check_device(attempt: Attempt, device: str | None) -> None:
+    """Raise ``OtherDevice`` unless the browser ``device`` may use ``attempt``
+    (``rules.device_allows``). Every request that shows, answers or submits an open attempt
+    asks this first; an unbound attempt costs nothing more."""
+    if not device_allows(attempt.device_id, device):
+        raise OtherDevice(_moved_at(attempt))
+
+
+def bind_device(attempt: Attempt, device: str) -> None:
+    """Bind ``attempt`` to the browser ``device``: from now on only that browser may show,
+    answer or submit it, until a sign-in on another browser moves it there
+    (``take_over_on_sign_in``). The caller decides when an attempt is bound (a contest round
+    that allows one device: lms.contests.rounds.start_round). Already bound here: nothing
+    changes; bound to another browser: ``OtherDevice`` (moving it takes a sign-in there)."""
+    if not device:
+        raise ValueError("binding an attempt needs a device id")
+    if attempt.device_id is None:
+        attempt.device_id = device
+        db.session.flush()
+    else:
+        check_device(attempt, device)
+
+
+_BOUND_ELSEWHERE = select(Attempt).where(
+    Attempt.user_id == bindparam("user_id"), Attempt.status == "open", Attempt.device_id.is_not(None),
+    Attempt.device_id != bindparam("device"))
+
+
+def take_over_on_sign_in(user, device: str, *, agent: str | None = None, now: datetime | None = None) -> list[Attempt]:
+    """A sign-in of ``user`` on the browser ``device`` moves there every open attempt of
+    theirs bound to another browser; the other browser's next request to it is refused
+    (``check_device``). Answers saved so far stay. Each move is an ``AttemptEvent``
+    "device_taken_over" with the devices' labels, the address and the browser's name
+    (``agent``, cut to 200 characters), for the organisers. One query when nothing moves.
+    Returns the attempts moved; flushes."""
+    from lms.audit.services import current_ip
+
+    now = now or utcnow()
+    moved = list(db.session.scalars(_BOUND_ELSEWHERE, {"user_id": user.id, "device": device}))
+    for attempt in moved:
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind=DEVICE_TAKEN_OVER, at=now, detail={
+            "from": device_label(attempt.device_id), "to": device_label(device), "ip": current_ip.get(),
+            "agent": (agent or "")[:200] or None}))
+        attempt.device_id = device
+    if moved:
+        db.session.flush()
+    return moved
+
+
+_ADD_LOSSES = (update(_attempt_t)
+               .where(_attempt_t.c.id == bindparam("attempt_id"), _attempt_t.c.status == "open")
+               .values(focus_losses=case((_attempt_t.c.focus_losses + bindparam("n") > FOCUS_LOSSES_MAX,
+                                          FOCUS_LOSSES_MAX),
+                                         else_=_attempt_t.c.focus_losses + bindparam("n"))))
+_FOCUS_EVENTS = (select(func.count()).select_from(AttemptEvent.__table__)
+                 .where(AttemptEvent.__table__.c.attempt_id == bindparam("attempt_id"),
+                        AttemptEvent.__table__.c.kind == FOCUS_LOST))
+
+
+def record_focus_loss(attempt: Attempt, reported, how: str, *, now: datetime | None = None) -> int:
+    """The attempt's page says the learner left it ``reported`` times (any text: read by
+    ``rules.focus_losses_reported``, 1..FOCUS_REPORT_MAX), ``how`` ("hidden" or "blur",
+    else "blur"). Adds them to ``Attempt.focus_losses`` (at most FOCUS_LOSSES_MAX) and keeps
+    an ``AttemptEvent`` "focus_lost" ({"n", "how"}) while the attempt has fewer than
+    FOCUS_EVENTS_MAX of them. Only an open attempt still taking answers, of a purpose that
+    records them (``rules.records_focus``), counts. Returns the losses added (0: nothing
+    recorded); flushes. A record for the organisers, never a penalty: nothing reads it to
+    grade or rank."""
+    now = now or utcnow()
+    if attempt.status != "open" or not records_focus(attempt.purpose) or not accepts_answers(attempt.deadline, now):
+        return 0
+    count = focus_losses_reported(reported)
+    connection = db.session.connection()
+    if not connection.execute(_ADD_LOSSES, {"attempt_id": attempt.id, "n": count}).rowcount:
+        return 0  # submitted meanwhile
+    db.session.expire(attempt, ["focus_losses"])
+    if connection.execute(_FOCUS_EVENTS, {"attempt_id": attempt.id}).scalar_one() < FOCUS_EVENTS_MAX:
+        db.session.add(AttemptEvent(attempt_id=attempt.id, kind=FOCUS_LOST, at=now,
+                                    detail={"n": count, "how": how if how in FOCUS_HOW else "blur"}))
+        db.session.flush()
+    return count
+
+
 def close_expired_attempts(now: datetime | None = None) -> int:
     """Grade attempts whose time ran out while the learner was away (run from cron or on access)."""
     from lms.quizzes.rules import GRACE
@@ -1246,9 +1372,11 @@ def _personal_data(user) -> list[dict]:
             .join(QuestionVersion, QuestionVersion.id == AttemptAnswer.question_version_id)
             .where(AttemptAnswer.attempt_id.in_([a.id for a in attempts])).order_by(AttemptAnswer.id)):
         answers.setdefault(attempt_id, []).append((text, response, fraction))
+    events: dict[int, list] = {}
+    for event in db.session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id.in_([a.id for a in attempts]))
+                                    .order_by(AttemptEvent.at, AttemptEvent.id)):
+        events.setdefault(event.attempt_id, []).append(event)
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    from lms.quizzes.titles import contest_attempt_titles
-
     contest_titles = contest_attempt_titles(attempts)  # a contest attempt is named by its contest and round
     out = []
     for a in attempts:
@@ -1259,7 +1387,9 @@ def _personal_data(user) -> list[dict]:
         out.append({**named, "started_at": iso(a.started_at), "submitted_at": iso(a.submitted_at),
                     "percent": a.percent if shown else None, "passed": a.passed if shown else None,
                     "answers": [{"question": markdown_to_plain(text), "answer": response, "score": fraction if per_answer else None}
-                                for text, response, fraction in answers.get(a.id, [])]})
+                                for text, response, fraction in answers.get(a.id, [])],
+                    "focus_losses": a.focus_losses,
+                    "events": [{"kind": e.kind, "at": iso(e.at), "detail": e.detail} for e in events.get(a.id, [])]})
     return out
 
 

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -17,17 +18,18 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_in
 
 from lms.access.web import requires
+from lms.auth.views import device_id
 from lms.core.errors import NotFound, ServiceError
 from lms.core.numbers import db_int
 from lms.core.timeutil import utcnow
 from lms.courses import services as course_services
 from lms.extensions import db, limiter
 from lms.quizzes import services
-from lms.quizzes.rules import option_order, pinned_positions
-from lms.quizzes.services import AlreadySubmitted, AttemptClosed
+from lms.quizzes.rules import option_order, pinned_positions, records_focus
+from lms.quizzes.services import AlreadySubmitted, AttemptClosed, OtherDevice
 from lms.quizzes.text import is_one_paragraph, render_text
 from lms.quizzes.titles import attempt_title, contest_attempt_titles
 from lms.quizzes.types import REGISTRY, feedback_for, type_label
@@ -98,6 +100,35 @@ def _own_attempt(attempt_id: int, *, lock: bool = False):
         abort(404)
 
 
+def _held_elsewhere(attempt) -> OtherDevice | None:
+    """Why this browser may not use the open ``attempt`` (it is bound to another device), or
+    None when it may."""
+    if attempt.status != "open":
+        return None
+    try:
+        services.check_device(attempt, device_id())
+    except OtherDevice as err:
+        return err
+    return None
+
+
+def _elsewhere_page(attempt, err: OtherDevice):
+    return render_template("quizzes/attempt_elsewhere.html", attempt=attempt, message=str(err),
+                           course=_course_of(attempt)), 409
+
+
+def _take_over_on_sign_in(sender, user, **extra):
+    """A sign-in moves the person's attempts bound to another browser to this one
+    (``services.take_over_on_sign_in``): written in the sign-in's transaction (lms.auth.views
+    commits after signing in). The auth area never imports quizzes; quizzes listen."""
+    if not has_request_context() or not device_id():
+        return
+    services.take_over_on_sign_in(user, device_id(), agent=request.user_agent.string)
+
+
+user_logged_in.connect(_take_over_on_sign_in)
+
+
 @bp.get("/course/<course_slug>")
 @requires("quizzes.take")
 def course_quiz(course_slug):
@@ -134,6 +165,9 @@ def start(course_slug):
 @requires("quizzes.take")
 def attempt(attempt_id):
     attempt = _own_attempt(attempt_id)
+    elsewhere = _held_elsewhere(attempt)
+    if elsewhere is not None:
+        return _elsewhere_page(attempt, elsewhere)
     if attempt.status == "open" and not services.accepts_answers(attempt.deadline, utcnow()):
         services.finish_attempt(attempt, auto=True)
         db.session.commit()
@@ -142,7 +176,8 @@ def attempt(attempt_id):
         return redirect(url_for("quizzes.review", attempt_id=attempt.id))
     seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
     return render_template("quizzes/attempt.html", attempt=attempt, paper=services.attempt_paper(attempt),
-                           seconds_left=seconds_left, course=_course_of(attempt), title=attempt_title(attempt))
+                           seconds_left=seconds_left, course=_course_of(attempt), title=attempt_title(attempt),
+                           records_focus=records_focus(attempt.purpose))
 
 
 def _course_of(attempt):
@@ -165,6 +200,11 @@ def save_or_submit(attempt_id):
     attempt = _own_attempt(attempt_id, lock=True)
     if attempt.status != "open":  # a double click or a retry: the result already stands
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    elsewhere = _held_elsewhere(attempt)
+    if elsewhere is not None:  # nothing saved, nothing submitted: the other device holds it
+        db.session.rollback()
+        flash(str(elsewhere), "error")
+        return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
     now = utcnow()
     late = False
     form = request.form
@@ -195,6 +235,9 @@ def save_or_submit(attempt_id):
 def autosave(attempt_id):
     """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
     attempt = _own_attempt(attempt_id)
+    elsewhere = _held_elsewhere(attempt)
+    if elsewhere is not None:  # the page stops saving and says why (quiz.js, as for a closed attempt)
+        return jsonify({"ok": False, "closed": True, "error": str(elsewhere), "message": str(elsewhere)}), 409
     payload = request.get_json(silent=True)
     try:
         if not isinstance(payload, dict) or not isinstance(payload.get("values", []), list):
@@ -216,6 +259,26 @@ def autosave(attempt_id):
     seconds_left = int((attempt.deadline - saved_at).total_seconds()) if attempt.deadline else None
     db.session.commit()
     return jsonify({"ok": True, "saved_at": saved_at.isoformat() + "Z", "seconds_left": seconds_left})
+
+
+def _per_learner() -> str:
+    """Rate-limit key: the signed-in person, not the address (a school's pupils share one)."""
+    return f"focus:{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
+@bp.post("/attempts/<int:attempt_id>/focus")
+@requires("quizzes.take")
+@limiter.limit("30 per minute", key_func=_per_learner)
+def focus_lost(attempt_id):
+    """quiz.js reports that the learner left the attempt's page (``n`` times, ``how`` "hidden"
+    or "blur"), by navigator.sendBeacon with the CSRF token in the form body. Recorded for
+    contest attempts only (``rules.records_focus``), on the device that holds the attempt;
+    anything else is accepted and ignored: the page has nothing to do with the answer."""
+    attempt = _own_attempt(attempt_id)
+    if _held_elsewhere(attempt) is None and services.record_focus_loss(
+            attempt, request.form.get("n"), request.form.get("how", "")):
+        db.session.commit()
+    return "", 204
 
 
 @bp.get("/attempts/<int:attempt_id>/review")

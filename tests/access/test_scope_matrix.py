@@ -201,6 +201,7 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("quizzes.save_or_submit", "POST", v={"attempt_id": w.ids["attempt_b_open"]},
           data={f"q{b1v}": "sai", "action": "submit"}),
         P("quizzes.autosave", "POST", v={"attempt_id": w.ids["attempt_b_open"]}, json={"v": b1v, "values": ["sai"]}),
+        P("quizzes.focus_lost", "POST", v={"attempt_id": w.ids["attempt_b_open"]}, data={"n": "5", "how": "hidden"}),
         *(P("quizzes.review", v={"attempt_id": w.ids[a]}) for a in ("attempt_b_done", "attempt_b_course")),
         P("quiz_admin.banks"), P("quiz_admin.bank", v={"slug": bank}),
         *(P("quiz_admin.export", v={"slug": bank, "fmt": f}) for f in ("md", "gift", "xlsx")),
@@ -263,6 +264,7 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("contest_admin.withdraw", "POST", v={"slug": cbp}, data={"reason": "Rút trái phép"}),
         P("contest_admin.prizes_xlsx", v={"slug": cbp}), P("contest_admin.awards_pdf", v={"slug": cbp}),
         P("contest_admin.participant", v={"slug": cb, "registration_id": w.ids["registration_b"]}),
+        P("contest_integrity.report", v=r1),
         # --- contest A's own pages, quietly given contest B's objects ---------------------------------
         P("contest_admin.round_settings", "POST", v={"slug": ca, "number": 1}, data={**round_form, "bank": bank,
                                                                                    "title": "Vòng 1 A"}),

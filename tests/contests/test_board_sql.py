@@ -159,6 +159,28 @@ def test_a_cached_poll_makes_one_query_and_reuses_the_encoded_body(app):
         assert rounds.board_json(board, round_, "name_and_unit") is rounds.board_json(board, round_, "name_and_unit")
 
 
+def test_a_cached_page_poll_renders_the_page_around_rows_rendered_once(app):
+    """The HTML board under churn: 200 rows rendered per request cost ~10 ms of CPU, so they
+    are rendered once per board version and audience; a poll renders only the page around."""
+    from flask import template_rendered
+
+    contest, round_ = make_round()
+    random_results(round_, people(contest, 40), random.Random(4))
+    client = app.test_client()
+    url = f"/contests/{contest.slug}/rounds/1/leaderboard"
+    first = client.get(url).get_data(as_text=True)
+    rendered = []
+    listener = lambda sender, template, context, **extra: rendered.append(template.name)  # noqa: E731
+    template_rendered.connect(listener, app)
+    try:
+        again = client.get(url).get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(listener, app)
+    assert "contests/_board_rows.html" not in rendered and "contests/leaderboard.html" in rendered
+    table = lambda page: page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]  # noqa: E731
+    assert table(again) == table(first) and table(first).count("<tr>") == 40
+
+
 def test_a_new_result_changes_the_version_and_the_board(app):
     contest, round_ = make_round()
     ids = people(contest, 2)

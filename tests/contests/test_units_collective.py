@@ -53,8 +53,8 @@ def _rows(page: str) -> list[tuple[str, ...]]:
 
 def test_the_units_page_shows_2_of_1500_and_1_of_1700_apart_with_their_counts(client, province):
     rows = _rows(client.get("/contests/hoi-thi-don-vi/units?kind=school").get_data(as_text=True))
-    assert rows == [("1", "THPT Xuân Mai", "2 / 1500", "0.13%", "75.00"),
-                    ("2", "Trường Yên", "1 / 1700", "0.06%", "100.00")]
+    assert rows == [("1", "THPT Xuân Mai", "2 / 1500", "0,13%", "75,00"),
+                    ("2", "Trường Yên", "1 / 1700", "0,06%", "100,00")]
     page = client.get("/contests/hoi-thi-don-vi/units?kind=school").get_data(as_text=True)
     assert 'title="Trường Trung học phổ thông Xuân Mai"' in page  # the full name, for whoever wonders
     assert "08:00 01/11/2026" in page  # the moment the headcounts were fixed

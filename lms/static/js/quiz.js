@@ -16,6 +16,7 @@
   var inflight = {};
   var again = {};
   var closed = false;
+  var submitting = false;  // the page's own Save or Submit: leaving it that way is no focus loss
 
   // ``warn``: something the learner must act on (not saved, or no longer taken), shown
   // with a sign and not by colour alone; plain confirmations stay quiet.
@@ -93,12 +94,14 @@
   // network the post stays small, and a stale second tab cannot overwrite newer answers.
   // Disabled fields are left out of the post; the server keeps what it has for the rest.
   form.addEventListener("submit", function () {
+    submitting = true;
     form.querySelectorAll("fieldset[data-version]").forEach(function (fieldset) {
       if (!dirty[fieldset.getAttribute("data-version")]) { fieldset.disabled = true; }
     });
   });
   // Coming back with the Back button shows the page as it was left: enable it again.
   window.addEventListener("pageshow", function () {
+    submitting = false;
     form.querySelectorAll("fieldset[disabled]").forEach(function (fieldset) { fieldset.disabled = false; });
   });
 
@@ -109,6 +112,53 @@
   window.addEventListener("online", function () {
     Object.keys(pending).forEach(function (v) { send(pending[v]); });
   });
+
+  // Contest rounds: each time the learner leaves the page (another tab or app, closing it,
+  // another window over it) is reported, once per time away, for the organisers to see (the
+  // page says so at the top). When the page is hidden the report goes by sendBeacon, since a
+  // phone may freeze or discard the page right after; the CSRF token travels in the body,
+  // as beacons carry no headers. A window that only loses focus waits a moment first, so
+  // that a tab switch (blur, then hidden) is one loss, sent once. Without JavaScript nothing
+  // is recorded.
+  var focusUrl = form.getAttribute("data-focus-url");
+  if (focusUrl) {
+    var away = false;
+    var unsent = 0;
+    var how = "blur";
+    var waiting = null;
+    var report = function (beacon) {
+      if (waiting) { clearTimeout(waiting); waiting = null; }
+      if (!unsent || closed) { return; }
+      var body = new URLSearchParams();
+      body.append("csrf_token", form.getAttribute("data-csrf"));
+      body.append("n", String(unsent));
+      body.append("how", how);
+      unsent = 0;
+      if (beacon && navigator.sendBeacon && navigator.sendBeacon(focusUrl, body)) { return; }
+      fetch(focusUrl, { method: "POST", credentials: "same-origin", keepalive: true, body: body })
+        .catch(function () { /* a lost report is only a lost flag */ });
+    };
+    var leave = function (kind) {
+      if (submitting) { return; }
+      if (!away) {
+        away = true;
+        unsent += 1;
+        how = kind;
+      } else if (kind === "hidden") {
+        how = "hidden";
+      }
+      if (kind === "hidden") { report(true); }
+      else if (!waiting) { waiting = setTimeout(function () { report(false); }, 1000); }
+    };
+    var back = function () {
+      if (!document.hidden) { away = false; }
+    };
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { leave("hidden"); } else { back(); }
+    });
+    window.addEventListener("blur", function () { leave("blur"); });
+    window.addEventListener("focus", back);
+  }
 
   var timer = document.getElementById("timer");
   var value = document.getElementById("timer-value");
