@@ -354,22 +354,23 @@ class Freshness:
     never: int  # results no answer showed, though some were asked NEVER_SECONDS or more after them
 
 
-def freshness(churn: Churn, probe: Probe) -> Freshness:
-    """How up to date the board was in the probe's answers. Only results with every answer
-    right are followed: they rank above every bulk result (score 100, a few seconds), so
-    they must be among the board's first rows."""
-    results = sorted((done, name) for name, done, right in churn.results if right)
+def freshness(results: list[tuple[str, float, bool]], answers: list[tuple[float, set[str]]]) -> Freshness:
+    """How up to date the board was in the probe's ``answers`` ((time asked, names shown)),
+    given the new ``results`` ((name, time done, every answer right)); times in seconds.
+    Only results with every answer right are followed: they rank above every bulk result
+    (score 100 in a few seconds), so a board that is up to date shows them in its first rows."""
+    followed = sorted((done, name) for name, done, right in results if right)
     ages, lags, never = [], [], 0
-    for asked, names in probe.answers:
-        missing = [done for done, name in results if done < asked and name not in names]
+    for asked, names in answers:
+        missing = [done for done, name in followed if done < asked and name not in names]
         ages.append(asked - missing[0] if missing else 0.0)
-    for done, name in results:
-        shown = next((asked for asked, names in probe.answers if asked > done and name in names), None)
+    for done, name in followed:
+        shown = next((asked for asked, names in answers if asked > done and name in names), None)
         if shown is not None:
             lags.append(shown - done)
-        elif any(asked > done + NEVER_SECONDS for asked, _ in probe.answers):
+        elif any(asked > done + NEVER_SECONDS for asked, _ in answers):
             never += 1
-    return Freshness(len(probe.answers), ages, lags, never)
+    return Freshness(len(answers), ages, lags, never)
 
 
 @dataclass
@@ -552,7 +553,7 @@ def measure(label: str, source: Path, args, database: Database, redis_url: str |
                                               "leaderboard.json", churn)
                     result.runs["page"] = wrk(server, BOARD_PAGE, args.duration, args.connections,
                                               "leaderboard page", churn)
-                result.churn, result.fresh = churn, freshness(churn, probe)
+                result.churn, result.fresh = churn, freshness(churn.results, probe.answers)
                 result.probe_failures = probe.failures
         finally:
             database.drop()
@@ -616,9 +617,11 @@ def report(m: Measurement, header: str) -> None:
                   f"{run.cpu_per_request / bare.cpu_per_request:>8.1f}")
     churn, fresh = m.churn, m.fresh
     flows = churn.flow_seconds
+    wrong = sum(1 for _, _, right in churn.results if not right)
     print(f"  churn: {len(churn.results)} new results in {churn.seconds:.0f} s ({len(churn.results) / churn.seconds:.2f}/s; "
           f"target {churn.rate:g}/s); start + page + submit p50 {pct(flows, 0.5):.2f} s, max {max(flows, default=0):.2f} s; "
-          f"{len(churn.failures)} failed{' (ran out of participants)' if churn.ran_out else ''}")
+          f"{len(churn.failures)} failed{' (ran out of participants)' if churn.ran_out else ''}"
+          + (f"; {wrong} with an answer not found right (not followed on the board)" if wrong else ""))
     for failure in churn.failures[:5]:
         print(f"    failed: {failure}")
     print(f"  freshness: {fresh.answers} probe answers; board age (oldest new result missing) "
