@@ -29,9 +29,11 @@ checked out in a temporary worktree, measured the same way in the same run):
    after; on PostgreSQL the database backends' CPU as ``+db``), the response size and the
    results that arrived during the run; then the ratios to the bare endpoint. The server's CPU
    includes the churn's own requests (three a second), which the bare run shows alone.
-5. A probe asks ``leaderboard.json`` twice a second during the churn and checks which of the
-   new results it shows: the board's age (how long ago the oldest result missing from an
-   answer arrived) tells a board that is fast because it is stale from one that is right.
+5. A probe asks ``leaderboard.json`` twice a second during the churn, and for 16 s after it,
+   and checks which of the new results it shows: the board's age (how long ago the oldest
+   result missing from an answer arrived) tells a board that is fast because it is stale from
+   one that is right, and the answers after the last result tell whether every worker catches
+   up once results stop.
 
 Load comes from wrk, not Python threads (on this 2-core machine a Python load generator would
 take a core from the server); every request goes to 127.0.0.1. With the defaults one code
@@ -344,33 +346,42 @@ class Probe:
 
 
 NEVER_SECONDS = 10
+SETTLE_SECONDS = 16  # the probe goes on this long after the last result
 
 
 @dataclass
 class Freshness:
-    answers: int
-    ages: list[float]  # per answer: seconds since the oldest result it should show but does not (0: none)
+    answers: int  # the probe's answers while results arrived
+    ages: list[float]  # per such answer: seconds since the oldest result it should show but does not (0: none)
     lags: list[float]  # per result: seconds from its submission to the first answer showing it
     never: int  # results no answer showed, though some were asked NEVER_SECONDS or more after them
+    settled: int  # answers asked NEVER_SECONDS or more after the last result
+    stale_settled: int  # of those, answers still missing a result: a board that stays stale
 
 
 def freshness(results: list[tuple[str, float, bool]], answers: list[tuple[float, set[str]]]) -> Freshness:
     """How up to date the board was in the probe's ``answers`` ((time asked, names shown)),
     given the new ``results`` ((name, time done, every answer right)); times in seconds.
     Only results with every answer right are followed: they rank above every bulk result
-    (score 100 in a few seconds), so a board that is up to date shows them in its first rows."""
+    (score 100 in a few seconds), so a board that is up to date shows them in its first rows.
+    The answers asked after the last result say whether every worker catches up once results
+    stop (a worker that keeps a board of its own without hearing of others' changes does not)."""
     followed = sorted((done, name) for name, done, right in results if right)
+    last = followed[-1][0] if followed else float("inf")
     ages, lags, never = [], [], 0
     for asked, names in answers:
-        missing = [done for done, name in followed if done < asked and name not in names]
-        ages.append(asked - missing[0] if missing else 0.0)
+        if asked <= last:
+            missing = [done for done, name in followed if done < asked and name not in names]
+            ages.append(asked - missing[0] if missing else 0.0)
     for done, name in followed:
         shown = next((asked for asked, names in answers if asked > done and name in names), None)
         if shown is not None:
             lags.append(shown - done)
         elif any(asked > done + NEVER_SECONDS for asked, _ in answers):
             never += 1
-    return Freshness(len(answers), ages, lags, never)
+    settled = [names for asked, names in answers if asked >= last + NEVER_SECONDS]
+    stale = sum(1 for names in settled if any(name not in names for _, name in followed))
+    return Freshness(len(ages), ages, lags, never, len(settled), stale)
 
 
 @dataclass
@@ -556,14 +567,16 @@ def measure(label: str, source: Path, args, database: Database, redis_url: str |
                 if args.quiet_duration > 0:
                     result.runs["quiet"] = wrk(server, BOARD_JSON, args.quiet_duration, args.connections,
                                                "leaderboard.json, no new result")
-                with Churn(server.port, plan["churn"], args.rate) as churn, Probe(server.port) as probe:
-                    time.sleep(2)  # the first results are in before the first figure
-                    result.runs["bare"] = wrk(server, "/_bare", args.duration, args.connections,
-                                              "bare endpoint", churn)
-                    result.runs["json"] = wrk(server, BOARD_JSON, args.duration, args.connections,
-                                              "leaderboard.json", churn)
-                    result.runs["page"] = wrk(server, BOARD_PAGE, args.duration, args.connections,
-                                              "leaderboard page", churn)
+                with Probe(server.port) as probe:
+                    with Churn(server.port, plan["churn"], args.rate) as churn:
+                        time.sleep(2)  # the first results are in before the first figure
+                        result.runs["bare"] = wrk(server, "/_bare", args.duration, args.connections,
+                                                  "bare endpoint", churn)
+                        result.runs["json"] = wrk(server, BOARD_JSON, args.duration, args.connections,
+                                                  "leaderboard.json", churn)
+                        result.runs["page"] = wrk(server, BOARD_PAGE, args.duration, args.connections,
+                                                  "leaderboard page", churn)
+                    time.sleep(SETTLE_SECONDS)  # does every worker's board catch up once results stop?
                 result.churn, result.fresh = churn, freshness(churn.results, probe.answers)
                 result.probe_failures = probe.failures
         finally:
@@ -639,6 +652,9 @@ def report(m: Measurement, header: str) -> None:
           f"p50 {pct(fresh.ages, 0.5):.1f} s, p95 {pct(fresh.ages, 0.95):.1f} s, max {max(fresh.ages, default=0):.1f} s; "
           f"a new result first shown after p50 {pct(fresh.lags, 0.5):.1f} s, max {max(fresh.lags, default=0):.1f} s; "
           f"{fresh.never} not shown {NEVER_SECONDS} s after" + (f"; {m.probe_failures} probe errors" if m.probe_failures else ""))
+    print(f"  after the last new result: {fresh.stale_settled} of {fresh.settled} probe answers asked "
+          f"{NEVER_SECONDS}-{SETTLE_SECONDS} s later still missed a result"
+          + (" (a board that stays stale)" if fresh.stale_settled else ""))
     verdicts = [f"{m.runs[k].name} p95 {m.runs[k].p95:.0f} ms {'ok' if m.runs[k].p95 < 50 else 'MISSED'}"
                 for k in ("json", "page")]
     print(f"  target p95 < 50 ms under churn: {'; '.join(verdicts)}")

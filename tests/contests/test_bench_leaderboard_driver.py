@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import pytest
+
 from bench.leaderboard import BANK, freshness, right_answers
 from lms.contests import organise, services
 from lms.core.timeutil import utcnow
@@ -17,16 +19,19 @@ from tests.conftest import csrf_token, login
 
 
 def test_freshness_ages_and_lags_from_plain_data():
-    results = [("An", 1.0, True), ("Bình", 2.0, True), ("Chi", 2.2, False)]  # Chi is not followed
-    answers = [(1.5, set()), (2.5, {"An"}), (3.0, {"An", "Bình"}), (20.0, {"An"})]
+    results = [("An", 1.0, True), ("Bình", 3.0, True), ("Chi", 3.2, False)]  # Chi is not followed
+    answers = [(1.5, set()), (2.5, {"An"}), (2.8, set()), (3.0, {"An"}), (4.0, {"An", "Bình"}),
+               (12.0, {"An", "Bình"}), (14.0, {"An"})]
     fresh = freshness(results, answers)
-    # Asked at 1.5, An (done at 1.0) is missing; at 2.5 Bình (2.0); at 3.0 nothing; at 20.0
-    # Bình is missing again (a board gone back to an older version).
-    assert fresh.ages == [0.5, 0.5, 0.0, 18.0]
+    # While results arrive (up to 3.0): asked at 1.5, An (done at 1.0) is missing; at 2.8 An is
+    # missing again (another worker's older board); at 3.0 Bình is not due yet.
+    assert fresh.ages == pytest.approx([0.5, 0.0, 1.8, 0.0])
     assert fresh.lags == [1.5, 1.0]
     assert fresh.never == 0
-    assert freshness(results, [(1.5, set()), (12.0, set())]).never == 1  # An, asked 11 s after
-    assert freshness(results, [(1.5, set()), (8.0, set())]).never == 0  # not yet 10 s
+    # 10 s or more after the last result (3.0): the answer at 14.0 still lacks Bình.
+    assert (fresh.settled, fresh.stale_settled) == (1, 1)
+    assert freshness(results, [(1.5, set()), (12.0, set())]).never == 1  # 11 s after An, 9 s after Bình
+    assert freshness(results, [(1.5, set()), (8.0, set())]).never == 0  # not yet 10 s after either
 
 
 def test_the_churn_participant_answers_every_question_rightly_through_the_form(app, client, make_user):
