@@ -51,6 +51,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -715,6 +716,10 @@ def main():
     if args.setup:
         setup(Path(args.setup), args.participants, args.churn_participants)
         return
+    # Stopped with SIGTERM (or SIGINT) as with Ctrl-C: the server, the database, the Redis keys
+    # and the compared worktree are still cleaned up by the ``finally`` blocks.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: `apt-get install wrk` (Debian package; `make bench` installs it)")
     sys.path.insert(0, str(ROOT))
@@ -758,4 +763,7 @@ if __name__ == "__main__":
         # Run as a script: bench/ is first on sys.path; the set-up child must import the
         # checkout's modules only, so nothing of bench/ may stand in for them.
         sys.path.pop(0)
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("stopped: server, database, Redis keys and worktree cleaned up")
