@@ -89,25 +89,27 @@ def upgrade():
 
 
 def downgrade():
+    # Columns are dropped in place (SQLite 3.35+): recreating these tables would fail on the
+    # foreign keys that point at them (see 0010, 0012).
     op.drop_index('ix_attempt_event_attempt_id', table_name='attempt_event')
     op.drop_table('attempt_event')
-    with op.batch_alter_table('attempt') as batch:
+    with op.batch_alter_table('attempt', recreate='never') as batch:
         batch.drop_column('focus_losses')
         batch.drop_column('device_id')
     op.drop_index('ix_org_headcount_org_effective', table_name='org_headcount')
     op.drop_table('org_headcount')
-    with op.batch_alter_table('organization') as batch:
+    with op.batch_alter_table('organization', recreate='never') as batch:
         batch.drop_column('short_name')
     op.drop_index('ix_round_entry_changed', table_name='round_entry')
     op.drop_index('ix_round_entry_board', table_name='round_entry')
-    with op.batch_alter_table('round_entry') as batch:
+    with op.batch_alter_table('round_entry', recreate='never') as batch:
         batch.drop_column('changed_at')
         batch.drop_column('time_key')
         batch.drop_column('score_key')
-    with op.batch_alter_table('contest_round') as batch:
+    with op.batch_alter_table('contest_round', recreate='never') as batch:
         batch.drop_column('one_device')
         batch.drop_column('board_version')
-    with op.batch_alter_table('contest') as batch:
+    with op.batch_alter_table('contest', recreate='never') as batch:
         batch.drop_column('withdrawn_at')
         batch.drop_column('withdrawn_reason')
         batch.drop_column('public_board')
