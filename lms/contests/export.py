@@ -35,6 +35,8 @@ def export_contest_xlsx(contest: Contest, target: str | os.PathLike | BinaryIO) 
     registrations = {r.id: r for r in db.session.scalars(select(Registration).where(Registration.contest_id == contest.id))}
     orgs = {o.id: o for o in db.session.scalars(select(Organization).where(
         Organization.id.in_({r.org_id for r in registrations.values() if r.org_id})))} if registrations else {}
+    parents = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_({o.parent_id for o in orgs.values() if o.kind == "class" and o.parent_id})))} if orgs else {}
     workbook = new_workbook()
     sheet = workbook.create_sheet("Kết quả")
     sheet.freeze_panes = "A2"
@@ -43,7 +45,9 @@ def export_contest_xlsx(contest: Contest, target: str | os.PathLike | BinaryIO) 
 
     def person(reg: Registration) -> list:
         org = orgs.get(reg.org_id)
-        short = unit_label(org.short_name if org else None, org.name if org else None, reg.unit_name, reg.school)
+        parent = parents.get(org.parent_id) if org is not None and org.kind == "class" else None
+        short = unit_label(org.short_name if org else None, org.name if org else None, reg.unit_name, reg.school,
+                           (parent.short_name or parent.name) if parent else None)
         return [reg.full_name, reg.date_of_birth, reg.phone, org.name if org else reg.unit_name, short, reg.school,
                 reg.class_name]
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from lms.access import rules as access_rules
 from lms.access.adapters import is_admin
@@ -40,6 +41,7 @@ from lms.contests.ranking import (
     rank_participants,
     rank_scores,
     rank_units,
+    unit_label,
 )
 from lms.contests.services import OPTIONAL_FIELDS
 from lms.core.errors import ServiceError
@@ -443,8 +445,13 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
     standings = final_standings(contest)
     prizes = prizes_for(contest, standings)
     winner_orgs = {s.registration.org_id for s in standings if s.registration.id in prizes} - {None}
-    org_names = dict(db.session.execute(
-        select(Organization.id, Organization.name).where(Organization.id.in_(winner_orgs))).all())
+    # A class is announced with its school ("Lớp 11A1 · Trường THPT Chu Văn An"): every school
+    # has a "Lớp 10A1".
+    parent = aliased(Organization)
+    org_names = {org_id: unit_label(None, name, None, None, school) for org_id, name, school in db.session.execute(
+        select(Organization.id, Organization.name, parent.name)
+        .outerjoin(parent, and_(Organization.kind == "class", parent.id == Organization.parent_id))
+        .where(Organization.id.in_(winner_orgs))).all()}
     awards = []
     for s in standings:
         prize = prizes.get(s.registration.id)

@@ -351,12 +351,16 @@ def shows_unit(choice: str) -> bool:
     return choice != "name"
 
 
-def unit_label(short_name: str | None, org_name: str | None, unit_name: str | None, school: str | None) -> str | None:
+def unit_label(short_name: str | None, org_name: str | None, unit_name: str | None, school: str | None,
+               parent: str | None = None) -> str | None:
     """A participant's unit as the board writes it: their unit's short name, else its name,
-    else the unit or school typed at registration (people outside the tree)."""
+    else the unit or school typed at registration (people outside the tree). ``parent``: the
+    short name (else name) of the unit above a class, written after it ("Lớp 11A1 · THPT Chu
+    Văn An"), since every school has a "Lớp 10A1" and pupils must be told apart."""
     for value in (short_name, org_name, unit_name, school):
         if value and value.strip():
-            return value.strip()
+            own = value.strip()
+            return f"{own} · {parent.strip()}" if parent and parent.strip() else own
     return None
 
 

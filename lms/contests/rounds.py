@@ -20,6 +20,7 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, event, func, inspect, or_, select, update
+from sqlalchemy.orm import aliased
 
 from lms.auth.models import RoleAssignment
 from lms.contests.integrity import scores_shown_live
@@ -375,13 +376,23 @@ class _Row(NamedTuple):
     school: str | None
     short_name: str | None
     org_name: str | None
+    parent_label: str | None
+
+
+# A class's school (the unit above it) is read with the participant's unit: see unit_label.
+_PARENT = aliased(Organization)
+_UNIT_COLUMNS = (Organization.short_name, Organization.name.label("org_name"),
+                 func.coalesce(_PARENT.short_name, _PARENT.name).label("parent_label"))
+
+
+def _unit(row) -> str | None:
+    return unit_label(row.short_name, row.org_name, row.unit_name, row.school, row.parent_label)
 
 
 def _ranked(rows, true_count: int | None) -> list[BoardRow]:
     keys = [rank_key(r.score_key, r.time_key, r.submitted_at, r.prediction, true_count) for r in rows]
     ranks = shared_ranks(keys)
-    return [BoardRow(rank, tied, r.registration_id, r.full_name, unit_label(r.short_name, r.org_name, r.unit_name,
-                                                                            r.school),
+    return [BoardRow(rank, tied, r.registration_id, r.full_name, _unit(r),
                      r.score_key, r.time_key, r.submitted_at, r.prediction,
                      deciding_part(keys[i - 1], keys[i]) if i else "")
             for i, (r, (rank, tied)) in enumerate(zip(rows, ranks, strict=True))]
@@ -395,8 +406,9 @@ def ranked_rows(round_: ContestRound, limit: int | None = None) -> list[BoardRow
     inner = (select(e.registration_id, e.score_key, e.time_key, e.submitted_at, e.prediction)
              .where(e.round_id == round_.id, e.score_key.is_not(None)).order_by(*_order(true_count, e)))
     people = (select(Registration.id, Registration.full_name, Registration.unit_name, Registration.school,
-                     Organization.short_name, Organization.name.label("org_name"))
-              .outerjoin(Organization, Organization.id == Registration.org_id))
+                     *_UNIT_COLUMNS)
+              .outerjoin(Organization, Organization.id == Registration.org_id)
+              .outerjoin(_PARENT, and_(Organization.kind == "class", _PARENT.id == Organization.parent_id)))
     if limit is None:
         top = inner.subquery()
         found = people.where(Registration.contest_id == round_.contest_id).subquery()
@@ -463,11 +475,12 @@ def _frozen_board(round_: ContestRound, frozen_at: datetime, stage: Stage) -> Le
 def _standings_at(round_: ContestRound, moment: datetime) -> list[BoardRow]:
     rows = db.session.execute(
         select(Registration.id, Registration.full_name, Registration.unit_name, Registration.school,
-               Organization.short_name, Organization.name.label("org_name"),
+               *_UNIT_COLUMNS,
                Attempt.started_at, Attempt.submitted_at, Attempt.percent)
         .select_from(Attempt)
         .join(Registration, and_(Registration.user_id == Attempt.user_id, Registration.contest_id == round_.contest_id))
         .outerjoin(Organization, Organization.id == Registration.org_id)
+              .outerjoin(_PARENT, and_(Organization.kind == "class", _PARENT.id == Organization.parent_id))
         .where(Attempt.round_id == round_.id, Attempt.purpose == "contest", Attempt.status == "submitted",
                Attempt.submitted_at < moment)).all()
     attempts: dict[int, list[AttemptResult]] = {}
@@ -485,7 +498,7 @@ def _standings_at(round_: ContestRound, moment: datetime) -> list[BoardRow]:
     for i, r in enumerate(ranked):
         person = people[r.entry.participant_id]
         board.append(BoardRow(r.rank, r.tied, person.id, person.full_name,
-                              unit_label(person.short_name, person.org_name, person.unit_name, person.school),
+                              _unit(person),
                               keys[i].score, keys[i].time, r.entry.submitted_at, None,
                               deciding_part(keys[i - 1], keys[i]) if i else ""))
     return board
@@ -512,10 +525,11 @@ def place_of(round_: ContestRound, board: Leaderboard, user_id: int) -> BoardRow
     e = RoundEntry
     mine = db.session.execute(
         select(Registration.id, Registration.full_name, Registration.unit_name, Registration.school,
-               Organization.short_name, Organization.name.label("org_name"),
+               *_UNIT_COLUMNS,
                e.score_key, e.time_key, e.submitted_at, e.prediction)
         .outerjoin(e, and_(e.registration_id == Registration.id, e.round_id == round_.id))
         .outerjoin(Organization, Organization.id == Registration.org_id)
+              .outerjoin(_PARENT, and_(Organization.kind == "class", _PARENT.id == Organization.parent_id))
         .where(Registration.contest_id == round_.contest_id, Registration.user_id == user_id)).first()
     if mine is None:
         return None
@@ -539,7 +553,7 @@ def place_of(round_: ContestRound, board: Leaderboard, user_id: int) -> BoardRow
         .where(e.round_id == round_.id, e.score_key.is_not(None), e.score_key <= key.score, or_(ahead, same))).one()
     level, before = counted[0], counted[1] or 0
     return BoardRow(before + 1, level - before > 1, mine.id, mine.full_name,
-                    unit_label(mine.short_name, mine.org_name, mine.unit_name, mine.school),
+                    _unit(mine),
                     mine.score_key, mine.time_key, mine.submitted_at, mine.prediction, "")
 
 

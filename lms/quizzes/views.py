@@ -114,7 +114,7 @@ def _held_elsewhere(attempt) -> OtherDevice | None:
 
 def _elsewhere_page(attempt, err: OtherDevice):
     return render_template("quizzes/attempt_elsewhere.html", attempt=attempt, message=str(err),
-                           course=_course_of(attempt)), 409
+                           course=_course_of(attempt), title=attempt_title(attempt)), 409
 
 
 def _take_over_on_sign_in(sender, user, **extra):

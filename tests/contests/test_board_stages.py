@@ -130,18 +130,18 @@ def test_ties_are_shown_to_the_tenth_with_units_and_the_stage_in_words(client, c
     page = client.get("/contests/bang-xep-hang/rounds/1/leaderboard").get_data(as_text=True)
     assert "5:00,2" in page and "5:00,9" in page and "100,0" in page
     assert page.index("Nguyễn Văn An") < page.index("Trần Thị Bình")
-    assert "Tr. A" in page and "Lớp B1" in page  # the short name, else the unit's name
+    assert "Tr. A · Trường A" in page and "Lớp B1 · Trường B" in page  # the short name, else the name; a class with its school
     assert 'data-stage="open"' in page and "Vòng thi đang mở" in page
     data = client.get("/contests/bang-xep-hang/rounds/1/leaderboard.json").json
     assert data["stage"] == "open" and data["frozen"] is False and data["total"] == 2
     assert [(r["rank"], r["tied"], r["unit"], r["seconds"], r["decided_by"]) for r in data["rows"]] == [
-        (1, False, "Tr. A", 300.2, None), (2, False, "Lớp B1", 300.9, "time")]
+        (1, False, "Tr. A · Trường A", 300.2, None), (2, False, "Lớp B1 · Trường B", 300.9, "time")]
 
 
 @pytest.mark.parametrize(("choice", "shown"), [
-    ("name_and_unit", [("Nguyễn Văn An", "Tr. A"), ("Trần Thị Bình", "Lớp B1")]),
+    ("name_and_unit", [("Nguyễn Văn An", "Tr. A · Trường A"), ("Trần Thị Bình", "Lớp B1 · Trường B")]),
     ("name", [("Nguyễn Văn An", None), ("Trần Thị Bình", None)]),
-    ("initials_and_unit", [("N. V. An", "Tr. A"), ("T. T. Bình", "Lớp B1")]),
+    ("initials_and_unit", [("N. V. An", "Tr. A · Trường A"), ("T. T. Bình", "Lớp B1 · Trường B")]),
 ])
 def test_public_names_follow_the_setting_and_organisers_see_everything(client, contest, make_user, sample_tree,
                                                                         choice, shown):
@@ -156,7 +156,7 @@ def test_public_names_follow_the_setting_and_organisers_see_everything(client, c
     db.session.commit()
     login(client, "btc")
     assert [(r["name"], r["unit"]) for r in client.get(url).json["rows"]] == [
-        ("Nguyễn Văn An", "Tr. A"), ("Trần Thị Bình", "Lớp B1")]
+        ("Nguyễn Văn An", "Tr. A · Trường A"), ("Trần Thị Bình", "Lớp B1 · Trường B")]
 
 
 def test_hidden_until_close_for_the_public_live_for_organisers(client, contest, make_user, sample_tree):
@@ -218,7 +218,7 @@ def test_the_report_says_which_key_decided_each_row(app, contest, make_user, sam
     got = [dict(zip(header, row, strict=True)) for row in sheet[1:]]
     assert [(r["Hạng"], r["Xếp sau hàng trên do"]) for r in got] == [
         (1, None), (2, "Dự đoán"), (3, "Thời gian làm bài"), (4, "Thời điểm nộp"), (4, "Đồng hạng"), (6, "Điểm")]
-    assert {r["Đơn vị (tên ngắn)"] for r in got} == {"Tr. A"} and got[2]["Thời gian làm bài (giây)"] == 300.9
+    assert {r["Đơn vị (tên ngắn)"] for r in got} == {"Tr. A · Trường A"} and got[2]["Thời gian làm bài (giây)"] == 300.9
     assert got[0]["Thời điểm nộp (giờ Việt Nam)"] == datetime(2031, 3, 1, 8, 30, 5)  # to the second, Vietnam time
 
 
