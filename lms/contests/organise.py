@@ -37,6 +37,7 @@ from lms.contests.ranking import (
     Entry,
     award_prizes,
     combine_rounds,
+    deciding_key,
     headcounts_fixed_at,
     rank_participants,
     rank_scores,
@@ -57,6 +58,9 @@ from lms.quizzes.rules import GRACE
 
 STATUSES = ("draft", "open", "closed", "published")
 COUNTING = ("best", "first", "last")
+# What the organiser's final ranking says decided each row against the one above.
+DECIDED_LABELS = {"score": _l("Score"), "prediction": _l("Prediction"), "time": _l("Time taken"),
+                  "submitted": _l("Submission time"), "tie": _l("Tie")}
 # What pages call each prize (the documents for offices use awards.PRIZE_NAMES, in Vietnamese).
 PRIZE_LABELS = {"first": _l("First prize"), "second": _l("Second prize"), "third": _l("Third prize"),
                 "consolation": _l("Consolation prize"), "collective": _l("Collective prize")}
@@ -280,6 +284,10 @@ class Standing:
     registration: Registration
     score: float
     per_round: dict[int, float] = field(default_factory=dict)
+    # Which key put this standing below the one above (ranking.DECIDING_KEYS; "" for the
+    # first), and, with one round, its time taken: the organiser defends every split with them.
+    decided_by: str = ""
+    seconds: float | None = None
 
 
 def final_standings(contest: Contest) -> list[Standing]:
@@ -299,13 +307,17 @@ def final_standings(contest: Contest) -> list[Standing]:
                                           e.submitted_at or datetime.max, e.prediction) for e in mine],
                                    round_.tiebreaker_answer)
         return [Standing(r.rank, r.tied, registrations[r.entry.participant_id], r.entry.score,
-                         {round_.id: r.entry.score}) for r in ranked]
+                         {round_.id: r.entry.score},
+                         deciding_key(ranked[i - 1].entry, r.entry, round_.tiebreaker_answer) if i else "",
+                         r.entry.seconds_taken) for i, r in enumerate(ranked)]
     scores: dict[int, dict[int, float]] = {}
     for e in entries:
         scores.setdefault(e.registration_id, {})[e.round_id] = e.score
     final = combine_rounds(scores, {r.id: r.weight for r in counted_rounds})
-    return [Standing(rank, tied, registrations[pid], final[pid], scores[pid])
-            for rank, tied, pid in rank_scores(final)]
+    ranked = rank_scores(final)
+    return [Standing(rank, tied, registrations[pid], final[pid], scores[pid],
+                     ("tie" if rank == ranked[i - 1][0] else "score") if i else "")
+            for i, (rank, tied, pid) in enumerate(ranked)]
 
 
 @dataclass(frozen=True)

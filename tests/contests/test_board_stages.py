@@ -2,6 +2,7 @@
 (issue 17, faults 1, 2, 3 and 7): the freeze keeps everyone, the close lifts it, the page says
 the stage in plain words, names follow the contest's privacy setting, units are shown."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -248,3 +249,20 @@ def test_a_hidden_board_costs_no_ranking(app, contest):
     db.session.commit()
     hidden = rounds.leaderboard(contest.rounds[0], now=OPENS + timedelta(minutes=1))
     assert hidden.shown is Shown.HIDDEN and hidden.rows == [] and hidden.total == 0
+
+
+def test_the_organisers_final_ranking_says_what_decided_each_split(client, contest, make_user, sample_tree):
+    """The prize page is where an organiser defends a split in front of the jury: 100 with
+    300.2 s above 100 with 300.9 s, because of the time taken, shown to the tenth."""
+    from lms.auth.models import RoleAssignment
+
+    seed_board(contest, make_user, sample_tree)
+    organiser = make_user("btc.bxh")
+    db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
+    db.session.commit()
+    login(client, "btc.bxh")
+    page = client.get("/contests/manage/bang-xep-hang/prizes").get_data(as_text=True)
+    table = page.split("<tbody>")[-1].split("</tbody>")[0]
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("</tr>") if "<td" in row]
+    assert rows[0].startswith("1 Nguyễn Văn An 100.00 300.2 s")
+    assert rows[1].startswith("2 Trần Thị Bình 100.00 300.9 s Thời gian làm bài")
