@@ -264,5 +264,5 @@ def test_the_organisers_final_ranking_says_what_decided_each_split(client, conte
     page = client.get("/contests/manage/bang-xep-hang/prizes").get_data(as_text=True)
     table = page.split("<tbody>")[-1].split("</tbody>")[0]
     rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("</tr>") if "<td" in row]
-    assert rows[0].startswith("1 Nguyễn Văn An 100.00 300.2 s")
-    assert rows[1].startswith("2 Trần Thị Bình 100.00 300.9 s Thời gian làm bài")
+    assert rows[0].startswith("1 Nguyễn Văn An 100,00 300,2 s")
+    assert rows[1].startswith("2 Trần Thị Bình 100,00 300,9 s Thời gian làm bài")

@@ -277,7 +277,7 @@ def test_manage_page_lists_short_entries_and_flags_judges_far_apart(world):
     page = client.get(MANAGE).get_data(as_text=True)
     assert page.count("Điểm của các giám khảo lệch nhau hơn 30 điểm") == 1
     row = re.search(rf"{codes[0]}.*?</tr>", page, re.S).group(0)
-    assert "80.0" in row and "40.0" in row and "lệch nhau" in row
+    assert "80,0" in row and "40,0" in row and "lệch nhau" in row
 
     # Finalising reads the round's results in one query and adds only the missing ones.
     existing = RoundEntry(round_id=round_.id, registration_id=people["ts2"].id)

@@ -125,6 +125,8 @@ def test_the_award_page_of_withdrawn_results_says_when_and_why(client, closed_co
         assert "bị rút lại lúc 09:30 02/12/2026 (giờ Việt Nam)" in page, url
         assert "Sai sót khi chấm câu 3" in page
     assert "Sai sót khi chấm câu 3" in html.unescape(client.get("/contests/hoi-thi-2026/").get_data(as_text=True))
+    board = html.unescape(client.get("/contests/hoi-thi-2026/rounds/1/leaderboard").get_data(as_text=True))
+    assert "Sai sót khi chấm câu 3" in board  # the board says so too, not only "prizes come later"
     # Published again: the new results stand, the withdrawal is no longer shown, the old code is unknown.
     _publish(contest)
     assert contest.withdrawn_reason is None and contest.withdrawn_at is None
