@@ -42,6 +42,7 @@ from lms.contests.ranking import (
     rank_participants,
     rank_scores,
     rank_units,
+    time_key,
     unit_label,
 )
 from lms.contests.services import OPTIONAL_FIELDS
@@ -309,7 +310,7 @@ def final_standings(contest: Contest) -> list[Standing]:
         return [Standing(r.rank, r.tied, registrations[r.entry.participant_id], r.entry.score,
                          {round_.id: r.entry.score},
                          deciding_key(ranked[i - 1].entry, r.entry, round_.tiebreaker_answer) if i else "",
-                         r.entry.seconds_taken) for i, r in enumerate(ranked)]
+                         time_key(r.entry.seconds_taken) / 10) for i, r in enumerate(ranked)]
     scores: dict[int, dict[int, float]] = {}
     for e in entries:
         scores.setdefault(e.registration_id, {})[e.round_id] = e.score

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -58,11 +58,17 @@ def identity_key(full_name: str, birth: date | None, phone: str | None) -> str:
     return "|".join([fold(full_name or ""), birth.isoformat() if birth else "", normalise_phone(phone) or ""])
 
 
-def register(user, contest: Contest, form: RegistrationForm) -> Registration:
+def register(user, contest: Contest, form: RegistrationForm, now: datetime | None = None) -> Registration:
     """Register once per account; a second account with the same name, birth date and phone is
-    accepted but flagged for the organiser (duplicate registrations distort rankings)."""
+    accepted but flagged for the organiser (duplicate registrations distort rankings). With
+    ``now`` (naive UTC; the web form passes the clock), refused once every round has closed: a
+    registration then could take no part, yet would count in the report and against its unit's
+    headcount. Without it (set-up and imports of a contest's own records) nothing is refused
+    for time."""
     if contest.status != "open":
         raise ServiceError(_l("Registration for this contest is not open."))
+    if now is not None and contest.rounds and all(r.closes_at <= now for r in contest.rounds):
+        raise ServiceError(_l("Registration has closed: every round of this contest has ended."))
     if contest.scope_org_id is not None:
         scope = db.session.get(Organization, contest.scope_org_id)
         if user.org is None or not is_within(user.org.path, scope.path):

@@ -80,7 +80,7 @@ def contest(slug):
             registration = services.register(current_user, contest, services.RegistrationForm(
                 full_name=form.get("full_name") or current_user.full_name, date_of_birth=birth,
                 phone=form.get("phone"), school=form.get("school"), class_name=form.get("class_name"),
-                unit_name=form.get("unit_name")))
+                unit_name=form.get("unit_name")), now=utcnow())
         except ServiceError as err:
             db.session.rollback()
             flash(str(err), "error")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
 from lms.contests import organise, services
-from lms.contests.models import Award, Contest
+from lms.contests.models import Award, Contest, Registration
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -173,3 +173,15 @@ def test_wtforms_messages_of_the_round_form_are_vietnamese_too(client, closed_co
     page = html.unescape(post_form(client, url, form, page=url).get_data(as_text=True))
     assert "Không phải số hợp lệ." in page and "Ô này là bắt buộc." in page
     assert "Not a valid float value." not in page and "This field is required." not in page
+
+
+def test_no_registration_once_every_round_has_closed(client, closed_contest, make_user, sample_tree):  # noqa: F811
+    """A late registration could take no part, yet would sit in the report and count against
+    its unit: the page offers none, and a form posted anyway is refused with the reason."""
+    make_user("muon", org=sample_tree["class_a1"], full_name="Hoàng Thị Lụa")
+    login(client, "muon")
+    url = "/contests/hoi-thi-2026/"
+    assert "Đăng ký dự thi" not in html.unescape(client.get(url).get_data(as_text=True)).split("<main", 1)[1]
+    page = html.unescape(post_form(client, url, {"full_name": "Hoàng Thị Lụa"}, page=url).get_data(as_text=True))
+    assert "Đã hết hạn đăng ký: mọi vòng thi của hội thi này đã kết thúc." in page
+    assert db.session.scalar(select(Registration.id).where(Registration.full_name == "Hoàng Thị Lụa")) is None
