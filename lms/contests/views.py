@@ -23,6 +23,8 @@ from lms.contests.ranking import (
     format_time,
     freeze_moment,
     public_name,
+    rate_decimals,
+    rate_text,
     score_decimals,
     shows_unit,
 )
@@ -236,9 +238,7 @@ def units(slug):
     rate against headcount, then average final score. The same ranking decides the collective
     prize (organise.collective_standings). Rates show as many decimals as it takes to tell
     them apart (ranking.rate_decimals); organisers also see since when each headcount held."""
-    from lms.access.web import allowed
     from lms.contests import organise
-    from lms.contests.ranking import rate_decimals, rate_text
     from lms.orgs.models import ORG_KINDS
 
     contest = _contest(slug)
