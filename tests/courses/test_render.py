@@ -145,5 +145,6 @@ def test_migration_0013_resanitises_stored_contest_rules(app):
     db.session.expire_all()
     html = db.session.get(Contest, contest.id).rules_html
     assert "Nộp" in html and "id=" not in html and "button" not in html
+    db.session.close()  # on PostgreSQL the migration's DDL waits for this session's open read
     downgrade(revision="0012")
     upgrade()
