@@ -291,6 +291,12 @@ class Standing:
     seconds: float | None = None
 
 
+def counted_rounds_of(contest: Contest) -> list[ContestRound]:
+    """The rounds that make the final score: those with a weight, or all when none has one.
+    With exactly one, that round's full ranking rules decide (``final_standings``)."""
+    return [r for r in contest.rounds if (r.weight or 0) > 0] or list(contest.rounds)
+
+
 def final_standings(contest: Contest) -> list[Standing]:
     """One round: that round's full ranking rules (prediction, time, submission), at the
     precision the board shows. Several: the weighted final score compared to 0.01 like the
@@ -300,7 +306,7 @@ def final_standings(contest: Contest) -> list[Standing]:
         .where(ContestRound.contest_id == contest.id, RoundEntry.score.is_not(None))).scalars().all()
     registrations = {r.id: r for r in db.session.scalars(
         select(Registration).where(Registration.contest_id == contest.id))}
-    counted_rounds = [r for r in contest.rounds if (r.weight or 0) > 0] or list(contest.rounds)
+    counted_rounds = counted_rounds_of(contest)
     if len(counted_rounds) == 1:
         round_ = counted_rounds[0]
         mine = [e for e in entries if e.round_id == round_.id]

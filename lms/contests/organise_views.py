@@ -424,7 +424,7 @@ def prizes(slug):
                            total=len(standings), preview=preview, awards=organise.awards_of(contest),
                            problems=organise.publication_problems(contest), withdraw_form=WithdrawForm(formdata=None),
                            prize_names=organise.PRIZE_LABELS, decided_labels=organise.DECIDED_LABELS,
-                           single_round=len([r for r in contest.rounds if (r.weight or 0) > 0] or contest.rounds) == 1)
+                           single_round=len(organise.counted_rounds_of(contest)) == 1)
 
 
 @bp.post("/<slug>/publish")
