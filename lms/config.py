@@ -88,6 +88,15 @@ class Config:
     CERTIFICATE_VERIFY_MEMORY_MB = 768
     PAGE_SIZE = 50
 
+    # Outgoing email (lms.core.mail): off while MAIL_SERVER is unset.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_SECURITY = ""  # "", "starttls" or "ssl"
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "no-reply@localhost"
+    MAIL_TIMEOUT = 10
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

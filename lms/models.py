@@ -20,6 +20,7 @@ from lms.courses.models import (  # noqa: F401
     LessonFeedback,
     LessonProgress,
 )
+from lms.notifications.models import Notification, NotificationSetting  # noqa: F401
 from lms.orgs.models import Organization  # noqa: F401
 from lms.quizzes.models import (  # noqa: F401
     Attempt,

@@ -100,6 +100,8 @@ class Attempt(db.Model):
     device_id: Mapped[str | None] = mapped_column(String(64))
     # Times the page lost focus (tab switch, another app): a flag for organisers, never a penalty.
     focus_losses: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Positions (0-based, in ``items``) the learner flagged "review later" in the navigator.
+    flagged: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     answers: Mapped[list[AttemptAnswer]] = relationship(back_populates="attempt")
     bank: Mapped[QuestionBank] = relationship()
