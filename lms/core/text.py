@@ -65,3 +65,121 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_D))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return re.sub(r"\s+", " ", stripped).strip().casefold()
+
+
+# --- Vietnamese collation -------------------------------------------------------------------
+#
+# CLDR's standard tailoring for Vietnamese (common/collation/vi.xml, the same from CLDR 1.x to
+# 44; ICU's "vi" collation):
+#
+#     [normalization on]
+#     &̀<<̉<<̃<<́<<̣
+#     &a<ă<<<Ă<â<<<Â
+#     &d<đ<<<Đ
+#     &e<ê<<<Ê
+#     &o<ô<<<Ô<ơ<<<Ơ
+#     &u<ư<<<Ư
+#
+# Read with UTS #10 (the Unicode Collation Algorithm) and UTS #35 part 5: ă, â, đ, ê, ô, ơ, ư are
+# letters of their own (a primary difference, "<"), each right after its base letter; the five
+# tone marks differ at the secondary level ("<<") in the order huyền (grave) < hỏi (hook) < ngã
+# (tilde) < sắc (acute) < nặng (dot below), an unmarked letter (thanh ngang) before all of them;
+# case differs at the tertiary level ("<<<"), lower case first. Spaces and punctuation are not
+# ignored (CLDR root's "alternate=non-ignorable"): "Lê An" sorts before "Lê Anh" and "Lêa".
+
+_VI_LETTERS = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_VI_INDEX = {letter: index for index, letter in enumerate(_VI_LETTERS)}
+# The marks that, on their base letter, make one of the tailored letters (NFD spells ă as a +
+# U+0306): breve, circumflex, horn.
+_VI_LETTER_MARKS = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê",
+                    ("o", "\u0302"): "ô", ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}
+# Secondary weights of the tone marks in the tailored order; 0 is an unmarked letter's, other
+# marks (names from other languages) come after the five tones, by code point.
+_VI_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# ASCII punctuation and symbols in their DUCET (root) order.
+_DUCET_ASCII_PUNCTUATION = {ch: i for i, ch in enumerate("_-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$")}
+# đ/Đ have no decomposition; their look-alikes (D_LOOKALIKES) sort as Đ/đ.
+_VI_D = str.maketrans(D_LOOKALIKES)
+_TIER = 1 << 21  # above every code point
+
+
+def _primary(base: str) -> int:
+    """The primary weight of one base character (lower case, marks removed), in the root
+    order of groups: white space, punctuation and symbols, digits, letters. Inside a group:
+    ASCII punctuation as in DUCET, other symbols by code point; digits by value; the Vietnamese
+    alphabet as tailored, then other letters by code point (an approximation of the root
+    order, enough for names)."""
+    if base in _VI_INDEX:
+        return 3 * _TIER + _VI_INDEX[base]
+    category = unicodedata.category(base)
+    if base.isspace() or category.startswith("Z"):
+        return 1
+    if category[0] in "PS":
+        return _TIER + _DUCET_ASCII_PUNCTUATION.get(base, 128 + ord(base))
+    if category == "Nd":
+        return 2 * _TIER + unicodedata.digit(base, 0)
+    return 4 * _TIER + ord(base)
+
+
+def _mark(ch: str) -> tuple[int, int, int]:
+    return 0, _VI_TONES.get(ch, 100 + ord(ch)), 0
+
+
+def _collation_elements(text: str) -> list[tuple[int, int, int]]:
+    """(primary, secondary, tertiary) per collation element of ``text``, as UTS #10 builds
+    them under the CLDR vi tailoring: one element per letter (a tailored letter such as ă or ư
+    is one, even when its marks arrive apart in NFD, as in ặ = a + dot below + breve), one
+    per remaining combining mark (primary 0: ignored at the first level), none for invisible
+    format characters (category Cf)."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_VI_D))
+    elements: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(decomposed):
+        ch = decomposed[i]
+        i += 1
+        if unicodedata.category(ch) == "Cf":
+            continue
+        if unicodedata.combining(ch):  # a mark with no letter before it
+            elements.append(_mark(ch))
+            continue
+        marks = []
+        while i < len(decomposed) and unicodedata.combining(decomposed[i]):
+            marks.append(decomposed[i])
+            i += 1
+        base = ch.lower()
+        upper = int(ch != base)
+        for mark in marks:  # one of breve, circumflex, horn makes a letter of its own
+            letter = _VI_LETTER_MARKS.get((base, mark))
+            if letter is not None:
+                base = letter
+                marks.remove(mark)
+                break
+        elements.append((_primary(base), 0, upper))
+        elements.extend(_mark(mark) for mark in marks)
+    return elements
+
+
+def vietnamese_sort_key(text: str | None) -> tuple:
+    """A sort key ordering text as CLDR's Vietnamese collation does (the tailoring quoted above,
+    applied per UTS #10 at three levels), for ``sorted(..., key=vietnamese_sort_key)``.
+
+    The key is (primaries, secondaries, tertiaries, NFC text): letters first ("An" < "Anh" <
+    "Ánh" < "Ân" < "Bình": ă, â, đ, ê, ô, ơ, ư are letters after a, a, d, e, o, o, u), then tone
+    marks (a < à < ả < ã < á < ạ), then case (lower case first); the text itself breaks what is
+    left, so the order is total. Every "Đ" word comes after every "D" word ("Dũng" < "Dương" <
+    "Đào"). NFC and NFD spellings get the same key; ``None`` sorts as "". Pure Python (no ICU
+    here); tests/core/test_text_collation.py checks it against Perl's Unicode::Collate::Locale."""
+    value = unicodedata.normalize("NFC", text or "")
+    elements = _collation_elements(value)
+    return (tuple(p for p, _, _ in elements if p), tuple(s for _, s, _ in elements),
+            tuple(t for _, _, t in elements), value)
+
+
+def given_name_key(full_name: str | None) -> tuple:
+    """A sort key putting Vietnamese people in class-list order: by tên (the given name, the
+    last word of the full name), then by họ đệm (family and middle names), each compared with
+    ``vietnamese_sort_key``: "Nguyễn Văn An" before "Trần Thị Bình", "Lê Văn An" before
+    "Nguyễn Văn An", and every An (whatever the family name) before Án and Ân. A one-word name
+    is its own tên; ``None`` sorts as ""."""
+    words = (nfc(full_name) or "").split(" ")
+    return vietnamese_sort_key(words[-1]), vietnamese_sort_key(" ".join(words[:-1]))
