@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "lms.auth.views",
     "lms.auth.admin_views",
     "lms.orgs.views",
+    "lms.orgs.join_views",
     "lms.roster.views",
     "lms.audit.views",
     "lms.privacy.views",

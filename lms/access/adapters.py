@@ -75,6 +75,18 @@ def can_act_on_user(actor, target) -> bool:
     return acting_allowed(actor, [target])[target.id]
 
 
+def can_read_learner(viewer, learner) -> bool:
+    """``reports.view_learner``: ``rules.can_read_learner_record`` for two users (the learner's
+    role rows and appointments such as judging, as for acting on the account)."""
+    if viewer is None or learner is None:
+        return False
+    grants = grants_of(viewer)
+    if rules.is_admin(grants):
+        return True
+    return rules.can_read_learner_record(grants, learner.org.path if learner.org is not None else None,
+                                         held_grants([learner])[learner.id])
+
+
 def can_author(user) -> bool:
     return rules.can_author(grants_of(user))
 

@@ -89,6 +89,10 @@ _TABLE = [
            PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.path_in_scope),
     Policy("reports.view_unit", "Completion reports of a unit: admins any, managers and teachers their subtree.",
            PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.can_view_unit_report),
+    Policy("reports.view_learner", "One learner's course progress, quiz attempts and answers (from a class "
+           "report): needs scope over the learner's home unit and over every role they hold.",
+           PEOPLE, "unit subtree + every role of the target", route=rules.has_people_scope,
+           object_rule=rules.can_read_learner_record),
     Policy("reports.export", "CSV/XLSX exports of a unit's completion report (personal data).",
            PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.can_view_unit_report),
     Policy("api_tokens.manage", "Create and revoke read-only API tokens: admins (also platform-wide), managers "

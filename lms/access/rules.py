@@ -164,6 +164,17 @@ def can_act_on_account(actor: Iterable, target_home: str | None, target: Iterabl
     return all(can_grant_role(actor, g.role, g.org_path, g.contest_id) for g in as_grants(target))
 
 
+def can_read_learner_record(actor: Iterable, target_home: str | None, target: Iterable,
+                            roles: Iterable[str] = PEOPLE_ROLES) -> bool:
+    """Whether ``actor`` may read one person's course progress, quiz attempts and answers (the
+    class report's drill-down to a learner). The same reach as acting on the account
+    (``can_act_on_account``): the person's home unit inside the actor's subtree and every role
+    they hold one the actor could grant. So a teacher reads the students of their class, a
+    manager also the teachers of their units, and a colleague above oneself, an author or an
+    organiser is read by admins only."""
+    return can_act_on_account(actor, target_home, target, roles)
+
+
 # --- content, contests, judging ---------------------------------------------------------
 
 

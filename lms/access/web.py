@@ -18,7 +18,14 @@ from flask import abort, current_app, g
 from flask_login import current_user
 
 from lms.access import policy as _policy
-from lms.access.adapters import can_act_on_user, can_author, can_manage_org, can_organise, grants_of
+from lms.access.adapters import (
+    can_act_on_user,
+    can_author,
+    can_manage_org,
+    can_organise,
+    can_read_learner,
+    grants_of,
+)
 
 #: How each policy's object part is asked about ``User``/model objects. Each adapter takes
 #: the viewer first, then the object(s) the view loaded.
@@ -28,6 +35,7 @@ _OBJECT_CHECKS = {
     "orgs.manage": can_manage_org,
     "reports.view_unit": can_manage_org,
     "reports.export": can_manage_org,
+    "reports.view_learner": can_read_learner,
     "contests.organise": can_organise,
     "quizzes.author": lambda user, *_: can_author(user),
 }

@@ -36,6 +36,7 @@ from lms.core.urls import public_base_url
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import get_org_by_code, subtree_clause
+from lms.reports.classes import given_name_page
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -89,8 +90,16 @@ def index():
         stmt = stmt.where(or_(User.name_search.like(f"%{escaped}%", escape="\\"),
                               User.username.like(f"%{escaped}%", escape="\\"),
                               User.email.ilike(f"%{q}%")))
-    page = db.paginate(stmt.order_by(User.name_search, User.id), per_page=50, error_out=False)
-    return render_template("users/index.html", page=page, q=q, kind=kind, org_code=org_code, scope_org=scope_org)
+    # A class is listed by given name (tên, then họ đệm), as on paper; other lists by full name.
+    sort = request.args.get("sort")
+    if sort not in ("given", "full"):
+        sort = "given" if scope_org is not None and scope_org.kind == "class" else "full"
+    if sort == "given":
+        page = given_name_page(stmt, request.args.get("page", 1, type=int), per_page=50)
+    else:
+        page = db.paginate(stmt.order_by(User.name_search, User.id), per_page=50, error_out=False)
+    return render_template("users/index.html", page=page, q=q, kind=kind, org_code=org_code, scope_org=scope_org,
+                           sort=sort)
 
 
 @bp.get("/<int:user_id>")

@@ -125,12 +125,14 @@ def _mark(ch: str) -> tuple[int, int, int]:
     return 0, _VI_TONES.get(ch, 100 + ord(ch)), 0
 
 
-def _collation_elements(text: str) -> list[tuple[int, int, int]]:
+def _collation_elements(text: str, numeric: bool = False) -> list[tuple[int, int, int]]:
     """(primary, secondary, tertiary) per collation element of ``text``, as UTS #10 builds
     them under the CLDR vi tailoring: one element per letter (a tailored letter such as ă or ư
     is one, even when its marks arrive apart in NFD, as in ặ = a + dot below + breve), one
     per remaining combining mark (primary 0: ignored at the first level), none for invisible
-    format characters (category Cf)."""
+    format characters (category Cf). With ``numeric``, a run of digits is one number (UTS #35
+    part 5, "numericOrdering"): its count of significant digits, then the digits, so that
+    9 < 10 and leading zeros do not count."""
     decomposed = unicodedata.normalize("NFD", text.translate(_VI_D))
     elements: list[tuple[int, int, int]] = []
     i = 0
@@ -138,6 +140,16 @@ def _collation_elements(text: str) -> list[tuple[int, int, int]]:
         ch = decomposed[i]
         i += 1
         if unicodedata.category(ch) == "Cf":
+            continue
+        if numeric and unicodedata.category(ch) == "Nd":
+            run = [unicodedata.digit(ch, 0)]
+            while i < len(decomposed) and unicodedata.category(decomposed[i]) == "Nd":
+                run.append(unicodedata.digit(decomposed[i], 0))
+                i += 1
+            while len(run) > 1 and run[0] == 0:
+                run.pop(0)
+            elements.append((2 * _TIER + len(run), 0, 0))
+            elements.extend((2 * _TIER + digit, 0, 0) for digit in run)
             continue
         if unicodedata.combining(ch):  # a mark with no letter before it
             elements.append(_mark(ch))
@@ -159,7 +171,7 @@ def _collation_elements(text: str) -> list[tuple[int, int, int]]:
     return elements
 
 
-def vietnamese_sort_key(text: str | None) -> tuple:
+def vietnamese_sort_key(text: str | None, *, numeric: bool = False) -> tuple:
     """A sort key ordering text as CLDR's Vietnamese collation does (the tailoring quoted above,
     applied per UTS #10 at three levels), for ``sorted(..., key=vietnamese_sort_key)``.
 
@@ -167,10 +179,12 @@ def vietnamese_sort_key(text: str | None) -> tuple:
     "Ánh" < "Ân" < "Bình": ă, â, đ, ê, ô, ơ, ư are letters after a, a, d, e, o, o, u), then tone
     marks (a < à < ả < ã < á < ạ), then case (lower case first); the text itself breaks what is
     left, so the order is total. Every "Đ" word comes after every "D" word ("Dũng" < "Dương" <
-    "Đào"). NFC and NFD spellings get the same key; ``None`` sorts as "". Pure Python (no ICU
-    here); tests/core/test_text_collation.py checks it against Perl's Unicode::Collate::Locale."""
+    "Đào"). NFC and NFD spellings get the same key; ``None`` sorts as "". With ``numeric``,
+    numbers compare by value (CLDR's "kn" option): "Lớp 9A" < "Lớp 10A1" < "Lớp 12A2" <
+    "Lớp 12A10", for unit names. Pure Python (no ICU here); tests/core/test_text_collation.py
+    checks it against Perl's Unicode::Collate::Locale."""
     value = unicodedata.normalize("NFC", text or "")
-    elements = _collation_elements(value)
+    elements = _collation_elements(value, numeric)
     return (tuple(p for p, _, _ in elements if p), tuple(s for _, s, _ in elements),
             tuple(t for _, _, t in elements), value)
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, func, literal, select, update
+from sqlalchemy import String, and_, func, literal, or_, select, update
 
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
 from lms.core.numbers import DB_INT_MAX
-from lms.core.text import nfc
+from lms.core.text import nfc, vietnamese_sort_key
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.orgs.models import ORG_KINDS, HeadcountChange, Organization
@@ -339,15 +341,16 @@ def subtree_query(root: Organization | None = None, include_inactive: bool = Fal
     return stmt.order_by(Organization.path)
 
 
-def build_tree(orgs: list[Organization]) -> list[tuple[Organization, int]]:
-    """Depth-first order with children sorted by name, from one flat list (no queries)."""
+def build_tree(orgs: list[Organization], key=None) -> list[tuple[Organization, int]]:
+    """Depth-first order with children sorted by name (or by ``key``, a function of a unit),
+    from one flat list (no queries)."""
     by_parent: dict[int | None, list[Organization]] = {}
     ids = {o.id for o in orgs}
     for org in orgs:
         parent = org.parent_id if org.parent_id in ids else None
         by_parent.setdefault(parent, []).append(org)
     for children in by_parent.values():
-        children.sort(key=lambda o: (o.name.casefold(), o.code))
+        children.sort(key=key or (lambda o: (o.name.casefold(), o.code)))
     result: list[tuple[Organization, int]] = []
     min_depth = min((o.depth for o in orgs), default=0)
 
@@ -358,3 +361,66 @@ def build_tree(orgs: list[Organization]) -> list[tuple[Organization, int]]:
 
     walk(None)
     return result
+
+
+# --- picking a unit from a list -------------------------------------------------------------
+
+# Above this many units a list is no help (and weighs on the page): the picker falls back to
+# typing the code.
+PICKER_LIMIT = 400
+
+
+@dataclass
+class UnitPicker:
+    """The units a person may pick from, ready for a ``<select>``: groups of (code, label),
+    each group under the label of the unit above (None: no group). ``too_many`` when the
+    scope holds more than PICKER_LIMIT units: then ``groups`` is empty and a page asks for
+    the code instead."""
+
+    groups: list[tuple[str | None, list[tuple[str, str]]]] = dataclass_field(default_factory=list)
+    too_many: bool = False
+
+    @property
+    def codes(self) -> set[str]:
+        return {code for _label, options in self.groups for code, _name in options}
+
+    def __len__(self) -> int:
+        return sum(len(options) for _label, options in self.groups)
+
+
+def _unit_name_key(org: Organization) -> tuple:
+    return vietnamese_sort_key(org.name, numeric=True), org.code
+
+
+def unit_picker(scope: Iterable[str] | None, kinds: Iterable[str] | None = None,
+                limit: int = PICKER_LIMIT) -> UnitPicker:
+    """The active units inside the subtrees ``scope`` (unit paths; None: the whole tree) for a
+    picker, two queries at most.
+
+    With ``kinds`` (e.g. ("class",)): those units only, grouped under the unit above each
+    (a school), groups and units in Vietnamese order with numbers by value ("Lớp 9A" before
+    "Lớp 10A1"). Without: every unit in tree order, indented by depth, one group."""
+    paths = None if scope is None else list(scope)
+    if paths == []:
+        return UnitPicker()
+    stmt = select(Organization).where(Organization.active.is_(True))
+    if paths is not None:
+        stmt = stmt.where(or_(*(subtree_clause(p) for p in paths)))
+    if kinds is not None:
+        stmt = stmt.where(Organization.kind.in_(list(kinds)))
+    units = list(db.session.scalars(stmt.order_by(Organization.path).limit(limit + 1)))
+    if len(units) > limit:
+        return UnitPicker(too_many=True)
+    if kinds is None:
+        return UnitPicker([(None, [(org.code, "\u00a0\u00a0" * level + org.name)
+                                   for org, level in build_tree(units, key=_unit_name_key)])])
+    parent_ids = {org.parent_id for org in units if org.parent_id is not None}
+    parents = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(parent_ids)))} \
+        if parent_ids else {}
+    grouped: dict[int | None, list[Organization]] = {}
+    for org in units:
+        grouped.setdefault(org.parent_id, []).append(org)
+    order = sorted(grouped, key=lambda pid: _unit_name_key(parents[pid]) if pid in parents else ((), ""))
+    return UnitPicker([(parents[pid].name if pid in parents else None,
+                        [(org.code, org.name) for org in sorted(grouped[pid], key=_unit_name_key)])
+                       for pid in order])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from lms.access.adapters import can_manage_org, grants_of, is_admin, org_scope_filter
@@ -14,11 +15,23 @@ from lms.auth.models import User
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
 from lms.extensions import db
-from lms.orgs import services
+from lms.orgs import join, services
 from lms.orgs.forms import MergeForm, MoveForm, OrgForm, error_messages, kind_choices
 from lms.orgs.models import HeadcountChange, Organization
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs")
+
+
+@bp.app_context_processor
+def _unit_pickers():
+    """``units_for_picker(kinds=None)`` in every template: the units the signed-in person
+    manages, for a select instead of a typed code (templates/orgs/_unit_picker.html). A
+    function, so only the pages that show a picker run its query."""
+
+    def units_for_picker(kinds=None) -> services.UnitPicker:
+        return services.unit_picker(None if is_admin(current_user) else scope_paths(grants_of(current_user)), kinds)
+
+    return {"units_for_picker": units_for_picker}
 
 
 def _org(org_id: int) -> Organization:
@@ -82,7 +95,38 @@ def detail(org_id):
                            form=form, child_form=OrgForm(prefix="child", formdata=None), move_form=MoveForm(),
                            merge_form=MergeForm(), is_admin=is_admin(current_user),
                            visible_chain=[c for c in chain if can_manage_org(current_user, c)],
-                           counts=_people_counts(children), kind_label=dict(kind_choices()).get(org.kind, org.kind))
+                           counts=_people_counts(children), kind_label=dict(kind_choices()).get(org.kind, org.kind),
+                           join_tools=_join_tools(org))
+
+
+def _join_tools(org: Organization) -> dict | None:
+    """The short link of the unit's join code and its QR code (inline SVG), or None without
+    a code. The SVG is segno's, from the link alone; its title is escaped by segno."""
+    if not org.join_code:
+        return None
+    link = join.join_link(org.join_code)
+    title = _("QR code of the link to join %(name)s", name=org.name)
+    # The code in two halves of four for reading aloud and typing; spaces are ignored on entry.
+    half = len(org.join_code) // 2
+    # Shown in two pieces, the site and "/j/CODE", so that a narrow screen breaks the line
+    # between them rather than inside the code; the poster leaves out "https://".
+    site, _sep, code = link.rpartition("/j/")
+    return {"link": link, "link_parts": [site, "/j/" + code], "site": site.split("://", 1)[-1],
+            "qr": Markup(join.qr_svg(link, title)), "code_parts": [org.join_code[:half], org.join_code[half:]]}
+
+
+@bp.get("/<int:org_id>/join-poster")
+@requires("orgs.manage")
+def join_poster(org_id):
+    """The join code for a projector or a printed sheet: the code, its QR code and short link
+    in large print, without the site's menus."""
+    org = _org(org_id)
+    tools = _join_tools(org)
+    if tools is None:
+        flash(_("This unit has no join code: create one first."), "error")
+        return redirect(url_for("orgs.detail", org_id=org.id))
+    return render_template("orgs/join_poster.html", org=org, join_tools=tools,
+                           parent=org.parent if org.parent is not None and org.parent.active else None)
 
 
 def _fail(err, org_id):

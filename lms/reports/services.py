@@ -37,6 +37,7 @@ from lms.access import rules
 from lms.access.adapters import grants_of
 from lms.auth.models import USER_KINDS, User
 from lms.certificates.models import Certificate
+from lms.core.text import given_name_key, vietnamese_sort_key
 from lms.core.timeutil import VN_OFFSET, next_day, vn_day_start_utc, vn_today
 from lms.courses.models import Assignment, Course, Enrollment, Lesson, LessonProgress
 from lms.courses.rules import is_overdue
@@ -604,7 +605,21 @@ class ClassMatrix:
     requested: Course | None = None
 
 
-def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix:
+# How a class's students can be ordered: by tên then họ đệm (Vietnamese class lists), or by
+# the full name as written (family name first).
+LEARNER_SORTS = ("given", "full")
+
+
+def learner_sort_key(sort: str = "given"):
+    """A key for rows with ``full_name`` and ``username`` (MatrixRow, LearnerLine, ...):
+    ``"given"`` orders by tên, then họ đệm (lms.core.text.given_name_key), ``"full"`` by the
+    full name; both in Vietnamese collation, the username breaking ties."""
+    if sort == "full":
+        return lambda row: (vietnamese_sort_key(row.full_name), row.username)
+    return lambda row: (given_name_key(row.full_name), row.username)
+
+
+def class_matrix(org: Organization, course_id: int | None = None, sort: str = "given") -> ClassMatrix:
     """Students of one unit x lessons of one course, with quiz score and who is behind.
 
     "Behind" = the course is assigned and overdue for the student, or the
@@ -612,7 +627,8 @@ def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix
     is the one asked for, else the first course assigned to the class (or
     an ancestor), else the course most students are enrolled in.  A course
     asked for that the class has nothing of (the dashboard's course filter,
-    say) comes back as ``requested``, with no matrix.
+    say) comes back as ``requested``, with no matrix. Rows are in ``sort`` order
+    (``learner_sort_key``: by given name unless "full").
     """
     scope = _load_scope(org, ReportFilter())
     assigned = scope.assigned.get(org.id, {})
@@ -665,6 +681,6 @@ def class_matrix(org: Organization, course_id: int | None = None) -> ClassMatrix
     if med is not None:
         for r in rows:
             r.below_median = not r.completed and r.lessons_read < med
-    rows.sort(key=lambda r: name_sort_key(r.full_name))
+    rows.sort(key=learner_sort_key(sort))
     return ClassMatrix(course, courses, lessons, rows, med, due_on)
 

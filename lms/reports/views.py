@@ -22,14 +22,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from lms.access.adapters import can_configure_ranking, can_view_unit_report
-from lms.access.web import requires
+from lms.access import rules
+from lms.access.adapters import can_configure_ranking, can_view_unit_report, grants_of, held_grants
+from lms.access.web import check, requires
+from lms.auth.models import User
 from lms.core.numbers import db_int
 from lms.core.timeutil import vn_today
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.reports import charts, exports, services
+from lms.orgs.services import UnitPicker, unit_picker
+from lms.quizzes.types import REGISTRY
+from lms.reports import charts, classes, exports, services
 from lms.reports.forms import ReportFilterForm
 from lms.reports.rollup import Totals, children_rows, name_sort_key
 
@@ -119,12 +124,68 @@ def org_report(code):
     dash = services.dashboard_data(org, flt, learners_of=org.id)
     rows = children_rows(dash.nodes, dash.totals, org.id)
     roots = services.report_scope_roots(current_user)
+    is_class = org.kind == "class" or not rows
+    if is_class:  # a class's learners in class-list order: by given name
+        dash.learners.sort(key=services.learner_sort_key("given"))
     return render_template("reports/dashboard.html", org=org, chain=services.ancestors_within(org, roots),
                            rows=rows, overall=dash.totals.get(org.id, Totals()), learners=dash.learners,
                            charts=_charts(rows, dash), form=form, args=form.query_args(),
-                           is_class=org.kind == "class" or not rows,
+                           readable=_readable(line.user_id for line in dash.learners),
+                           is_class=is_class,
                            # the rule of public_views.settings: a manager of the unit (or an admin)
                            can_publish=can_configure_ranking(current_user, org))
+
+
+def _course_arg() -> int | None:
+    try:
+        return db_int(int(request.args.get("course") or 0)) or None
+    except ValueError:
+        return None
+
+
+def _sort_arg() -> str:
+    """The class order asked for: "given" (tên, then họ đệm: the default) or "full"."""
+    sort = request.args.get("sort")
+    return sort if sort in services.LEARNER_SORTS else "given"
+
+
+def _readable(user_ids) -> set[int]:
+    """Which of ``user_ids`` the viewer may open the learner page of (``reports.view_learner``),
+    so that a report links only the names that lead somewhere: a few queries per 500 people."""
+    grants = grants_of(current_user)
+    ids = list(user_ids)
+    if rules.is_admin(grants):
+        return set(ids)
+    readable: set[int] = set()
+    for start in range(0, len(ids), 500):
+        people = list(db.session.scalars(select(User).where(User.id.in_(ids[start:start + 500]))
+                                         .options(selectinload(User.roles), joinedload(User.org))).unique())
+        held = held_grants(people)
+        readable.update(p.id for p in people if rules.can_read_learner_record(
+            grants, p.org.path if p.org is not None else None, held[p.id]))
+    return readable
+
+
+def _class_picker() -> UnitPicker:
+    """The classes the viewer may open (every unit when their scope has no class)."""
+    grants = grants_of(current_user)
+    scope = None if rules.is_admin(grants) else rules.scope_paths(grants)
+    picker = unit_picker(scope, kinds=("class",))
+    return picker if len(picker) or picker.too_many else unit_picker(scope)
+
+
+@bp.get("/class")
+@requires("reports.view_unit")
+def class_picker():
+    """Choose a class from the list of those in one's scope (or type its code): ``?org=CODE``
+    opens it; a teacher with a single class goes straight to it."""
+    code = (request.args.get("org") or "").strip()
+    if code:
+        return redirect(url_for(".class_view", code=code))
+    picker = _class_picker()
+    if len(picker) == 1:
+        return redirect(url_for(".class_view", code=next(iter(picker.codes))))
+    return render_template("reports/class_picker.html", picker=picker)
 
 
 @bp.get("/class/<code>")
@@ -132,14 +193,49 @@ def org_report(code):
 def class_view(code):
     """The teacher's matrix: students x lessons, quiz score, and who is behind."""
     org = _org(code)
-    try:
-        course_id = db_int(int(request.args.get("course") or 0)) or None
-    except ValueError:
-        course_id = None
-    matrix = services.class_matrix(org, course_id)
+    sort = _sort_arg()
+    matrix = services.class_matrix(org, _course_arg(), sort)
     roots = services.report_scope_roots(current_user)
-    return render_template("reports/class.html", org=org, matrix=matrix,
-                           chain=services.ancestors_within(org, roots))
+    return render_template("reports/class.html", org=org, matrix=matrix, sort=sort, picker=_class_picker(),
+                           chain=services.ancestors_within(org, roots),
+                           readable=_readable(row.user_id for row in matrix.rows))
+
+
+@bp.get("/class/<code>/list")
+@requires("reports.view_unit")
+def class_list(code):
+    """The class list to print (A4): name, username, date of birth, progress in one course."""
+    org = _org(code)
+    sort = _sort_arg()
+    matrix, lines = classes.class_roster(org, _course_arg(), sort)
+    return render_template("reports/class_list.html", org=org, matrix=matrix, lines=lines, sort=sort,
+                           printed_on=vn_today())
+
+
+@bp.get("/learner/<int:user_id>")
+@requires("reports.view_learner")
+def learner(user_id):
+    """One learner's courses, quiz attempts and, for one attempt (``?attempt=``, else the
+    latest), each question with the answer given. 404 outside the viewer's reach, as for
+    every report."""
+    person = db.session.get(User, user_id)
+    if person is None or person.deleted_at is not None:
+        abort(404)
+    check("reports.view_learner", current_user, person)
+    attempts = classes.learner_attempts(person)
+    chosen = None
+    wanted = request.args.get("attempt", type=int)
+    if wanted is not None:
+        chosen = next((line for line in attempts if line.attempt.id == wanted), None)
+        if chosen is None:
+            abort(404)
+    elif attempts:
+        chosen = next((line for line in attempts if line.attempt.status == "submitted"), attempts[0])
+    sheet = classes.answer_sheet(chosen.attempt, current_user) if chosen is not None else None
+    org = person.org
+    back = org if org is not None and org.active and can_view_unit_report(current_user, org) else None
+    return render_template("reports/learner.html", person=person, back=back, courses=classes.learner_courses(person),
+                           attempts=attempts, chosen=chosen, sheet=sheet, registry=REGISTRY)
 
 
 def _export(code: str, fmt: str):

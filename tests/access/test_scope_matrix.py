@@ -162,6 +162,10 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("orgs.move", "POST", v={"org_id": w.orgs["MTX-B1"]}, data={"parent_code": "MTX-A"}),
         P("orgs.merge", "POST", v={"org_id": w.orgs["MTX-B"]}, data={"target_code": "MTX-A", "confirm": "yes"}),
         P("orgs.join_code", "POST", v={"org_id": w.orgs["MTX-B1"]}),
+        P("orgs.join_poster", v={"org_id": w.orgs["MTX-B1"]}),
+        # The short link of a join code is public by design (knowing the code is the right to
+        # join): probed with A's code and a code that does not exist.
+        *(P("join.short_link", v={"code": c}) for c in ("JOINAAA1", "QXNOCODE")),
         P("orgs.join_code", "POST", v={"org_id": w.orgs["MTX-B1"]}, data={"action": "disable"}),
         P("roster.index"),
         P("roster.index", "POST", data={"file": (roster, "lop-b1.csv"), "org_id": "0"}),
@@ -280,6 +284,9 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("reports.index"),
         *(P("reports.org_report", v={"code": c}) for c in ("MTX-B", "MTX-B1", "MTX-P")),
         P("reports.class_view", v={"code": "MTX-B1"}),
+        P("reports.class_picker"), P("reports.class_picker", query={"org": "MTX-B1"}),
+        P("reports.class_list", v={"code": "MTX-B1"}),
+        *(P("reports.learner", v={"user_id": u[n]}) for n in ("mx.hsb1", "mx.gvb")),
         *(P(e, v={"code": c}) for e in ("reports.export_csv", "reports.export_xlsx") for c in ("MTX-B", "MTX-P")),
         P("public_ranking.index"), P("public_ranking.latest", v={"code": "MTX-B"}),
         P("public_ranking.month", v={"code": "MTX-B", "month": w.codes["month"]}),

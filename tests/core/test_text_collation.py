@@ -72,6 +72,14 @@ def test_spaces_sort_before_letters():
     assert vietnamese_sort_key(None) == vietnamese_sort_key("")
 
 
+def test_numeric_ordering_compares_numbers_by_value():
+    names = ["Lớp 12A10", "Lớp 10A1", "Lớp 9A", "Lớp 12A2", "Lớp 6", "Lớp 11A1", "Lớp 09B"]
+    assert sorted(names, key=lambda n: vietnamese_sort_key(n, numeric=True)) == [
+        "Lớp 6", "Lớp 9A", "Lớp 09B", "Lớp 10A1", "Lớp 11A1", "Lớp 12A2", "Lớp 12A10"]
+    # Without the option digits compare one by one, as CLDR's default does.
+    assert ordered(["Lớp 9A", "Lớp 10A1"]) == ["Lớp 10A1", "Lớp 9A"]
+
+
 def test_class_list_order_is_given_name_then_family_and_middle_names():
     names = ["Trần Thị Bình", "Nguyễn Văn An", "Lê Văn An", "Phạm Thị Ánh", "Hoàng Ân", "Đỗ Minh Đức",
              "Vũ Văn Dũng", "Bùi Thị Ơn", "Lý Ong", "An"]
