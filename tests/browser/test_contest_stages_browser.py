@@ -156,4 +156,6 @@ def test_open_freeze_close_publish_with_three_participants(browser, round_site):
     binh.wait_for_load_state()
     assert "THPT Lạc Sơn" in binh.inner_text("main") and "1 / 40" in binh.inner_text("main")
     assert binh.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # Nor inside its table: each unit is a card on a phone (issue 18).
+    assert binh.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
     screenshot(binh, "contest-stage-4-published-units-360")

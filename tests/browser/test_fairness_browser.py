@@ -104,6 +104,8 @@ def test_leaving_the_page_a_second_device_and_the_report(browser, site):
     organiser.goto(f"{base}/contests/manage/hoi-thi/rounds/1/integrity")
     assert "Đã chuyển sang thiết bị khác" in organiser.text_content("main")
     assert organiser.evaluate("document.documentElement.scrollWidth") <= 360
+    # Nor inside its tables: each flagged attempt is a card on a phone (issue 18).
+    assert organiser.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
     screenshot(organiser, "fairness-report-360")
     organiser.emulate_media(media="print")
     assert not organiser.is_visible(".site-header") and not organiser.is_visible(".no-print")
