@@ -248,3 +248,33 @@ def test_the_class_list_prints_on_a4_without_menus(live_server, page):
     pdf[0].render(scale=1.5).to_pil().save(screenshot(page, "teacher-class-list-print").with_name(
         "teacher-class-list-a4.png"))
     pdf.close()
+
+
+def test_login_slips_print_two_to_a_row_on_a4(live_server, page):
+    app, base = live_server
+    world = _class_world(app)
+    for n, name in enumerate(["Hà Văn Khải", "Lò Thị Mai", "Sùng A Páo"]):
+        create_user(NewUser(username=f"hs.moi{n}", full_name=name, kind="student", org=world["class"]))
+    db.session.commit()
+    sign_in(page, base, "gv.cva", PASSWORD)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/admin/users/login-slips")
+    # The teacher's only class is chosen already, from a list rather than a typed code.
+    assert page.get_by_label("Đơn vị").evaluate("e => e.tagName") == "SELECT"
+    assert page.get_by_label("Đơn vị").input_value() == "HN-THPT-CVA-11A1"
+    screenshot(page, "teacher-slips-form-chosen-360")
+    # Printing may take a confirmation step first: say yes to it up front.
+    page.evaluate("document.querySelector('main form').insertAdjacentHTML('beforeend', "
+                  "'<input type=hidden name=confirm value=yes>')")
+    page.get_by_role("button", name="Tạo phiếu đăng nhập").click()
+    page.locator(".slip").first.wait_for()
+    assert _width(page) <= 360
+    screenshot(page, "teacher-slips-360")
+    page.emulate_media(media="print")
+    assert page.locator(".site-header").is_hidden()
+    pdf = pypdfium2.PdfDocument(page.pdf(format="A4", prefer_css_page_size=True))
+    assert _is_a4(pdf[0].get_size())
+    text = pdf[0].get_textpage().get_text_range()
+    assert "Sùng A Páo" in text and "Đăng xuất" not in text
+    pdf[0].render(scale=1.5).to_pil().save(screenshot(page, "teacher-slips-print").with_name("teacher-slips-a4.png"))
+    pdf.close()

@@ -8,11 +8,14 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from lms.access import rules
+from lms.auth.models import User
 from lms.extensions import db
 from lms.quizzes import services as quiz_services
 from lms.quizzes.formats.markdown import parse_markdown_bank
+from lms.reports import classes
 from lms.reports.classes import teacher_sees
 from tests.conftest import login
 from tests.reports import test_services
@@ -215,3 +218,24 @@ def test_reading_a_learner_record_needs_scope_over_home_and_roles():
     assert not rules.can_read_learner_record(manager, "/1/2/", [("manager", "/1/")])
     assert not rules.can_read_learner_record(manager, "/1/2/3/", [("author", None)])
     assert rules.can_read_learner_record([("admin", None)], None, [("admin", None)])
+
+
+# --- the people list ------------------------------------------------------------------------
+
+
+def test_the_people_list_of_a_class_is_in_given_name_order_page_by_page(client, world, make_user):
+    for n, name in enumerate(["Vũ Thị An", "Đặng Văn Đào", "Lê Thị Ánh", "Hồ Văn Ân", "Mai Dũng"]):
+        make_user(f"hs.x{n}", org=world["class_a1"], full_name=name, kind="student")
+    login(client, "gv.a1")
+    names = ["Vũ Thị An", "Lê Thị Ánh", "Hồ Văn Ân", "Trần Văn Bình", "Mai Dũng", "Đặng Văn Đào", "Nguyễn Thị Hằng"]
+    page = client.get("/admin/users/?org=SA-1").get_data(as_text=True)  # a class: by given name
+    assert names_in_order(page, names) == names
+    page = client.get("/admin/users/?org=SA-1&sort=full").get_data(as_text=True)
+    assert names_in_order(page, names)[:2] == ["Đặng Văn Đào", "Hồ Văn Ân"]
+    # Pages of a list sorted in Python: each page in order, none lost, out of range = the last.
+    stmt = select(User).where(User.org_id == world["class_a1"].id)
+    pages = [classes.given_name_page(stmt, n, per_page=3) for n in (1, 2, 3)]
+    assert [p.pages for p in pages] == [3, 3, 3] and pages[0].total == 8
+    assert [u.full_name for p in pages for u in p.items][:7] == names
+    assert pages[0].has_next and not pages[0].has_prev and not pages[2].has_next
+    assert classes.given_name_page(stmt, 99, per_page=3).page == 3
