@@ -114,7 +114,7 @@ def test_forged_host_never_reaches_issuer_or_badge_or_qr(any_db_app, make_org, m
 
 
 def test_printed_addresses_are_the_public_one_not_the_requests(app, make_org, make_user):
-    """Every page that prints an absolute address to copy or scan (key address, join link,
+    """Every page that prints an absolute address to copy or scan (key address, join link and its QR code,
     ranking address, API address, login slips) shows PUBLIC_BASE_URL, not the address the
     request came to (the test client's ``localhost``)."""
     from tests.conftest import post_form
@@ -124,7 +124,7 @@ def test_printed_addresses_are_the_public_one_not_the_requests(app, make_org, ma
     make_user("root", org=org, roles=[("admin", None)])
     client = app.test_client()
     login(client, "root")
-    for page, printed in (("/verify", f"{PUBLIC}/.well-known/"), (f"/admin/orgs/{org.id}", f"{PUBLIC}/register"),
+    for page, printed in (("/verify", f"{PUBLIC}/.well-known/"), (f"/admin/orgs/{org.id}", f"{PUBLIC}/j/JOINXXXX"),
                           ("/admin/api-tokens/", f"{PUBLIC}/api/v1/"), (f"/ranking/settings/{org.code}", f"{PUBLIC}/ranking")):
         response = client.get(page)
         html = response.get_data(as_text=True)
