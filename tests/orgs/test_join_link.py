@@ -117,3 +117,10 @@ def test_pages_offer_the_picker_instead_of_a_code_box(client, sample_tree, make_
     slips = client.get("/admin/users/login-slips?org=SA-1").get_data(as_text=True)
     assert re.search(r'<select id="org_code" name="org_code" required>', slips)
     assert '<option value="SA-1" selected>' in slips
+    # Sent without a unit: the list again, with the error tied to it.
+    response = post_form(client, "/admin/users/login-slips", {"org_code": ""}, page="/admin/users/login-slips")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert re.search(r'<select id="org_code" name="org_code" required aria-describedby="org_code-error" '
+                     r'aria-invalid="true">', page)
+    assert 'id="org_code-error"' in page
