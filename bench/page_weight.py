@@ -32,8 +32,8 @@ def fetch(opener, url: str, data: bytes | None = None):
 
 
 def first_lesson(opener, base: str) -> str | None:
-    _, _, body = fetch(opener, base + "/courses/su-dung-dich-vu-cong-truc-tuyen/")
-    html = _text(body, {})
+    _, headers, body = fetch(opener, base + "/courses/su-dung-dich-vu-cong-truc-tuyen/")
+    html = _text(body, headers)
     match = re.search(r'href="(/courses/su-dung-dich-vu-cong-truc-tuyen/[^"/]+/?)"', html)
     return match.group(1) if match else None
 
