@@ -167,3 +167,21 @@ def test_notices_are_in_the_data_download_and_go_with_the_account(world):
     assert notices_of(world.an) == []
     assert db.session.scalar(select(func.count()).select_from(NotificationSetting)) == 0
     assert len(notices_of(world.binh)) == 1
+
+
+def test_a_notice_is_claimed_for_the_digest_once(world):
+    """What keeps two servers running the digest from mailing a notice twice: the claim
+    (``UPDATE ... WHERE emailed_at IS NULL``) answers each id to one caller only."""
+    assign(world, world.tree["class_a1"])
+    services.scan(YESTERDAY)
+    ids = sorted(n.id for n in notices_of(world.an) + notices_of(world.binh))
+    assert services._claim(ids, NOW) == ids
+    db.session.commit()
+    with db.engine.connect() as other_server:
+        table = Notification.__table__
+        again = other_server.execute(table.update().where(table.c.id.in_(ids), table.c.emailed_at.is_(None))
+                                     .values(emailed_at=NOW + timedelta(minutes=1)).returning(table.c.id)).all()
+        other_server.commit()
+    assert again == []
+    services._release(ids[:1], NOW)
+    assert services._claim(ids, NOW + timedelta(minutes=2)) == ids[:1]

@@ -82,7 +82,7 @@ def test_switching_a_kind_off_by_channel(client, world):
 
 def test_the_settings_page_says_when_mail_cannot_reach_you(client, world, app):
     login(client, "hs.chi")
-    assert "Trang này chưa gửi email" in client.get("/notifications/settings").get_data(as_text=True)
+    assert "Trang web này chưa bật gửi email" in client.get("/notifications/settings").get_data(as_text=True)
     app.config["MAIL_SERVER"] = "127.0.0.1"
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert "Tài khoản của bạn chưa có địa chỉ email" in page and 'href="/profile"' in page
