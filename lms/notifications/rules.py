@@ -65,22 +65,27 @@ def _stamp(moment: datetime) -> str:
 
 
 def assignment_new_key(assignment_id: int) -> str:
+    """"assignment_new:<assignment id>": one per assignment and person."""
     return f"{NoticeKind.ASSIGNMENT_NEW}:{assignment_id}"
 
 
 def due_soon_key(assignment_id: int, due_on: date) -> str:
+    """"due_soon:<assignment id>:<due date>": a moved due date is a new reminder."""
     return f"{NoticeKind.DUE_SOON}:{assignment_id}:{due_on.isoformat()}"
 
 
 def overdue_key(assignment_id: int, due_on: date) -> str:
+    """"overdue:<assignment id>:<due date>": once per missed due date."""
     return f"{NoticeKind.OVERDUE}:{assignment_id}:{due_on.isoformat()}"
 
 
 def round_open_key(round_id: int, opens_at: datetime) -> str:
+    """"round_open:<round id>:<opening, UTC>": a moved opening is a new notice."""
     return f"{NoticeKind.ROUND_OPEN}:{round_id}:{_stamp(opens_at)}"
 
 
 def results_key(contest_id: int, published_at: datetime) -> str:
+    """"results_published:<contest id>:<publication, UTC>": a re-publication is a new notice."""
     return f"{NoticeKind.RESULTS_PUBLISHED}:{contest_id}:{_stamp(published_at)}"
 
 

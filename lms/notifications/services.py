@@ -53,6 +53,7 @@ def _lacks(key: str):
 
 
 def _reachable():
+    """SQL: the account can still be reached (active, not deleted)."""
     return and_(User.active.is_(True), User.deleted_at.is_(None))
 
 
@@ -309,7 +310,7 @@ def _claim(ids: list[int], now: datetime) -> list[int]:
         claimed += db.session.execute(
             update(_TABLE).where(_TABLE.c.id.in_(chunk), _TABLE.c.emailed_at.is_(None))
             .values(emailed_at=now).returning(_TABLE.c.id)).scalars().all()
-    return claimed
+    return sorted(claimed)  # RETURNING's order is unspecified on PostgreSQL
 
 
 def _release(ids: list[int], now: datetime) -> None:

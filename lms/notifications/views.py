@@ -29,6 +29,7 @@ def unread_notifications() -> int:
 @bp.get("/")
 @requires("signed_in")
 def index():
+    """The person's notices, newest first, unread ones marked in words."""
     page = db.paginate(services.notices_query(current_user.id), per_page=PER_PAGE, error_out=False)
     notices = [render.shown(n) for n in page.items]
     return render_template("notifications/index.html", page=page, notices=notices,
@@ -38,6 +39,7 @@ def index():
 @bp.post("/read-all")
 @requires("signed_in")
 def read_all():
+    """Mark every notice of the person read (POST, CSRF)."""
     count = services.mark_all_read(current_user.id)
     db.session.commit()
     if count:
@@ -59,6 +61,7 @@ def open_notice(notice_id):
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("signed_in")
 def settings():
+    """One checkbox per kind and channel (on the site, by email); saved as NotificationSetting rows."""
     form = SettingsForm()
     if request.method == "GET":
         for (kind, channel), on in services.settings_of(current_user.id).items():
