@@ -35,6 +35,7 @@ BLUEPRINT_MODULES = (
     "lms.reports.api",
     "lms.reports.public_views",
     "lms.reports.token_views",
+    "lms.notifications.views",
 )
 # Modules that connect areas through hooks.
 HOOK_MODULES = ("lms.contests.rounds", "lms.contests.organise")
@@ -51,6 +52,7 @@ CLI_MODULES = (
     "lms.reports.cli",
     "lms.reports.xapi_cli",
     "lms.access.docs",
+    "lms.notifications.cli",
 )
 
 

@@ -129,6 +129,9 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
                                                 "confirm": "Rat-kho-doan-981"}),
         P("privacy.my_data"), P("privacy.download_my_data", "POST"), P("privacy.delete_me"),
         P("privacy.delete_me", "POST", data={"password": "wrong"}), P("privacy.cancel_delete", "POST"),
+        P("notifications.index"), P("notifications.open_notice", v={"notice_id": w.ids["notice_b"]}),
+        P("notifications.read_all", "POST"), P("notifications.settings"),
+        P("notifications.settings", "POST", data={"round_open__email": "y"}),
         # --- people and units -------------------------------------------------------------------
         P("privacy.deletions"), P("privacy.execute", "POST", v={"user_id": u["mx.hsb2"]}),
         P("users.index", query={"org": "MTX-B"}), P("users.index", query={"q": "qxbname"}),
