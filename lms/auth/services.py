@@ -309,15 +309,19 @@ def register_with_join_code(join_code: str, data: NewUser) -> User:
 
 
 def update_profile(user: User, *, full_name: str, email: str | None, phone: str | None,
-                   date_of_birth: date | None, locale: str | None, actor=None) -> User:
-    data = NewUser(username=user.username, full_name=person_name(full_name), kind=user.kind,
+                   date_of_birth: date | None, locale: str | None, actor=None, kind: str | None = None) -> User:
+    """Save a person's own details (profile page) or an admin's edit of them. ``kind`` (one of
+    USER_KINDS; None keeps it) lets learners correct what their join code made them, e.g. a
+    teacher who joined with a class code. Raises ServiceError naming the field refused;
+    audited as "user.update" when ``actor`` is someone else. Flushes."""
+    data = NewUser(username=user.username, full_name=person_name(full_name), kind=kind or user.kind,
                    email=nfc(email) or None, phone=normalise_phone(phone), date_of_birth=date_of_birth)
     problems = user_field_problems(data)
     if problems:
         field, message = next(iter(problems.items()))
         raise ServiceError(message, field=field)
     changes = {}
-    for field in ("full_name", "email", "phone", "date_of_birth"):
+    for field in ("full_name", "kind", "email", "phone", "date_of_birth"):
         value = getattr(data, field)
         if getattr(user, field) != value:
             changes[field] = True

@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from lms.access.web import requires
 from lms.audit.services import current_ip, record_audit
 from lms.auth import services
-from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm, kind_choices
 from lms.core.errors import ServiceError
 from lms.core.safety import safe_next_url
 from lms.extensions import cache, db, limiter
@@ -154,6 +154,8 @@ def register():
         org = find_org_by_join_code(form.join_code.data)
         if org is not None and request.method == "GET":
             form.kind.data = services.default_kind_for(org)
+    # Shown instead of the choice when the unit decides the kind (the service applies it).
+    unit_kind = services.kind_for_unit(org)
     if form.validate_on_submit():
         data = services.NewUser(
             username=form.username.data,
@@ -172,8 +174,11 @@ def register():
             db.session.commit()
             _start_fresh_session(user)
             flash(_("Welcome, %(name)s! You joined %(org)s.", name=user.full_name, org=user.org.name), "success")
+            flash(_("You are registered as: %(kind)s. If that is wrong, change it on your profile.",
+                    kind=dict(kind_choices()).get(user.kind, "")), "info")
             return redirect(url_for("core.home"))
-    return render_template("auth/register.html", form=form, org=org)
+    return render_template("auth/register.html", form=form, org=org,
+                           unit_kind_label=dict(kind_choices()).get(unit_kind) if unit_kind else None)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -187,7 +192,7 @@ def profile():
             services.update_profile(
                 current_user, full_name=form.full_name.data, email=form.email.data,
                 phone=form.phone.data, date_of_birth=form.date_of_birth.data,
-                locale=form.locale.data, actor=current_user,
+                locale=form.locale.data, actor=current_user, kind=form.kind.data,
             )
         except ServiceError as err:
             db.session.rollback()
