@@ -81,3 +81,17 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=255)],
+                             render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 8 characters; a few words only you would think of are best."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
