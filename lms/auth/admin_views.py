@@ -29,6 +29,7 @@ from lms.auth.admin_forms import (
 )
 from lms.auth.models import ROLES, RoleAssignment, User
 from lms.core.errors import NotFound, ServiceError
+from lms.core.mail import mail_enabled
 from lms.core.text import fold
 from lms.core.timeutil import utcnow
 from lms.core.urls import public_base_url
@@ -239,7 +240,8 @@ def login_slips():
             if request.form.get("confirm") != "yes" or not plan.slips:
                 return render_template("users/login_slips_preview.html", form=form, plan=plan,
                                        own_password=plan.kept[slips.OWN_PASSWORD],
-                                       signed_in=plan.kept[slips.SIGNED_IN], site=public_base_url())
+                                       signed_in=plan.kept[slips.SIGNED_IN], site=public_base_url(),
+                                       can_reset=mail_enabled())
             printed = slips.print_login_slips(current_user, plan)
             db.session.commit()
             return render_template("users/login_slips.html", org=org, slips=printed, plan=plan,

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import threading
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -142,8 +143,9 @@ def render_mail(letter: ResetLetter, site: str) -> Mail:
     request. The text is built here (babel.cfg extracts Python and HTML templates), the HTML
     by templates/auth/email/reset_password.html from the same sentences."""
     minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60
+    host = urlsplit(site).netloc or site  # "hoc.example.gov.vn": what people recognise in a subject
     with force_locale(letter.locale):
-        lines = email_sentences(letter, site, minutes)
+        lines = email_sentences(letter, host, minutes)
         text = "\n\n".join([lines["greeting"], lines["asked"], lines["open"], letter.link, lines["once"],
                              lines["signature"]]) + "\n"
         html = render_template("auth/email/reset_password.html", lines=lines, link=letter.link)
@@ -151,7 +153,8 @@ def render_mail(letter: ResetLetter, site: str) -> Mail:
 
 
 def email_sentences(letter: ResetLetter, site: str, minutes: int) -> dict[str, str]:
-    """The sentences of the reset email in the current locale, by role in the message."""
+    """The sentences of the reset email in the current locale, by role in the message; ``site``
+    is the host name the letter names."""
     return {
         "subject": _("Set a new password for %(site)s", site=site),
         "greeting": _("Hello %(name)s,", name=letter.full_name),

@@ -84,7 +84,7 @@ def test_the_link_arrives_resets_once_and_signs_in(app, client, mail, hoa):
 
     message = mail.wait_for(1)[0]
     assert mail.recipients[0] == ["Hoa.Nguyen@example.vn"] and message["To"] == "Hoa.Nguyen@example.vn"
-    assert message["Subject"] == "Đặt mật khẩu mới cho https://hoc.dichvucong.test"
+    assert message["Subject"] == "Đặt mật khẩu mới cho hoc.dichvucong.test"
     text, html = mail.text_of(message), mail.html_of(message)
     assert "Xin chào Nguyễn Thị Hoà," in text and "hs.hoa" in text and "60 phút" in text
     link = _link_of(message)
@@ -230,3 +230,13 @@ def test_without_a_mail_server_the_page_sends_people_to_their_teacher(client, ho
     token = csrf_token(client, "/login")
     answer = client.post("/forgot-password", data={"csrf_token": token, "identifier": "hs.hoa"})
     assert "Trang này không gửi email" in answer.get_data(as_text=True)
+
+
+def test_the_letter_speaks_the_person_s_language(client, mail, hoa):
+    user = db.session.get(User, hoa.id)
+    user.locale = "en"
+    db.session.commit()
+    _ask(client, "hs.hoa")  # asked from a Vietnamese page
+    message = mail.wait_for(1)[0]
+    assert message["Subject"] == "Set a new password for hoc.dichvucong.test"
+    assert mail.text_of(message).startswith("Hello Nguyễn Thị Hoà,")
