@@ -97,7 +97,6 @@ def print_login_slips(actor, plan: SlipPlan) -> list[tuple[User, str]]:
     from lms.auth.services import issue_one_time_code
 
     slips = [(user, issue_one_time_code(user)) for user in plan.slips if decision_for(user, plan.include_all) is None]
-    record_audit(actor, "user.login_slips", org=plan.org, count=len(slips), include_all=plan.include_all,
-                 kept_own_password=len(plan.kept[OWN_PASSWORD]))
+    record_audit(actor, "user.login_slips", org=plan.org, count=len(slips), include_all=plan.include_all)
     db.session.flush()
     return slips

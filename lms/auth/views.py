@@ -260,13 +260,14 @@ def _reset_identifier_key():
     return "reset-id:" + (request.form.get("identifier") or "").strip().lower()[:255]
 
 
-def _mail_allowed(user) -> bool:
-    """Whether another reset mail may go to ``user`` (PASSWORD_RESET_MAIL_LIMIT per account, in
-    the rate limiter's shared storage). Over it the page answers as always and sends nothing."""
+def _mail_allowed(account_key: str) -> bool:
+    """Whether another reset mail may go to the account ``account_key`` names (its id):
+    PASSWORD_RESET_MAIL_LIMIT per account, in the rate limiter's shared storage. Over it the
+    page answers as always and sends nothing."""
     if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
         return True
     items = parse_many(current_app.config["PASSWORD_RESET_MAIL_LIMIT"])
-    return all(limiter.limiter.hit(item, "password-reset-mail", str(user.id)) for item in items)
+    return all(limiter.limiter.hit(item, "password-reset-mail", account_key) for item in items)
 
 
 def _private(body, status=200):
@@ -292,7 +293,9 @@ def forgot_password():
         users = reset.accounts_for(form.identifier.data)
         locale = str(get_locale())
         letters = [reset.letter_for(user, public_url_for("auth.reset_password", token=reset.make_token(user)), locale)
-                   for user in users if _mail_allowed(user)]
+                   for user in users if _mail_allowed(str(user.id))]
+        if not users:
+            _mail_allowed("none")  # the same round trip to the limiter's storage as for an account
         reset.record_request(users)
         db.session.commit()
         reset.deliver_in_background(current_app._get_current_object(), letters, public_base_url())
