@@ -171,7 +171,8 @@ def test_forgot_password_by_email_then_sign_in(mail_site, open_page, size):
     page.goto(f"{base}/login")
     with page.expect_navigation():
         page.get_by_role("link", name="Quên mật khẩu?").click()
-    assert page.evaluate("document.activeElement.name") == "identifier"
+    # autofocus lands once the page has rendered
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'identifier'", timeout=5000)
     _no_sideways_scroll(page)
     screenshot(page, f"forgot-password-{size}")
     page.get_by_label("Tên đăng nhập hoặc email").fill("Binh.Tran@example.vn")
