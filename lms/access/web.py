@@ -18,7 +18,14 @@ from flask import abort, current_app, g
 from flask_login import current_user
 
 from lms.access import policy as _policy
-from lms.access.adapters import can_act_on_user, can_author, can_manage_org, can_organise, grants_of
+from lms.access.adapters import (
+    can_act_on_user,
+    can_author,
+    can_manage_org,
+    can_organise,
+    can_restructure_org,
+    grants_of,
+)
 
 #: How each policy's object part is asked about ``User``/model objects. Each adapter takes
 #: the viewer first, then the object(s) the view loaded.
@@ -26,6 +33,7 @@ _OBJECT_CHECKS = {
     "users.act_on": can_act_on_user,
     "people.manage": can_manage_org,
     "orgs.manage": can_manage_org,
+    "orgs.structure": can_restructure_org,
     "reports.view_unit": can_manage_org,
     "reports.export": can_manage_org,
     "contests.organise": can_organise,
