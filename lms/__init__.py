@@ -36,6 +36,7 @@ BLUEPRINT_MODULES = (
     "lms.reports.api",
     "lms.reports.public_views",
     "lms.reports.token_views",
+    "lms.notifications.views",
 )
 # Modules that connect areas through hooks.
 HOOK_MODULES = ("lms.contests.rounds", "lms.contests.organise")
@@ -52,6 +53,7 @@ CLI_MODULES = (
     "lms.reports.cli",
     "lms.reports.xapi_cli",
     "lms.access.docs",
+    "lms.notifications.cli",
 )
 
 

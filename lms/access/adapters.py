@@ -129,6 +129,11 @@ def can_view_unit_report(user, org) -> bool:
     return org is not None and rules.can_view_unit_report(grants_of(user), org.path)
 
 
+def can_restructure_org(user, org) -> bool:
+    """``orgs.structure`` on ``org``: create units under it, edit or move it."""
+    return org is not None and rules.can_restructure_unit(grants_of(user), org.path)
+
+
 def can_configure_ranking(user, org) -> bool:
     """``ranking.configure`` on ``org``."""
     return org is not None and rules.can_configure_ranking(grants_of(user), org.path)

@@ -85,8 +85,11 @@ _TABLE = [
     Policy("roles.grant", "Grant or revoke a role: admins anything (author and admin are global, admin-only); "
            "managers manager/teacher inside their subtree; nobody to or of himself.",
            ("manager", "admin"), "unit subtree", route=rules.has_people_scope, object_rule=rules.can_grant_role),
-    Policy("orgs.manage", "Create, edit, move, merge units and their join codes inside one's subtree.",
-           PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.path_in_scope),
+    Policy("orgs.manage", "See the units of one's subtree and renew or disable their join codes (a teacher: "
+           "their class).", PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.path_in_scope),
+    Policy("orgs.structure", "Create sub-units, edit, move units inside one's subtree: managers and admins, not "
+           "teachers (top-level units and merges: admins only).", ("manager", "admin"), "unit subtree",
+           refusal=403, route=rules.can_restructure_units, object_rule=rules.can_restructure_unit),
     Policy("reports.view_unit", "Completion reports of a unit: admins any, managers and teachers their subtree.",
            PEOPLE, "unit subtree", route=rules.has_people_scope, object_rule=rules.can_view_unit_report),
     Policy("reports.view_learner", "One learner's course progress, quiz attempts and answers (from a class "

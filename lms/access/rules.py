@@ -39,6 +39,10 @@ DELEGABLE_ROLES: dict[str, tuple[str, ...]] = {"manager": ("manager", "teacher")
 #: figures are read on the report pages instead).
 TOKEN_ROLES = ("manager",)
 SETTINGS_ROLES = ("manager",)
+#: Who reshapes the unit tree under them (create, edit, move units; docs/user-guide.md gives it
+#: to managers): a teacher sees their class and its join code but does not add units to it
+#: (issue 18, fault 7). Top-level units and merges are for admins (lms.orgs.views).
+STRUCTURE_ROLES = ("manager",)
 
 
 class Grant(NamedTuple):
@@ -242,3 +246,18 @@ def token_can_read(scope: Iterable[str] | None, org_path: str) -> bool:
 def can_configure_ranking(grants: Iterable, org_path: str | None) -> bool:
     """A unit's public ranking levels: admins, and managers of the unit or above."""
     return org_path is not None and path_in_scope(grants, org_path, SETTINGS_ROLES)
+
+
+# --- the unit tree ----------------------------------------------------------------------
+
+
+def can_restructure_units(grants: Iterable) -> bool:
+    """The route part of ``orgs.structure``: admins, and managers of some unit."""
+    grants = as_grants(grants)
+    return is_admin(grants) or bool(scope_paths(grants, STRUCTURE_ROLES))
+
+
+def can_restructure_unit(grants: Iterable, org_path: str | None) -> bool:
+    """Whether a person may create units under, edit or move the unit at ``org_path``: admins
+    anywhere, managers inside their own subtree (``STRUCTURE_ROLES``). Teachers never."""
+    return org_path is not None and path_in_scope(grants, org_path, STRUCTURE_ROLES)

@@ -24,6 +24,7 @@ from lms.access.adapters import (
     can_manage_org,
     can_organise,
     can_read_learner,
+    can_restructure_org,
     grants_of,
 )
 
@@ -33,6 +34,7 @@ _OBJECT_CHECKS = {
     "users.act_on": can_act_on_user,
     "people.manage": can_manage_org,
     "orgs.manage": can_manage_org,
+    "orgs.structure": can_restructure_org,
     "reports.view_unit": can_manage_org,
     "reports.export": can_manage_org,
     "reports.view_learner": can_read_learner,

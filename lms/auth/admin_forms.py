@@ -37,4 +37,4 @@ class GrantRoleForm(FlaskForm):
 
 class LoginSlipsForm(FlaskForm):
     org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
-    include_all = BooleanField(_l("Also people who have signed in before (their password is replaced)"))
+    include_all = BooleanField(_l("Also people who signed in before but have no password of their own yet (a lost or expired code)"))

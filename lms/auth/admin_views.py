@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.access import rules
 from lms.access.adapters import (
-    acting_allowed,
     can_act_on_user,
     can_manage_org,
     grants_of,
@@ -20,7 +19,7 @@ from lms.access.adapters import (
 )
 from lms.access.web import check, requires
 from lms.audit.services import record_audit
-from lms.auth import services
+from lms.auth import services, slips
 from lms.auth.admin_forms import (
     ROLE_LABELS,
     GrantRoleForm,
@@ -30,6 +29,7 @@ from lms.auth.admin_forms import (
 )
 from lms.auth.models import ROLES, RoleAssignment, User
 from lms.core.errors import NotFound, ServiceError
+from lms.core.mail import mail_enabled
 from lms.core.text import fold
 from lms.core.timeutil import utcnow
 from lms.core.urls import public_base_url
@@ -235,7 +235,9 @@ def create():
 @bp.route("/login-slips", methods=["GET", "POST"])
 @requires("users.act_on")
 def login_slips():
-    """One-time codes for everyone in a class who has not signed in yet, printed to cut out."""
+    """One-time codes on slips to print and cut out, for the people of a unit who have no
+    password of their own (lms.auth.slips). Submitting the unit shows who gets a slip and who
+    keeps their password, and why; printing is a second, confirmed step."""
     form = LoginSlipsForm(org_code=request.args.get("org", ""))
     if form.validate_on_submit():
         try:
@@ -243,18 +245,15 @@ def login_slips():
         except ServiceError as err:
             form.org_code.errors.append(str(err))
         else:
-            stmt = (select(User).join(Organization, Organization.id == User.org_id)
-                    .where(subtree_clause(org.path), User.deleted_at.is_(None), User.active.is_(True))
-                    .options(joinedload(User.org)).order_by(Organization.path, User.name_search))
-            if not form.include_all.data:
-                stmt = stmt.where(User.last_login_at.is_(None))
-            stmt = stmt.options(selectinload(User.roles))  # the rule reads every role of every person
-            found = list(db.session.scalars(stmt).unique())
-            allowed = acting_allowed(current_user, found)
-            people = [u for u in found if allowed[u.id]]
-            slips = [(u, services.issue_one_time_code(u)) for u in people]
-            record_audit(current_user, "user.login_slips", org=org, count=len(slips), include_all=form.include_all.data)
+            plan = slips.plan_login_slips(current_user, org, bool(form.include_all.data))
+            if request.form.get("confirm") != "yes" or not plan.slips:
+                return render_template("users/login_slips_preview.html", form=form, plan=plan,
+                                       own_password=plan.kept[slips.OWN_PASSWORD],
+                                       signed_in=plan.kept[slips.SIGNED_IN], site=public_base_url(),
+                                       can_reset=mail_enabled())
+            printed = slips.print_login_slips(current_user, plan)
             db.session.commit()
-            return render_template("users/login_slips.html", org=org, slips=slips,
+            return render_template("users/login_slips.html", org=org, slips=printed, plan=plan,
+                                   kept=len(plan.kept[slips.OWN_PASSWORD]) + len(plan.kept[slips.SIGNED_IN]),
                                    site=public_base_url(), issued_at=utcnow())
     return render_template("users/login_slips_form.html", form=form)

@@ -45,7 +45,11 @@ class RegisterForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
                            description=_l("Lower-case letters without accents, digits, dot or dash."),
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    kind = SelectField(_l("I am"), choices=kind_choices)
+    # The unit of the join code decides it when it can (lms.auth.services.kind_for_unit); the
+    # choice counts only for units of kind "other". Absent from the page when the code is known.
+    kind = SelectField(_l("I am"), choices=kind_choices, default="citizen",
+                       description=_l("A school or class code makes you a student, a public body's code a civil "
+                                      "servant; you can correct it later on your profile."))
     date_of_birth = DateField(_l("Date of birth (optional)"), validators=[Optional()])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=255)],
                        render_kw={"autocomplete": "email"})
@@ -62,6 +66,7 @@ class ProfileForm(FlaskForm):
                             render_kw={"autocomplete": "name"})
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)], render_kw={"autocomplete": "email"})
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)], render_kw={"autocomplete": "tel"})
+    kind = SelectField(_l("I am"), choices=kind_choices)
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
     locale = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
 
@@ -70,6 +75,20 @@ class ChangePasswordForm(FlaskForm):
     # Required by the view unless the session began with a (now spent) one-time code.
     current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=256)],
                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
+                             description=_l("At least 8 characters; a few words only you would think of are best."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=255)],
+                             render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
                              description=_l("At least 8 characters; a few words only you would think of are best."),
                              render_kw={"autocomplete": "new-password"})

@@ -266,34 +266,62 @@ def username_taken(username: str) -> bool:
     return db.session.scalar(select(func.count()).where(User.username == username)) > 0
 
 
+#: The kind of learner each kind of unit holds (lms.orgs.models.ORG_KINDS): schools and
+#: classes hold students; ministries, provinces, departments, districts, communes and
+#: agencies hold civil servants and public employees. "other" says nothing.
+UNIT_LEARNER_KINDS = {
+    "school": "student", "class": "student",
+    "ministry": "civil_servant", "province": "civil_servant", "department": "civil_servant",
+    "district": "civil_servant", "commune": "civil_servant", "agency": "civil_servant",
+}
+
+
+def kind_for_unit(org: Organization | None) -> str | None:
+    """The learner kind ``org``'s kind implies ("student", "civil_servant"), or None when it
+    implies none (no unit, or a unit of kind "other")."""
+    return UNIT_LEARNER_KINDS.get(org.kind) if org is not None else None
+
+
 def default_kind_for(org: Organization | None) -> str:
-    if org is not None and org.kind in ("school", "class"):
-        return "student"
-    if org is not None and org.kind in ("ministry", "province", "department", "district", "commune", "agency"):
-        return "civil_servant"
-    return "citizen"
+    """The kind to preselect for someone joining ``org``: ``kind_for_unit``, else "citizen"."""
+    return kind_for_unit(org) or "citizen"
 
 
 def register_with_join_code(join_code: str, data: NewUser) -> User:
+    """Create the account of someone joining the unit of ``join_code`` (ServiceError with
+    field "join_code" when no active unit has it, or the field a value is refused for).
+
+    The kind follows the unit whenever the unit says it (``kind_for_unit``: a school or class
+    makes a student, a public body a civil servant), whatever the form sent: a code typed by
+    hand left the form's default, civil servant, on students (issue 18, fault 2). For other
+    units the person's choice stands. Signing up signs the person in, so it counts as a
+    sign-in (``last_login_at``): login slips leave such accounts alone (lms.auth.slips).
+    Audited as "user.register"."""
     org = find_org_by_join_code(join_code)
     if org is None:
         raise ServiceError(_l("This join code is not valid. Check it with your teacher or unit."), field="join_code")
     data.org = org
+    data.kind = kind_for_unit(org) or data.kind
     user = create_user(data)
+    user.last_login_at = utcnow()
     record_audit(user, "user.register", target=user, org=org, join_code=join_code.upper())
     return user
 
 
 def update_profile(user: User, *, full_name: str, email: str | None, phone: str | None,
-                   date_of_birth: date | None, locale: str | None, actor=None) -> User:
-    data = NewUser(username=user.username, full_name=person_name(full_name), kind=user.kind,
+                   date_of_birth: date | None, locale: str | None, actor=None, kind: str | None = None) -> User:
+    """Save a person's own details (profile page) or an admin's edit of them. ``kind`` (one of
+    USER_KINDS; None keeps it) lets learners correct what their join code made them, e.g. a
+    teacher who joined with a class code. Raises ServiceError naming the field refused;
+    audited as "user.update" when ``actor`` is someone else. Flushes."""
+    data = NewUser(username=user.username, full_name=person_name(full_name), kind=kind or user.kind,
                    email=nfc(email) or None, phone=normalise_phone(phone), date_of_birth=date_of_birth)
     problems = user_field_problems(data)
     if problems:
         field, message = next(iter(problems.items()))
         raise ServiceError(message, field=field)
     changes = {}
-    for field in ("full_name", "email", "phone", "date_of_birth"):
+    for field in ("full_name", "kind", "email", "phone", "date_of_birth"):
         value = getattr(data, field)
         if getattr(user, field) != value:
             changes[field] = True

@@ -14,18 +14,37 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from limits import parse_many
 
 from lms.access.web import requires
 from lms.audit.services import current_ip, record_audit
-from lms.auth import services
-from lms.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from lms.auth import reset, services
+from lms.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    kind_choices,
+)
 from lms.core.errors import ServiceError
+from lms.core.mail import mail_enabled
 from lms.core.safety import safe_next_url
+from lms.core.urls import public_base_url, public_url_for
 from lms.extensions import cache, db, limiter
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _settings(state) -> None:
+    """The password reset's settings (lms.auth.reset.DEFAULT_SETTINGS) unless configured."""
+    for key, value in reset.DEFAULT_SETTINGS.items():
+        state.app.config.setdefault(key, value)
 
 
 def _login_limit():
@@ -111,7 +130,7 @@ def login():
                 flash(_("Welcome! Please choose your own password now."), "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next_url(form.next.data) or url_for("core.home"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, can_reset=mail_enabled())
 
 
 @bp.post("/logout")
@@ -154,6 +173,8 @@ def register():
         org = find_org_by_join_code(form.join_code.data)
         if org is not None and request.method == "GET":
             form.kind.data = services.default_kind_for(org)
+    # Shown instead of the choice when the unit decides the kind (the service applies it).
+    unit_kind = services.kind_for_unit(org)
     if form.validate_on_submit():
         data = services.NewUser(
             username=form.username.data,
@@ -172,8 +193,11 @@ def register():
             db.session.commit()
             _start_fresh_session(user)
             flash(_("Welcome, %(name)s! You joined %(org)s.", name=user.full_name, org=user.org.name), "success")
+            flash(_("You are registered as: %(kind)s. If that is wrong, change it on your profile.",
+                    kind=dict(kind_choices()).get(user.kind, "")), "info")
             return redirect(url_for("core.home"))
-    return render_template("auth/register.html", form=form, org=org)
+    return render_template("auth/register.html", form=form, org=org,
+                           unit_kind_label=dict(kind_choices()).get(unit_kind) if unit_kind else None)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -187,7 +211,7 @@ def profile():
             services.update_profile(
                 current_user, full_name=form.full_name.data, email=form.email.data,
                 phone=form.phone.data, date_of_birth=form.date_of_birth.data,
-                locale=form.locale.data, actor=current_user,
+                locale=form.locale.data, actor=current_user, kind=form.kind.data,
             )
         except ServiceError as err:
             db.session.rollback()
@@ -224,3 +248,86 @@ def change_password():
                 flash(_("Your new password is saved. You are signed out on every other device."), "success")
                 return redirect(url_for("core.home"))
     return render_template("auth/change_password.html", form=form, needs_current=needs_current)
+
+
+def _reset_limit():
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+
+
+def _reset_identifier_key():
+    # What was typed, not the account it names: a limit that only existing accounts reach
+    # would tell which exist.
+    return "reset-id:" + (request.form.get("identifier") or "").strip().lower()[:255]
+
+
+def _mail_allowed(account_key: str) -> bool:
+    """Whether another reset mail may go to the account ``account_key`` names (its id):
+    PASSWORD_RESET_MAIL_LIMIT per account, in the rate limiter's shared storage. Over it the
+    page answers as always and sends nothing."""
+    if not limiter.enabled or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    items = parse_many(current_app.config["PASSWORD_RESET_MAIL_LIMIT"])
+    return all(limiter.limiter.hit(item, "password-reset-mail", account_key) for item in items)
+
+
+def _private(body, status=200):
+    """A page whose address holds a secret: no Referer to anywhere, never cached."""
+    response = current_app.make_response((body, status))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@requires("public")
+@limiter.limit(_reset_limit, methods=["POST"])
+@limiter.limit(_reset_limit, methods=["POST"], key_func=_reset_identifier_key)
+def forgot_password():
+    """Ask for a reset link by username or email (lms.auth.reset). The answer is the same page
+    whether or not an account or address exists, and the mail goes out in the background.
+    Without outgoing mail (no MAIL_SERVER) the page sends people to their teacher."""
+    if not mail_enabled():
+        return render_template("auth/forgot_password.html", form=None)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        users = reset.accounts_for(form.identifier.data)
+        locale = str(get_locale())
+        letters = [reset.letter_for(user, public_url_for("auth.reset_password", token=reset.make_token(user)), locale)
+                   for user in users if _mail_allowed(str(user.id))]
+        if not users:
+            _mail_allowed("none")  # the same round trip to the limiter's storage as for an account
+        reset.record_request(users)
+        db.session.commit()
+        reset.deliver_in_background(current_app._get_current_object(), letters, public_base_url())
+        return render_template("auth/forgot_password_sent.html",
+                               minutes=int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@requires("public")
+@limiter.limit(_reset_limit, methods=["POST"])
+def reset_password(token):
+    """Choose a new password from an emailed link. Opening the link changes nothing (mail
+    scanners open links); saving a password spends it, ends every session of the person and
+    sends them to sign in with the new password."""
+    minutes = int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 60
+    user = reset.user_for_token(token, lock=request.method == "POST")
+    if user is None:
+        db.session.rollback()
+        return _private(render_template("auth/reset_password_invalid.html", minutes=minutes), 410)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(user, form.password.data)
+        except ServiceError as err:
+            db.session.rollback()
+            form.password.errors.append(str(err))
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            _clear_session()
+            flash(_("Your new password is saved. Sign in with it; you are signed out everywhere else."), "success")
+            return redirect(url_for("auth.login"))
+    return _private(render_template("auth/reset_password.html", form=form, user=user))

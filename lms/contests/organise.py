@@ -486,8 +486,12 @@ def publish_results(actor, contest: Contest, now: datetime | None = None) -> lis
         unit_prizes = award_prizes([(rank, org.id) for rank, org, _ in units], {"first": collective})
         for rank, org, result in units:
             if org.id in unit_prizes:
+                # The unit above is named with it, as for individual winners: every school has a
+                # "Lớp 10A1", and every province an "UBND xã ...".
+                above = db.session.get(Organization, org.parent_id) if org.parent_id else None
                 awards.append(Award(contest_id=contest.id, kind="collective", prize="first", rank=rank,
-                                    org_id=org.id, name=org.name, score=result.average_score, code=new_code()))
+                                    org_id=org.id, name=org.name, unit_name=above.name if above else None,
+                                    score=result.average_score, code=new_code()))
     db.session.add_all(awards)
     contest.status = "published"
     contest.published_at = now

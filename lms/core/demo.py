@@ -50,12 +50,29 @@ DEMO_USERS = [
 ]
 
 
+def _date_headcounts_back(org_ids: list[int]) -> None:
+    """The demo units stand for units that existed long before the demo contest, whose round
+    opened an hour ago: their headcounts count from 30 days back, so the contest pages do not
+    flag them as set after the first round opened."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lms.core.timeutil import utcnow
+    from lms.orgs.models import HeadcountChange
+
+    if org_ids:
+        db.session.execute(update(HeadcountChange).where(HeadcountChange.org_id.in_(org_ids))
+                           .values(effective_at=utcnow() - timedelta(days=30)))
+
+
 def load_demo_data() -> list[str]:
     report = []
     orgs: dict[str, Organization] = {
         o.code: o for o in db.session.scalars(select(Organization))
     }
     created_orgs = 0
+    new_org_codes: list[str] = []
     for code, name, kind, parent_code, headcount, join_code in DEMO_ORGS:
         if code in orgs:
             continue
@@ -63,7 +80,9 @@ def load_demo_data() -> list[str]:
         org.join_code = join_code
         orgs[code] = org
         created_orgs += 1
+        new_org_codes.append(code)
     db.session.flush()
+    _date_headcounts_back([orgs[code].id for code in new_org_codes])
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS])))}
     created_users = 0
     for username, full_name, kind, org_code, roles in DEMO_USERS:

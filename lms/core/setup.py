@@ -55,9 +55,12 @@ def configure(app: Flask) -> None:
     i18n.use_catalog_for_form_messages()
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
-    app.jinja_env.globals["asset_version"] = _asset_version(app)
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 7 * 24 * 3600)
+    # Templates may still pass v=asset_version; lms.core.static_files replaces it with the file's hash.
+    app.jinja_env.globals["asset_version"] = ""
     app.after_request(set_security_headers)
+    from lms.core.static_files import configure_static
+
+    configure_static(app)
     app.before_request(_before_request)
     from lms.core.safety import refuse_nul_bytes
 
@@ -73,18 +76,6 @@ def configure(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     # Models must be imported so that metadata (and Alembic) see every table.
     import lms.models  # noqa: F401
-
-
-def _asset_version(app: Flask) -> str:
-    """A short hash of the static files: links carry it, so phones may cache them for a week."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in sorted(Path(app.static_folder).rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def _sweep_private_tmp(app: Flask) -> None:

@@ -8,9 +8,15 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from lms.access.adapters import can_manage_org, grants_of, is_admin, org_scope_filter
-from lms.access.rules import scope_paths
-from lms.access.web import requires
+from lms.access.adapters import (
+    can_manage_org,
+    can_restructure_org,
+    grants_of,
+    is_admin,
+    org_scope_filter,
+)
+from lms.access.rules import STRUCTURE_ROLES, scope_paths
+from lms.access.web import check, requires
 from lms.auth.models import User
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold
@@ -38,6 +44,14 @@ def _org(org_id: int) -> Organization:
     org = db.session.get(Organization, org_id)
     if org is None or not can_manage_org(current_user, org):
         abort(404)
+    return org
+
+
+def _org_to_restructure(org_id: int) -> Organization:
+    """The unit ``org_id`` for creating under it, editing or moving it: 404 when the viewer
+    does not see it, 403 when they see it but may not reshape it (a teacher's class)."""
+    org = _org(org_id)
+    check("orgs.structure", current_user, org)
     return org
 
 
@@ -94,6 +108,7 @@ def detail(org_id):
                            headcount_history=history,
                            form=form, child_form=OrgForm(prefix="child", formdata=None), move_form=MoveForm(),
                            merge_form=MergeForm(), is_admin=is_admin(current_user),
+                           can_restructure=can_restructure_org(current_user, org),
                            visible_chain=[c for c in chain if can_manage_org(current_user, c)],
                            counts=_people_counts(children), kind_label=dict(kind_choices()).get(org.kind, org.kind),
                            join_tools=_join_tools(org))
@@ -136,9 +151,9 @@ def _fail(err, org_id):
 
 
 @bp.post("/<int:org_id>/edit")
-@requires("orgs.manage")
+@requires("orgs.structure")
 def edit(org_id):
-    org = _org(org_id)
+    org = _org_to_restructure(org_id)
     form = OrgForm()
     admin = is_admin(current_user)
     if not admin:  # only admins see (and change) the code: rosters and join links refer to it
@@ -158,9 +173,9 @@ def edit(org_id):
 
 @bp.post("/new")
 @bp.post("/<int:org_id>/children")
-@requires("orgs.manage")
+@requires("orgs.structure")
 def create(org_id=None):
-    parent = _org(org_id) if org_id is not None else None
+    parent = _org_to_restructure(org_id) if org_id is not None else None
     if parent is None and not is_admin(current_user):
         abort(404)
     form = OrgForm(prefix="child" if parent else "")
@@ -184,9 +199,9 @@ def create(org_id=None):
 
 
 @bp.post("/<int:org_id>/move")
-@requires("orgs.manage")
+@requires("orgs.structure")
 def move(org_id):
-    org = _org(org_id)
+    org = _org_to_restructure(org_id)
     form = MoveForm()
     form.validate()
     code = (form.parent_code.data or "").strip()
@@ -196,12 +211,12 @@ def move(org_id):
             new_parent = services.get_org_by_code(code)
         except NotFound as err:
             return _fail(err, org.id)
-        if not can_manage_org(current_user, new_parent):
+        if not can_restructure_org(current_user, new_parent):
             return _fail(_("You can only move a unit within the units you manage."), org.id)
     elif not is_admin(current_user):
         return _fail(_("Only an admin can make a unit top-level."), org.id)
     # A manager may not move the root of their own scope (it would leave their scope).
-    if not is_admin(current_user) and org.path in scope_paths(grants_of(current_user)):
+    if not is_admin(current_user) and org.path in scope_paths(grants_of(current_user), STRUCTURE_ROLES):
         return _fail(_("Ask an admin to move the unit you manage."), org.id)
     try:
         services.move_org(org, new_parent, actor=current_user)
@@ -213,7 +228,7 @@ def move(org_id):
 
 
 @bp.route("/<int:org_id>/merge", methods=["POST"])
-@requires("orgs.manage")
+@requires("orgs.structure")
 def merge(org_id):
     if not is_admin(current_user):
         abort(404)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from flask import url_for
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event
 
 from lms.extensions import db
@@ -124,11 +125,20 @@ def probes(w: World, me: int | None, my_username: str | None) -> list[Probe]:
         P("auth.register", "POST", data={"join_code": "MTX-B", "full_name": "Người lạ", "username": "mx.intruder",
                                          "kind": "student", "password": "Rat-kho-doan-981", "confirm": "Rat-kho-doan-981"}),
         P("auth.profile"), P("auth.profile", "POST", data={"full_name": "Tên mới", "locale": "vi"}),
+        P("auth.forgot_password"), P("auth.forgot_password", "POST", data={"identifier": "mx.hsb1"}),
+        # A reset token for B's learner signed with another key, then one that is not a token.
+        *(P("auth.reset_password", method, v={"token": token},
+            data={"password": "Rat-kho-doan-981", "confirm": "Rat-kho-doan-981"} if method == "POST" else None)
+          for token in (URLSafeTimedSerializer("not-the-key", salt="lms.auth.password-reset").dumps(
+              [u["mx.hsb1"], "0" * 32]), "khong-phai-ma") for method in ("GET", "POST")),
         P("auth.change_password"),
         P("auth.change_password", "POST", data={"current": "wrong", "password": "Rat-kho-doan-981",
                                                 "confirm": "Rat-kho-doan-981"}),
         P("privacy.my_data"), P("privacy.download_my_data", "POST"), P("privacy.delete_me"),
         P("privacy.delete_me", "POST", data={"password": "wrong"}), P("privacy.cancel_delete", "POST"),
+        P("notifications.index"), P("notifications.open_notice", v={"notice_id": w.ids["notice_b"]}),
+        P("notifications.read_all", "POST"), P("notifications.settings"),
+        P("notifications.settings", "POST", data={"round_open__email": "y"}),
         # --- people and units -------------------------------------------------------------------
         P("privacy.deletions"), P("privacy.execute", "POST", v={"user_id": u["mx.hsb2"]}),
         P("users.index", query={"org": "MTX-B"}), P("users.index", query={"q": "qxbname"}),

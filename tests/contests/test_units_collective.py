@@ -114,3 +114,30 @@ def test_before_the_first_round_opens_the_settings_page_says_headcounts_are_not_
     login(client, "quantri")
     page = client.get("/contests/manage/hoi-thi-don-vi/").get_data(as_text=True)
     assert "Chưa vòng thi nào mở" in page
+
+
+def test_a_class_that_wins_the_collective_prize_is_announced_with_its_school(client, app, make_org, make_user):
+    # Every school has a "Lớp 10A1": the prize list and the award must say whose.
+    top = make_org("Q", "Tỉnh Mẫu", "province")
+    school_a = make_org("QA", "Trường THPT Hoà Bình", "school", parent=top)
+    school_b = make_org("QB", "Trường THPT Đông Hà", "school", parent=top)
+    class_a = make_org("QA-10A1", "Lớp 10A1", "class", parent=school_a, headcount=40)
+    class_b = make_org("QB-10A1", "Lớp 10A1", "class", parent=school_b, headcount=40)
+    db.session.execute(update(HeadcountChange).values(effective_at=BEFORE))
+    contest = services.create_contest(None, "hoi-thi-lop", "Hội thi các lớp", scope=top)
+    contest.status = "open"
+    quiz_services.load_bank("vong-1-lop", parse_markdown_bank(BANK))
+    round_ = organise.add_round(None, contest, organise.RoundSettings(
+        title="Vòng 1", kind="quiz", opens_at=OPEN, closes_at=CLOSE, bank_slug="vong-1-lop", time_limit_minutes=30))
+    organise.set_prize_settings(None, contest, {"first": 1}, 1, "class")
+    db.session.commit()
+    for username, unit, right in [("hs.a1", class_a, 4), ("hs.a2", class_a, 4), ("hs.b1", class_b, 2)]:
+        user = make_user(username, org=unit, full_name=username.upper())
+        services.register(user, contest, services.RegistrationForm(full_name=username.upper()))
+        play(user, round_, right, OPEN + timedelta(hours=1), 5)
+    organise.publish_results(None, contest, now=CLOSE + timedelta(hours=1))
+    db.session.commit()
+    [winner] = [a for a in organise.awards_of(contest) if a.kind == "collective"]
+    assert (winner.name, winner.unit_name) == ("Lớp 10A1", "Trường THPT Hoà Bình")
+    results = client.get("/contests/hoi-thi-lop/results").get_data(as_text=True)
+    assert "Trường THPT Hoà Bình" in results

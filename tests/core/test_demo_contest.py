@@ -120,3 +120,13 @@ def test_lms_demo_mends_a_demo_database_loaded_before_the_contest_had_its_own_ba
     db.session.expire_all()
     assert db.session.get(QuestionBank, round_.bank_id).slug == DEMO_CONTEST_BANK
     assert SEALED_NOTE not in client.get(f"/quizzes/practice/{COURSE}").get_data(as_text=True)
+
+
+def test_demo_units_count_their_headcounts_from_before_the_demo_round_opened(demo):
+    # The demo units stand for units that existed before the contest: the organiser's pages
+    # must not flag their headcounts as set after the first round opened.
+    client = demo.test_client()
+    login(client, "quanly.sgd", DEMO_PASSWORD)
+    manage = client.get(f"/contests/manage/{CONTEST}/").get_data(as_text=True)
+    assert "Trường THPT Chu Văn An" in manage and "1500" in manage
+    assert "nhập sau khi vòng đầu mở" not in manage

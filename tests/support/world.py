@@ -404,6 +404,16 @@ def build_world(app) -> World:
         {"user_id": b_people["mx.qlb"].id, "filename": "lop-b1.csv", "org_id": class_b1.id}).encode()
     write_files(w)
 
+    # --- a notice to a learner of B (lms.notifications): only its reader may open it -------------
+    from lms.notifications.models import Notification
+
+    notice_b = Notification(user_id=b_people["mx.hsb1"].id, kind="assignment_new", params={"course": "QXNOTICEB"},
+                            link="/courses/dich-vu-cong/", dedupe_key="assignment_new:qx")
+    db.session.add(notice_b)
+    db.session.flush()
+    w.ids["notice_b"] = notice_b.id
+    w.mark("b_activity", "QXNOTICEB")
+
     # Contest B's own rows (its organisers' and judges' accounts count through the user seeds).
     w.seed("contest", contest_b.id, contest_bp.id)
     db.session.commit()
