@@ -124,3 +124,11 @@ def test_pages_offer_the_picker_instead_of_a_code_box(client, sample_tree, make_
     assert re.search(r'<select id="org_code" name="org_code" required aria-describedby="org_code-error" '
                      r'aria-invalid="true">', page)
     assert 'id="org_code-error"' in page
+
+
+def test_a_class_page_leads_to_its_progress_and_list(client, sample_tree, make_user):
+    make_user("gv.a1", org=sample_tree["school_a"], roles=[("teacher", sample_tree["class_a1"])])
+    login(client, "gv.a1")
+    page = client.get(f"/admin/orgs/{sample_tree['class_a1'].id}").get_data(as_text=True)
+    assert 'href="/reports/class/SA-1"' in page and 'href="/reports/class/SA-1/list"' in page
+    assert "Tiến độ của lớp" in page
