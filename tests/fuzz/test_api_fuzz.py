@@ -70,6 +70,9 @@ class Run:
 
     def call(self, case, headers):
         self.cases += 1
+        # Schemathesis' WSGI transport advertises gzip but hands the checks the raw body, which
+        # the API now compresses (lms.core.static_files): ask for it plain, as the schema shows it.
+        headers = {"Accept-Encoding": "identity", **headers}
         try:
             response = case.call(app=self.app, headers=headers)
         except Exception as exc:  # the app raised: a 500 in production
