@@ -37,18 +37,22 @@ from lms.quizzes.rules import (
     FOCUS_EVENTS_MAX,
     FOCUS_LOSSES_MAX,
     Candidate,
+    PaperCheck,
     SealWindow,
     accepts_answers,
     auto_pin,
     carry_response,
+    check_paper,
     choice_ids,
     choice_index_map,
+    clean_flags,
     counted_attempt,
     device_allows,
     draw_items,
     focus_losses_reported,
     grade_items,
     grade_response,
+    is_answered,
     match_choice_ids,
     max_points,
     percent_of,
@@ -871,10 +875,13 @@ class PaperItem:
     rights: list[str] = field(default_factory=list)  # matching: right-hand texts, shuffled per attempt
     fraction: float | None = None
     points: float | None = None
+    position: int = 0  # 0-based, in ``Attempt.items``: what ``Attempt.flagged`` holds
+    flagged: bool = False  # the learner marked it "review later" (the paper's navigator)
 
     @property
     def answered(self) -> bool:
-        return self.response not in (None, "", [], {})
+        """Whether the stored response says anything (``rules.is_answered``)."""
+        return is_answered(self.response)
 
 
 def attempt_paper(attempt: Attempt) -> list[PaperItem]:
@@ -885,7 +892,8 @@ def attempt_paper(attempt: Attempt) -> list[PaperItem]:
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     paper = []
     counted = 0
-    for item in attempt.items:
+    flagged = set(attempt.flagged or ())
+    for position, item in enumerate(attempt.items):
         v = versions[item["v"]]
         number = None
         if v.type != "description":
@@ -902,8 +910,35 @@ def attempt_paper(attempt: Attempt) -> list[PaperItem]:
             response=answer.response if answer else None, rights=rights,
             fraction=answer.fraction if answer else (0.0 if scored else None),
             points=answer.points if answer else (0.0 if scored else None),
+            position=position, flagged=number is not None and position in flagged,
         ))
     return paper
+
+
+def paper_check(paper: list[PaperItem]) -> PaperCheck:
+    """Answered, unanswered and flagged questions of ``paper`` (``attempt_paper``), by their
+    numbers on the paper: what the confirmation before submitting lists."""
+    return check_paper((item.number, item.answered, item.flagged) for item in paper if item.number is not None)
+
+
+def question_positions(attempt: Attempt) -> list[int]:
+    """0-based positions in ``attempt.items`` that hold questions, not descriptions."""
+    infos = version_infos([item["v"] for item in attempt.items])
+    return [i for i, item in enumerate(attempt.items)
+            if item["v"] in infos and infos[item["v"]].type != "description"]
+
+
+def set_flags(attempt: Attempt, positions, *, now: datetime | None = None) -> list[int]:
+    """Store which questions the learner flagged "review later": ``positions`` as a page
+    sends them (the whole set, so a retried or repeated request changes nothing more), kept
+    by ``rules.clean_flags``. Refused like an answer once the attempt is submitted or its
+    time is up (``AttemptClosed``). Returns the stored list; flushes when it changed."""
+    _check_open(attempt, now or utcnow())
+    flags = clean_flags(positions, question_positions(attempt))
+    if flags != list(attempt.flagged or ()):
+        attempt.flagged = flags
+        db.session.flush()
+    return flags
 
 
 # Areas that run attempts under their own rules (contest rounds) say when results and answers
