@@ -57,7 +57,7 @@ def test_confirmation_lists_unanswered_and_flagged_numbers():
 
 # --- pages -----------------------------------------------------------------------------
 
-LINK = re.compile(r'<a href="(/quizzes/attempts/\d+#question-(\d+))">Câu (\d+)</a>')
+LINK = re.compile(r'<a href="(/quizzes/attempts/\d+\?q=\d+#question-(\d+))">Câu (\d+)</a>')
 
 
 def _section(html: str, heading: str) -> list[int]:
@@ -85,7 +85,7 @@ def test_submit_with_unanswered_questions_asks_first_and_keeps_the_answer(client
     html = asked.get_data(as_text=True)
     assert "Bạn có chắc muốn nộp bài?" in html and "Bạn đã trả lời 1 trên 3 câu." in html
     assert _section(html, "Câu chưa trả lời") == [2, 3] and _section(html, "Câu đánh dấu để xem lại") == []
-    assert f'href="{page}#question-2"' in html  # each number leads back to its question
+    assert f'href="{page}?q=2#question-2"' in html  # each number leads back to its question
     assert "Quay lại làm tiếp" in html and 'name="action" value="submit"' in html
     db.session.expire_all()
     kept = db.session.get(Attempt, attempt.id)

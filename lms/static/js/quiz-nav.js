@@ -19,7 +19,7 @@
     questions.push({
       number: li.id.replace("question-", ""), li: li, box: box,
       fieldset: li.querySelector("fieldset[data-version]"),
-      link: nav.querySelector("a[data-position='" + box.value + "']")
+      link: nav.querySelector("a[href='#" + li.id + "']")
     });
   });
 
@@ -45,8 +45,7 @@
     if (!q.link) { return; }
     var done = answered(q.fieldset), marked = q.box.checked;
     q.link.classList.toggle("answered", done);
-    q.link.classList.toggle("flagged", marked);
-    q.link.querySelector(".qnav-sign").textContent = (done ? "✓" : "○") + (marked ? "⚑" : "");
+    q.link.classList.toggle("flagged", marked);  // the signs ✓ ○ ⚑ come with the classes (quiz.css)
     q.link.querySelector(".qnav-state").textContent = ": " +
       nav.getAttribute(done ? "data-msg-answered" : "data-msg-unanswered") +
       (marked ? ", " + nav.getAttribute("data-msg-flagged") : "");
