@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
@@ -21,7 +22,13 @@ from lms.courses.models import (
     LessonFeedback,
     LessonProgress,
 )
-from lms.courses.rules import CompletionState, is_course_complete
+from lms.courses.rules import (
+    CompletionState,
+    NextStep,
+    is_course_complete,
+    next_step,
+    progress_percent,
+)
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import register_org_reference
@@ -214,6 +221,79 @@ def record_quiz_result(user, course: Course, score: float, passed: bool) -> Enro
     db.session.flush()
     update_completion(user, course, enrollment)
     return enrollment
+
+
+# --- the next step --------------------------------------------------------------------
+
+
+@dataclass
+class LearnerCourse:
+    """One course as one learner stands in it: what the course page's main button and the
+    learner's home show. ``lesson`` is the lesson of a NEXT_LESSON step (None otherwise)."""
+
+    course: Course
+    lessons_read: int
+    percent: int
+    enrollment: Enrollment | None
+    step: NextStep
+    lesson: Lesson | None = None
+
+
+def _valid_certificates(user_id: int, course_ids: list[int]) -> dict[int, int]:
+    """{course id: id of the learner's valid certificate} (not revoked, not superseded).
+
+    The certificates area builds on this one (it issues on completion through
+    COMPLETION_HOOKS), so its table is read here without importing it at load time."""
+    from lms.certificates.models import Certificate
+
+    return dict(db.session.execute(
+        select(Certificate.course_id, Certificate.id).where(
+            Certificate.user_id == user_id, Certificate.course_id.in_(course_ids),
+            Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
+        .order_by(Certificate.id)).all())
+
+
+def learner_courses(user, courses: list[Course]) -> dict[int, LearnerCourse]:
+    """{course id: LearnerCourse} for a signed-in ``user`` and the given active courses, in
+    four queries whatever their number: lessons, lessons read, enrollments, certificates.
+    The step comes from ``rules.next_step``, the percentage from ``rules.progress_percent``."""
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    lessons: dict[int, list[Lesson]] = {cid: [] for cid in ids}
+    for lesson in db.session.scalars(
+            select(Lesson).options(load_only(Lesson.id, Lesson.course_id, Lesson.slug, Lesson.title,
+                                             Lesson.translations, Lesson.position))
+            .where(Lesson.course_id.in_(ids), Lesson.active.is_(True)).order_by(Lesson.position, Lesson.id)):
+        lessons[lesson.course_id].append(lesson)
+    read = set(db.session.scalars(
+        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), Lesson.active.is_(True),
+               LessonProgress.read_at.is_not(None))))
+    enrollments = {e.course_id: e for e in db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id.in_(ids)))}
+    certificates = _valid_certificates(user.id, ids)
+    found = {}
+    for course in courses:
+        own = lessons[course.id]
+        enrollment = enrollments.get(course.id)
+        done = sum(1 for lesson in own if lesson.id in read)
+        passed = bool(enrollment and enrollment.quiz_passed_at)
+        step = next_step([lesson.id for lesson in own], read,
+                         last_opened_id=enrollment.last_lesson_id if enrollment else None,
+                         has_quiz=bool(course.quiz_slug), quiz_passed=passed,
+                         quiz_tried=bool(enrollment and enrollment.quiz_score is not None),
+                         certificate_id=certificates.get(course.id))
+        found[course.id] = LearnerCourse(
+            course=course, lessons_read=done, enrollment=enrollment, step=step,
+            percent=progress_percent(done, len(own), bool(course.quiz_slug), passed),
+            lesson=next((lesson for lesson in own if lesson.id == step.lesson_id), None))
+    return found
+
+
+def first_step(course: Course) -> NextStep:
+    """The next step of someone who has not begun (or is not signed in): the first lesson."""
+    return next_step([lesson.id for lesson in course.lessons], (), has_quiz=bool(course.quiz_slug))
 
 
 # --- assignments --------------------------------------------------------------------
