@@ -85,3 +85,35 @@ def next_step(lesson_ids, read_ids, *, last_opened_id: int | None = None, has_qu
     if certificate_id is not None:
         return NextStep(NEXT_CERTIFICATE, certificate_id=certificate_id)
     return NextStep(NEXT_DONE)
+
+
+# --- due dates on the learner's home ---------------------------------------------------
+
+# "Due soon" covers the last days before the due date: the same 3 days after which the
+# reminders of issue 18 write to the learner.
+DUE_SOON_DAYS = 3
+DUE_OVERDUE = "overdue"
+DUE_SOON = "soon"
+DUE_LATER = "later"
+
+
+def due_state(due_on: date | None, completed: bool, today: date) -> str | None:
+    """How an assigned course's due date stands on ``today`` (a Vietnam calendar day, as the
+    teacher's report reads it): DUE_OVERDUE after the due date (``is_overdue``), DUE_SOON on
+    it or up to DUE_SOON_DAYS before, DUE_LATER before that; None without a due date or
+    once the course is completed."""
+    if due_on is None or completed:
+        return None
+    if today > due_on:
+        return DUE_OVERDUE
+    if (due_on - today).days <= DUE_SOON_DAYS:
+        return DUE_SOON
+    return DUE_LATER
+
+
+def home_order(due: str | None, due_on: date | None, assigned: bool, completed: bool) -> tuple:
+    """Sort key of a course on the learner's home: what needs doing first. Overdue, then due
+    soon, then later due dates (earliest first), then assigned without a date, then courses
+    she began herself; completed ones last."""
+    rank = {DUE_OVERDUE: 0, DUE_SOON: 1, DUE_LATER: 2}.get(due, 3 if assigned else 4)
+    return (completed, rank, due_on or date.max)

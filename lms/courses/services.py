@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import contains_eager, load_only
 
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
@@ -25,6 +25,8 @@ from lms.courses.models import (
 from lms.courses.rules import (
     CompletionState,
     NextStep,
+    due_state,
+    home_order,
     is_course_complete,
     next_step,
     progress_percent,
@@ -296,6 +298,50 @@ def first_step(course: Course) -> NextStep:
     return next_step([lesson.id for lesson in course.lessons], (), has_quiz=bool(course.quiz_slug))
 
 
+@dataclass
+class HomeCourse:
+    """A course on the learner's home: where she stands (``state``) and, when it was
+    assigned to her unit, the due date and how it stands (``rules.due_state``)."""
+
+    state: LearnerCourse
+    assigned: bool
+    due_on: date | None = None
+    due: str | None = None
+    days_left: int | None = None  # days until the due date, 0 on the day; None without one
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.state.enrollment and self.state.enrollment.completed_at)
+
+
+def home_courses(user, today: date) -> list[HomeCourse]:
+    """The courses on a signed-in learner's home, most urgent first (``rules.home_order``):
+    every active course assigned to her unit or one above it (with its earliest due date
+    when several units assigned it), and the courses she began herself and has not
+    completed. ``today``: the Vietnam calendar day (``vn_today``). Six queries."""
+    due: dict[int, date | None] = {}
+    courses: dict[int, Course] = {}
+    for assignment in assignments_for(user):
+        courses[assignment.course_id] = assignment.course
+        dates = [d for d in (due.get(assignment.course_id), assignment.due_on) if d is not None]
+        due[assignment.course_id] = min(dates) if dates else None
+    for course in db.session.scalars(
+            select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user.id, Enrollment.completed_at.is_(None), Course.active.is_(True))):
+        courses.setdefault(course.id, course)
+    states = learner_courses(user, list(courses.values()))
+    found = []
+    for course_id, state in states.items():
+        assigned = course_id in due
+        completed = bool(state.enrollment and state.enrollment.completed_at)
+        due_on = due.get(course_id)
+        found.append(HomeCourse(state=state, assigned=assigned, due_on=due_on,
+                                due=due_state(due_on, completed, today),
+                                days_left=(due_on - today).days if due_on else None))
+    found.sort(key=lambda h: (*home_order(h.due, h.due_on, h.assigned, h.completed), h.state.course.title))
+    return found
+
+
 # --- assignments --------------------------------------------------------------------
 
 
@@ -338,7 +384,8 @@ def assignments_for(user) -> list[Assignment]:
         return []
     ancestor_ids = [int(p) for p in user.org.path.strip("/").split("/") if p]
     return list(db.session.scalars(
-        select(Assignment).join(Course).where(Assignment.org_id.in_(ancestor_ids), Course.active.is_(True))
+        select(Assignment).join(Course).options(contains_eager(Assignment.course))  # one query, courses included
+        .where(Assignment.org_id.in_(ancestor_ids), Course.active.is_(True))
         .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
     ))
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, exists, func, literal_column, null, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.errors import NotFound, ServiceError
@@ -1004,6 +1005,40 @@ def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = N
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
     return list(db.session.scalars(
         select(Attempt).where(Attempt.user_id == user.id, Attempt.bank_id == bank.id).order_by(Attempt.started_at)))
+
+
+@dataclass(frozen=True)
+class RecentResult:
+    """A submitted attempt on the learner's home. ``percent`` and ``passed`` are None while
+    the score may not be shown (``score_visible``: a contest round that hides results until
+    it closes, a bank sealed by a round under way)."""
+
+    attempt_id: int
+    title: str
+    submitted_at: datetime
+    percent: float | None
+    passed: bool | None
+    contest: bool
+
+
+def recent_results(user, limit: int = 5, now: datetime | None = None) -> list[RecentResult]:
+    """The learner's last ``limit`` submitted attempts, newest first, titled as their pages
+    are (``titles.attempt_title``: contest and round, else the quiz), each score shown only
+    when ``score_visible`` allows it now."""
+    attempts = list(db.session.scalars(
+        select(Attempt).options(selectinload(Attempt.bank))
+        .where(Attempt.user_id == user.id, Attempt.status == "submitted")
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(limit)))
+    titles = contest_attempt_titles(attempts)
+    now = now or utcnow()
+    found = []
+    for attempt in attempts:
+        shown = score_visible(attempt, attempt.bank, now)
+        found.append(RecentResult(
+            attempt_id=attempt.id, title=titles.get(attempt.id) or attempt.bank.title,
+            submitted_at=attempt.submitted_at, percent=attempt.percent if shown else None,
+            passed=attempt.passed if shown else None, contest=attempt.purpose == "contest"))
+    return found
 
 
 def attempts_left(user, bank: QuestionBank) -> int | None:

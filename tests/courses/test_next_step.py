@@ -111,3 +111,31 @@ def test_a_revoked_certificate_is_not_offered(app, client, content_dirs, make_us
     login(client, "hs.an")
     step = actions(client.get("/courses/dich-vu-cong/").get_data(as_text=True))
     assert "Đã hoàn thành khoá học" in step and "/certificates/" not in step
+
+
+# --- due dates on the learner's home --------------------------------------------------
+
+
+def test_due_dates_are_overdue_due_soon_or_later_on_the_vietnam_day():
+    from datetime import date
+
+    from lms.courses.rules import DUE_LATER, DUE_OVERDUE, DUE_SOON, due_state, home_order
+
+    today = date(2026, 11, 24)
+    assert due_state(date(2026, 11, 23), False, today) == DUE_OVERDUE
+    assert due_state(date(2026, 11, 24), False, today) == DUE_SOON  # the day itself: not overdue yet
+    assert due_state(date(2026, 11, 27), False, today) == DUE_SOON  # three days ahead
+    assert due_state(date(2026, 11, 28), False, today) == DUE_LATER
+    assert due_state(date(2026, 11, 1), True, today) is None  # completed: nothing to chase
+    assert due_state(None, False, today) is None
+    courses = {
+        "later": home_order(DUE_LATER, date(2026, 12, 9), True, False),
+        "sooner later": home_order(DUE_LATER, date(2026, 12, 1), True, False),
+        "overdue": home_order(DUE_OVERDUE, date(2026, 11, 1), True, False),
+        "soon": home_order(DUE_SOON, date(2026, 11, 26), True, False),
+        "assigned, no date": home_order(None, None, True, False),
+        "her own": home_order(None, None, False, False),
+        "completed": home_order(None, date(2026, 11, 1), True, True),
+    }
+    assert sorted(courses, key=courses.get) == [
+        "overdue", "soon", "sooner later", "later", "assigned, no date", "her own", "completed"]
