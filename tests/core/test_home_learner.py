@@ -77,7 +77,7 @@ def test_assigned_courses_with_due_dates_in_words_progress_and_next_step(client,
     assert f"⚠ Quá hạn: hạn chót {day}" in overdue and 'is-overdue"' in overdue  # words and sign, not colour alone
     assert "Bắt đầu: Giới thiệu" in overdue and "đã hoàn thành 0%" in overdue
     soon_day = (vn_today() + timedelta(days=2)).strftime("%d/%m/%Y")
-    assert f"⏰ Sắp đến hạn: {soon_day} (còn 2 ngày)" in soon
+    assert f"◷ Sắp đến hạn: {soon_day} (còn 2 ngày)" in soon
     assert "Làm bài kiểm tra cuối khoá" in soon and 'href="/quizzes/course/an-toan-du-lieu"' in soon
     assert 'value="67"' in soon  # 2 lessons of 3 steps
     assert "Hạn:" not in own and "Tiếp tục: Tài khoản VNeID" in own
