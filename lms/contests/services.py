@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.audit.services import record_audit
 from lms.auth.services import PHONE_RE, normalise_phone, phone_problem
-from lms.contests.models import Contest, Registration
+from lms.contests.models import Contest, ContestRound, Registration
 from lms.core.errors import ServiceError
 from lms.core.text import fold, has_letters, nfc, person_name
 from lms.core.timeutil import vn_today
@@ -107,3 +108,56 @@ def register(user, contest: Contest, form: RegistrationForm, now: datetime | Non
 def flagged_duplicates(contest: Contest) -> list[Registration]:
     return list(db.session.scalars(select(Registration).where(
         Registration.contest_id == contest.id, Registration.duplicate_of_id.is_not(None)).order_by(Registration.id)))
+
+
+# --- on the learner's home ------------------------------------------------------------
+
+
+@dataclass
+class OpenContest:
+    """A contest open to one person now: she may register (``registered`` False), or she is
+    registered and ``open_rounds`` run now ((round, done): done when a quiz round's attempts
+    are used up), or ``next_round`` is the next to open."""
+
+    contest: Contest
+    registered: bool
+    open_rounds: list = field(default_factory=list)
+    next_round: ContestRound | None = None
+
+
+def contests_open_to(user, now: datetime) -> list[OpenContest]:
+    """Contests open to ``user`` at ``now`` (naive UTC), for her home: open for registration
+    (status "open", not withdrawn, some round still to close, her unit within the contest's
+    scope) and not yet registered; or registered with a round running now or still to open.
+    Newest contests first; four queries whatever their number."""
+    from lms.quizzes.models import Attempt
+
+    contests = [c for c in db.session.scalars(
+        select(Contest).options(selectinload(Contest.rounds))
+        .where(Contest.status == "open", Contest.withdrawn_at.is_(None))
+        .order_by(Contest.created_at.desc(), Contest.id.desc()))
+        if not c.rounds or any(r.closes_at > now for r in c.rounds)]
+    scopes = {o.id: o.path for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_({c.scope_org_id for c in contests if c.scope_org_id is not None})))}
+    contests = [c for c in contests if c.scope_org_id is None
+                or (user.org is not None and is_within(user.org.path, scopes.get(c.scope_org_id, "\0")))]
+    registered = set(db.session.scalars(select(Registration.contest_id).where(
+        Registration.user_id == user.id, Registration.contest_id.in_([c.id for c in contests]))))
+    running = [r for c in contests if c.id in registered for r in c.rounds if r.opens_at <= now < r.closes_at]
+    used = dict(db.session.execute(
+        select(Attempt.round_id, func.count(Attempt.id)).where(
+            Attempt.user_id == user.id, Attempt.status == "submitted",
+            Attempt.round_id.in_([r.id for r in running if r.kind == "quiz"]))
+        .group_by(Attempt.round_id)).all()) if running else {}
+    found = []
+    for contest in contests:
+        if contest.id not in registered:
+            found.append(OpenContest(contest, registered=False))
+            continue
+        open_rounds = [(r, r.kind == "quiz" and used.get(r.id, 0) >= r.attempts_allowed)
+                       for r in contest.rounds if r.opens_at <= now < r.closes_at]
+        upcoming = [r for r in contest.rounds if r.opens_at > now]
+        if open_rounds or upcoming:
+            found.append(OpenContest(contest, registered=True, open_rounds=open_rounds,
+                                     next_round=None if open_rounds else min(upcoming, key=lambda r: r.opens_at)))
+    return found

@@ -25,7 +25,16 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @requires("public")
 def home():
-    return render_template("core/home.html")
+    """Visitors: what the platform is. Signed-in people: their courses, next steps, results,
+    certificates and contests (``lms.learner.services.learner_home``), and for staff their
+    management pages too."""
+    learning = None
+    if current_user.is_authenticated:
+        # Imported here: the learner area builds on every domain area, and the core does not.
+        from lms.learner.services import learner_home
+
+        learning = learner_home(current_user)
+    return render_template("core/home.html", learning=learning)
 
 
 @bp.post("/lang")

@@ -34,3 +34,86 @@ def progress_percent(lessons_read: int, lessons_total: int, has_quiz: bool, quiz
 
 def is_overdue(due_on: date | None, completed_at: datetime | None, today: date) -> bool:
     return due_on is not None and completed_at is None and today > due_on
+
+
+# What to do next in a course: read, then the quiz, then the certificate (issue 18, fault 5).
+NEXT_LESSON = "lesson"
+NEXT_QUIZ = "quiz"
+NEXT_CERTIFICATE = "certificate"
+NEXT_DONE = "done"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The one thing a course page (and the learner's home) points to.
+
+    ``kind`` is NEXT_LESSON (``lesson_id`` says which), NEXT_QUIZ, NEXT_CERTIFICATE
+    (``certificate_id`` says which) or NEXT_DONE. ``resumed``: for a lesson, the learner has
+    begun the course ("Continue", not "Start"); for the quiz, she has taken it before and not
+    passed ("Try again")."""
+
+    kind: str
+    lesson_id: int | None = None
+    resumed: bool = False
+    certificate_id: int | None = None
+
+
+def next_step(lesson_ids, read_ids, *, last_opened_id: int | None = None, has_quiz: bool,
+              quiz_tried: bool = False, quiz_passed: bool = False,
+              certificate_id: int | None = None) -> NextStep:
+    """The next step of one learner in one course.
+
+    ``lesson_ids``: the course's current lessons in reading order; ``read_ids``: those she
+    has marked read (any iterable; ids of retired lessons are ignored); ``last_opened_id``:
+    the lesson she opened last (``Enrollment.last_lesson_id``), if any. ``quiz_tried`` /
+    ``quiz_passed``: a graded attempt of the course quiz exists / one passed
+    (``Enrollment.quiz_score`` set / ``Enrollment.quiz_passed_at`` set). ``certificate_id``:
+    her valid certificate for the course, if one was issued.
+
+    In order: an unread lesson (the one she last opened if still unread, else the first
+    unread one), then the quiz until it is passed, then the certificate, then done. A lesson
+    added after she finished comes first again, like any unread lesson. The order is the
+    completion rule's (``is_course_complete``): every lesson read and the quiz passed."""
+    read = set(read_ids)
+    unread = [lesson_id for lesson_id in lesson_ids if lesson_id not in read]
+    if unread:
+        lesson_id = last_opened_id if last_opened_id in unread else unread[0]
+        begun = last_opened_id is not None or len(unread) < len(lesson_ids)
+        return NextStep(NEXT_LESSON, lesson_id=lesson_id, resumed=begun)
+    if has_quiz and not quiz_passed:
+        return NextStep(NEXT_QUIZ, resumed=quiz_tried)
+    if certificate_id is not None:
+        return NextStep(NEXT_CERTIFICATE, certificate_id=certificate_id)
+    return NextStep(NEXT_DONE)
+
+
+# --- due dates on the learner's home ---------------------------------------------------
+
+# "Due soon" covers the last days before the due date: the same 3 days after which the
+# reminders of issue 18 write to the learner.
+DUE_SOON_DAYS = 3
+DUE_OVERDUE = "overdue"
+DUE_SOON = "soon"
+DUE_LATER = "later"
+
+
+def due_state(due_on: date | None, completed: bool, today: date) -> str | None:
+    """How an assigned course's due date stands on ``today`` (a Vietnam calendar day, as the
+    teacher's report reads it): DUE_OVERDUE after the due date (``is_overdue``), DUE_SOON on
+    it or up to DUE_SOON_DAYS before, DUE_LATER before that; None without a due date or
+    once the course is completed."""
+    if due_on is None or completed:
+        return None
+    if today > due_on:
+        return DUE_OVERDUE
+    if (due_on - today).days <= DUE_SOON_DAYS:
+        return DUE_SOON
+    return DUE_LATER
+
+
+def home_order(due: str | None, due_on: date | None, assigned: bool, completed: bool) -> tuple:
+    """Sort key of a course on the learner's home: what needs doing first. Overdue, then due
+    soon, then later due dates (earliest first), then assigned without a date, then courses
+    she began herself; completed ones last."""
+    rank = {DUE_OVERDUE: 0, DUE_SOON: 1, DUE_LATER: 2}.get(due, 3 if assigned else 4)
+    return (completed, rank, due_on or date.max)

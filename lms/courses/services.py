@@ -8,6 +8,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, load_only
 
 from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
@@ -21,7 +22,15 @@ from lms.courses.models import (
     LessonFeedback,
     LessonProgress,
 )
-from lms.courses.rules import CompletionState, is_course_complete
+from lms.courses.rules import (
+    CompletionState,
+    NextStep,
+    due_state,
+    home_order,
+    is_course_complete,
+    next_step,
+    progress_percent,
+)
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import register_org_reference
@@ -216,6 +225,123 @@ def record_quiz_result(user, course: Course, score: float, passed: bool) -> Enro
     return enrollment
 
 
+# --- the next step --------------------------------------------------------------------
+
+
+@dataclass
+class LearnerCourse:
+    """One course as one learner stands in it: what the course page's main button and the
+    learner's home show. ``lesson`` is the lesson of a NEXT_LESSON step (None otherwise)."""
+
+    course: Course
+    lessons_read: int
+    percent: int
+    enrollment: Enrollment | None
+    step: NextStep
+    lesson: Lesson | None = None
+
+
+def _valid_certificates(user_id: int, course_ids: list[int]) -> dict[int, int]:
+    """{course id: id of the learner's valid certificate} (not revoked, not superseded).
+
+    The certificates area builds on this one (it issues on completion through
+    COMPLETION_HOOKS), so its table is read here without importing it at load time."""
+    from lms.certificates.models import Certificate
+
+    return dict(db.session.execute(
+        select(Certificate.course_id, Certificate.id).where(
+            Certificate.user_id == user_id, Certificate.course_id.in_(course_ids),
+            Certificate.revoked_at.is_(None), Certificate.superseded_at.is_(None))
+        .order_by(Certificate.id)).all())
+
+
+def learner_courses(user, courses: list[Course]) -> dict[int, LearnerCourse]:
+    """{course id: LearnerCourse} for a signed-in ``user`` and the given active courses, in
+    four queries whatever their number: lessons, lessons read, enrollments, certificates.
+    The step comes from ``rules.next_step``, the percentage from ``rules.progress_percent``."""
+    ids = [c.id for c in courses]
+    if not ids:
+        return {}
+    lessons: dict[int, list[Lesson]] = {cid: [] for cid in ids}
+    for lesson in db.session.scalars(
+            select(Lesson).options(load_only(Lesson.id, Lesson.course_id, Lesson.slug, Lesson.title,
+                                             Lesson.translations, Lesson.position))
+            .where(Lesson.course_id.in_(ids), Lesson.active.is_(True)).order_by(Lesson.position, Lesson.id)):
+        lessons[lesson.course_id].append(lesson)
+    read = set(db.session.scalars(
+        select(LessonProgress.lesson_id).join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == user.id, Lesson.course_id.in_(ids), Lesson.active.is_(True),
+               LessonProgress.read_at.is_not(None))))
+    enrollments = {e.course_id: e for e in db.session.scalars(
+        select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id.in_(ids)))}
+    certificates = _valid_certificates(user.id, ids)
+    found = {}
+    for course in courses:
+        own = lessons[course.id]
+        enrollment = enrollments.get(course.id)
+        done = sum(1 for lesson in own if lesson.id in read)
+        passed = bool(enrollment and enrollment.quiz_passed_at)
+        step = next_step([lesson.id for lesson in own], read,
+                         last_opened_id=enrollment.last_lesson_id if enrollment else None,
+                         has_quiz=bool(course.quiz_slug), quiz_passed=passed,
+                         quiz_tried=bool(enrollment and enrollment.quiz_score is not None),
+                         certificate_id=certificates.get(course.id))
+        found[course.id] = LearnerCourse(
+            course=course, lessons_read=done, enrollment=enrollment, step=step,
+            percent=progress_percent(done, len(own), bool(course.quiz_slug), passed),
+            lesson=next((lesson for lesson in own if lesson.id == step.lesson_id), None))
+    return found
+
+
+def first_step(course: Course) -> NextStep:
+    """The next step of someone who has not begun (or is not signed in): the first lesson."""
+    return next_step([lesson.id for lesson in course.lessons], (), has_quiz=bool(course.quiz_slug))
+
+
+@dataclass
+class HomeCourse:
+    """A course on the learner's home: where she stands (``state``) and, when it was
+    assigned to her unit, the due date and how it stands (``rules.due_state``)."""
+
+    state: LearnerCourse
+    assigned: bool
+    due_on: date | None = None
+    due: str | None = None
+    days_left: int | None = None  # days until the due date, 0 on the day; None without one
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.state.enrollment and self.state.enrollment.completed_at)
+
+
+def home_courses(user, today: date) -> list[HomeCourse]:
+    """The courses on a signed-in learner's home, most urgent first (``rules.home_order``):
+    every active course assigned to her unit or one above it (with its earliest due date
+    when several units assigned it), and the courses she began herself and has not
+    completed. ``today``: the Vietnam calendar day (``vn_today``). Six queries."""
+    due: dict[int, date | None] = {}
+    courses: dict[int, Course] = {}
+    for assignment in assignments_for(user):
+        courses[assignment.course_id] = assignment.course
+        dates = [d for d in (due.get(assignment.course_id), assignment.due_on) if d is not None]
+        due[assignment.course_id] = min(dates) if dates else None
+    for course in db.session.scalars(
+            select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+            .where(Enrollment.user_id == user.id, Enrollment.completed_at.is_(None), Course.active.is_(True))):
+        courses.setdefault(course.id, course)
+    states = learner_courses(user, list(courses.values()))
+    found = []
+    for course_id, state in states.items():
+        assigned = course_id in due
+        completed = bool(state.enrollment and state.enrollment.completed_at)
+        due_on = due.get(course_id)
+        found.append(HomeCourse(state=state, assigned=assigned, due_on=due_on,
+                                due=due_state(due_on, completed, today),
+                                days_left=(due_on - today).days if due_on else None))
+    found.sort(key=lambda h: (*home_order(h.due, h.due_on, h.assigned, h.completed), h.state.course.title))
+    return found
+
+
 # --- assignments --------------------------------------------------------------------
 
 
@@ -258,7 +384,8 @@ def assignments_for(user) -> list[Assignment]:
         return []
     ancestor_ids = [int(p) for p in user.org.path.strip("/").split("/") if p]
     return list(db.session.scalars(
-        select(Assignment).join(Course).where(Assignment.org_id.in_(ancestor_ids), Course.active.is_(True))
+        select(Assignment).join(Course).options(contains_eager(Assignment.course))  # one query, courses included
+        .where(Assignment.org_id.in_(ancestor_ids), Course.active.is_(True))
         .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
     ))
 

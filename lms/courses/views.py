@@ -93,17 +93,16 @@ def catalogue():
 def course(course_slug):
     course = _course(course_slug)
     lessons = course.lessons
-    read, enrollment, resume = set(), None, lessons[0] if lessons else None
+    read, enrollment, step = set(), None, services.first_step(course)
     if current_user.is_authenticated:
         progress = services.course_progress(current_user, course)
         read, enrollment = progress.read_lesson_ids, progress.enrollment
-        last = next((lesson for lesson in lessons if enrollment and lesson.id == enrollment.last_lesson_id), None)
-        first_unread = next((lesson for lesson in lessons if lesson.id not in read), None)
-        resume = last if last and last.id not in read else (first_unread or last or resume)
+        step = services.learner_courses(current_user, [course])[course.id].step
     percent = progress_percent(len(read), len(lessons), bool(course.quiz_slug),
                                bool(enrollment and enrollment.quiz_passed_at))
     return render_template("courses/course.html", course=course, lessons=lessons, read=read, enrollment=enrollment,
-                           resume=resume, percent=percent, lang=_lang(),
+                           step=step, step_lesson=next((lesson for lesson in lessons if lesson.id == step.lesson_id), None),
+                           percent=percent, lang=_lang(),
                            has_quiz_pages="quizzes.course_quiz" in current_app.view_functions)
 
 

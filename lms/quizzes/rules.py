@@ -416,3 +416,70 @@ def focus_losses_reported(value) -> int:
     except (TypeError, ValueError):
         return 1
     return min(max(number, 1), FOCUS_REPORT_MAX)
+
+
+# --- before submitting: answered, unanswered and flagged questions ---------------------
+
+
+def is_answered(response) -> bool:
+    """Whether a stored response (``AttemptAnswer.response``, as ``QuestionType.parse_response``
+    made it) says anything: a chosen option (a list of indices, 0 included), a text or number
+    with more than spaces, a matching with at least one pair chosen. None, "", "  ", [] and a
+    matching left all on "— choose —" (``["", ""]``) are unanswered. The paper's navigator and
+    the confirmation before submitting use this one rule (quiz.js mirrors it in the browser)."""
+    if response is None:
+        return False
+    if isinstance(response, str):
+        return bool(response.strip())
+    if isinstance(response, (list, tuple)):
+        return any(is_answered(part) for part in response)
+    if isinstance(response, dict):
+        return any(is_answered(part) for part in response.values())
+    return True  # an option index or a number
+
+
+def clean_flags(positions, question_positions) -> list[int]:
+    """The positions to store in ``Attempt.flagged`` from what a page sent: ``positions`` is
+    any iterable of values (form strings, JSON numbers), ``question_positions`` the 0-based
+    positions in ``Attempt.items`` that hold questions (descriptions cannot be flagged).
+    Returns them as sorted unique ints; anything else (text, floats, negative, out of range,
+    a description) is dropped, so a crafted request can store nothing but real positions."""
+    allowed = set(question_positions)
+    kept = set()
+    for value in positions or ():
+        if isinstance(value, bool):
+            continue
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            continue
+        if number in allowed:
+            kept.add(number)
+    return sorted(kept)
+
+
+@dataclass(frozen=True)
+class PaperCheck:
+    """What the learner is told before submitting: question numbers (1..n, as on the paper)."""
+
+    total: int
+    answered: int
+    unanswered: tuple[int, ...]
+    flagged: tuple[int, ...]
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Submitting asks first when some question is unanswered or flagged for review: a
+        press of Submit then never uses up an attempt by mistake (issue 18, fault 4). A paper
+        with every question answered and none flagged goes straight to grading."""
+        return bool(self.unanswered or self.flagged)
+
+
+def check_paper(questions) -> PaperCheck:
+    """``questions``: (number, answered, flagged) for each question of a paper, in paper order
+    (descriptions left out)."""
+    questions = list(questions)
+    return PaperCheck(
+        total=len(questions), answered=sum(1 for _, answered, _ in questions if answered),
+        unanswered=tuple(n for n, answered, _ in questions if not answered),
+        flagged=tuple(n for n, _, flagged in questions if flagged))

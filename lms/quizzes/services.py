@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, exists, func, literal_column, null, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.errors import NotFound, ServiceError
@@ -37,18 +38,22 @@ from lms.quizzes.rules import (
     FOCUS_EVENTS_MAX,
     FOCUS_LOSSES_MAX,
     Candidate,
+    PaperCheck,
     SealWindow,
     accepts_answers,
     auto_pin,
     carry_response,
+    check_paper,
     choice_ids,
     choice_index_map,
+    clean_flags,
     counted_attempt,
     device_allows,
     draw_items,
     focus_losses_reported,
     grade_items,
     grade_response,
+    is_answered,
     match_choice_ids,
     max_points,
     percent_of,
@@ -871,10 +876,13 @@ class PaperItem:
     rights: list[str] = field(default_factory=list)  # matching: right-hand texts, shuffled per attempt
     fraction: float | None = None
     points: float | None = None
+    position: int = 0  # 0-based, in ``Attempt.items``: what ``Attempt.flagged`` holds
+    flagged: bool = False  # the learner marked it "review later" (the paper's navigator)
 
     @property
     def answered(self) -> bool:
-        return self.response not in (None, "", [], {})
+        """Whether the stored response says anything (``rules.is_answered``)."""
+        return is_answered(self.response)
 
 
 def attempt_paper(attempt: Attempt) -> list[PaperItem]:
@@ -885,7 +893,8 @@ def attempt_paper(attempt: Attempt) -> list[PaperItem]:
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))}
     paper = []
     counted = 0
-    for item in attempt.items:
+    flagged = set(attempt.flagged or ())
+    for position, item in enumerate(attempt.items):
         v = versions[item["v"]]
         number = None
         if v.type != "description":
@@ -902,8 +911,35 @@ def attempt_paper(attempt: Attempt) -> list[PaperItem]:
             response=answer.response if answer else None, rights=rights,
             fraction=answer.fraction if answer else (0.0 if scored else None),
             points=answer.points if answer else (0.0 if scored else None),
+            position=position, flagged=number is not None and position in flagged,
         ))
     return paper
+
+
+def paper_check(paper: list[PaperItem]) -> PaperCheck:
+    """Answered, unanswered and flagged questions of ``paper`` (``attempt_paper``), by their
+    numbers on the paper: what the confirmation before submitting lists."""
+    return check_paper((item.number, item.answered, item.flagged) for item in paper if item.number is not None)
+
+
+def question_positions(attempt: Attempt) -> list[int]:
+    """0-based positions in ``attempt.items`` that hold questions, not descriptions."""
+    infos = version_infos([item["v"] for item in attempt.items])
+    return [i for i, item in enumerate(attempt.items)
+            if item["v"] in infos and infos[item["v"]].type != "description"]
+
+
+def set_flags(attempt: Attempt, positions, *, now: datetime | None = None) -> list[int]:
+    """Store which questions the learner flagged "review later": ``positions`` as a page
+    sends them (the whole set, so a retried or repeated request changes nothing more), kept
+    by ``rules.clean_flags``. Refused like an answer once the attempt is submitted or its
+    time is up (``AttemptClosed``). Returns the stored list; flushes when it changed."""
+    _check_open(attempt, now or utcnow())
+    flags = clean_flags(positions, question_positions(attempt))
+    if flags != list(attempt.flagged or ()):
+        attempt.flagged = flags
+        db.session.flush()
+    return flags
 
 
 # Areas that run attempts under their own rules (contest rounds) say when results and answers
@@ -969,6 +1005,40 @@ def score_visible(attempt: Attempt, bank: QuestionBank, now: datetime | None = N
 def attempts_of(user, bank: QuestionBank) -> list[Attempt]:
     return list(db.session.scalars(
         select(Attempt).where(Attempt.user_id == user.id, Attempt.bank_id == bank.id).order_by(Attempt.started_at)))
+
+
+@dataclass(frozen=True)
+class RecentResult:
+    """A submitted attempt on the learner's home. ``percent`` and ``passed`` are None while
+    the score may not be shown (``score_visible``: a contest round that hides results until
+    it closes, a bank sealed by a round under way)."""
+
+    attempt_id: int
+    title: str
+    submitted_at: datetime
+    percent: float | None
+    passed: bool | None
+    contest: bool
+
+
+def recent_results(user, limit: int = 5, now: datetime | None = None) -> list[RecentResult]:
+    """The learner's last ``limit`` submitted attempts, newest first, titled as their pages
+    are (``titles.attempt_title``: contest and round, else the quiz), each score shown only
+    when ``score_visible`` allows it now."""
+    attempts = list(db.session.scalars(
+        select(Attempt).options(selectinload(Attempt.bank))
+        .where(Attempt.user_id == user.id, Attempt.status == "submitted")
+        .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(limit)))
+    titles = contest_attempt_titles(attempts)
+    now = now or utcnow()
+    found = []
+    for attempt in attempts:
+        shown = score_visible(attempt, attempt.bank, now)
+        found.append(RecentResult(
+            attempt_id=attempt.id, title=titles.get(attempt.id) or attempt.bank.title,
+            submitted_at=attempt.submitted_at, percent=attempt.percent if shown else None,
+            passed=attempt.passed if shown else None, contest=attempt.purpose == "contest"))
+    return found
 
 
 def attempts_left(user, bank: QuestionBank) -> int | None:

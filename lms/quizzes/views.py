@@ -196,7 +196,16 @@ def _form_values(version_id: int) -> list[str]:
 @requires("quizzes.take")
 @limiter.limit("120 per minute")
 def save_or_submit(attempt_id):
-    """The plain-form path: works without JavaScript. Saves every answer, then maybe submits."""
+    """The plain-form path: works without JavaScript. Saves every answer posted (and the
+    "review later" flags when the page sends them), then by ``action``:
+
+    - ``save``: back to the paper;
+    - ``finish`` (the paper's Submit button): the confirmation page when a question is
+      unanswered or flagged (``rules.PaperCheck``), else submits;
+    - ``submit`` (the confirmation's button, or quiz.js's dialog): submits at once.
+
+    After the deadline (and its grace) the attempt is submitted whatever the action, with
+    no confirmation: the time is up and the saved answers stand."""
     attempt = _own_attempt(attempt_id, lock=True)
     if attempt.status != "open":  # a double click or a retry: the result already stands
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
@@ -213,9 +222,21 @@ def save_or_submit(attempt_id):
     refused = None
     try:
         services.save_posted_answers(attempt, posted, now=now)
+        if "flags-present" in form:  # the page's "review later" boxes, ticked or not
+            services.set_flags(attempt, form.getlist("flag"), now=now)
     except AttemptClosed as err:
         late, refused = True, err
-    if request.form.get("action") == "submit" or late:
+    action = form.get("action")
+    time_up = attempt.deadline is not None and now >= attempt.deadline  # in the grace period, or later
+    if action == "finish" and not (late or time_up):
+        # The paper's Submit button: ask first when a question is unanswered or flagged
+        # (rules.PaperCheck); the confirmation's own button posts action=submit. Once the
+        # clock shows 0:00 the page says "press Submit to see your result": no question then.
+        check = services.paper_check(services.attempt_paper(attempt))
+        if check.needs_confirmation:
+            db.session.commit()  # the answers just posted are kept whatever the learner decides
+            return _confirm_page(attempt, check)
+    if action in ("submit", "finish") or late:
         services.finish_attempt(attempt, now=now, auto=late, locked=True)
         db.session.commit()
         if isinstance(refused, AlreadySubmitted):  # another tab submitted while this page was open
@@ -229,17 +250,34 @@ def save_or_submit(attempt_id):
     return redirect(url_for("quizzes.attempt", attempt_id=attempt_id))
 
 
+def _confirm_page(attempt, check):
+    """The confirmation before submitting, for a browser without JavaScript (quiz.js asks
+    in a dialog instead): unanswered and flagged questions, each a link back to it."""
+    seconds_left = int((attempt.deadline - utcnow()).total_seconds()) if attempt.deadline else None
+    return render_template("quizzes/confirm_submit.html", attempt=attempt, check=check, course=_course_of(attempt),
+                           title=attempt_title(attempt), seconds_left=seconds_left)
+
+
 @bp.post("/attempts/<int:attempt_id>/answer")
 @requires("quizzes.take")
 @limiter.limit("600 per minute")
 def autosave(attempt_id):
-    """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header."""
+    """Called by quiz.js for each change; CSRF comes in the X-CSRFToken header. The JSON body
+    is an answer, ``{"v": version id, "values": [str, ...]}``, or the questions flagged for
+    review, ``{"flags": [0-based positions in the attempt's items, ...]}`` (all of them:
+    answered ``{"ok": true, "flags": [stored positions]}``)."""
     attempt = _own_attempt(attempt_id)
     elsewhere = _held_elsewhere(attempt)
     if elsewhere is not None:  # the page stops saving and says why (quiz.js, as for a closed attempt)
         return jsonify({"ok": False, "closed": True, "error": str(elsewhere), "message": str(elsewhere)}), 409
     payload = request.get_json(silent=True)
     try:
+        if isinstance(payload, dict) and "flags" in payload:  # the "review later" marks, all of them
+            if not isinstance(payload["flags"], list):
+                raise TypeError("not a list of flags")
+            flags = services.set_flags(attempt, payload["flags"][:1000])
+            db.session.commit()
+            return jsonify({"ok": True, "flags": flags})
         if not isinstance(payload, dict) or not isinstance(payload.get("values", []), list):
             raise TypeError("not an answer")
         version_id = int(payload.get("v"))  # inf: OverflowError, nan: ValueError

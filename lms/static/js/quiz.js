@@ -26,6 +26,13 @@
     status.classList.toggle("warn", !!warn);
   }
 
+  // No more answers are taken: Submit then goes straight to the result, with no question
+  // asked first (quiz-nav.js reads the mark).
+  function close() {
+    closed = true;
+    form.setAttribute("data-closed", "1");
+  }
+
   function valuesOf(fieldset) {
     var inputs = fieldset.querySelectorAll("input[name^='q'], select[name^='q'], textarea[name^='q']");
     var values = [];
@@ -51,7 +58,7 @@
     }).then(function (response) {
       if (response.status === 409) {
         // Time is up, or another tab submitted: the server says which.
-        closed = true;
+        close();
         return response.json().catch(function () { return {}; }).then(function (data) {
           say(data.message || form.getAttribute("data-msg-closed"), true);
         });
@@ -93,7 +100,8 @@
   // On Submit (or Save), send only the answers the server does not have yet: on a slow
   // network the post stays small, and a stale second tab cannot overwrite newer answers.
   // Disabled fields are left out of the post; the server keeps what it has for the rest.
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) { return; }  // quiz-nav.js asks first: nothing is sent yet
     submitting = true;
     form.querySelectorAll("fieldset[data-version]").forEach(function (fieldset) {
       if (!dirty[fieldset.getAttribute("data-version")]) { fieldset.disabled = true; }
@@ -178,7 +186,7 @@
     });
     if (remaining === 60) { say(form.getAttribute("data-msg-one-minute")); timer.classList.add("urgent"); }
     if (remaining === 0) {
-      closed = true;
+      close();
       say(form.getAttribute("data-msg-closed"), true);
       clearInterval(handle);
     }
