@@ -18,6 +18,7 @@ from lms.audit.services import record_audit
 from lms.auth import passwords
 from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
+from lms.core.i18n import register_labels
 from lms.core.text import has_letters, nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
@@ -163,6 +164,10 @@ def record_failed_sign_in(username: str | None) -> None:
     tried = "".join(ch for ch in normalise_username(username) if ch.isprintable())[:64]
     user = db.session.scalar(select(User).where(User.username == tried)) if tried else None
     record_audit(None, "auth.login_failed", target=user, org=user.org if user else None, username=tried)
+
+
+# What a sign-in lockout counted (``scope`` of record_lockout), as the audit page names it.
+LOCKOUT_SCOPE_LABELS = register_labels("lockout_scope", {"username": _l("per username"), "address": _l("per address")})
 
 
 def record_lockout(username: str | None, scope: str, limit: str) -> None:

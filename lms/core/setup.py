@@ -55,6 +55,7 @@ def configure(app: Flask) -> None:
     i18n.use_catalog_for_form_messages()
     app.jinja_env.globals["LANGUAGES"] = app.config["LANGUAGES"]
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.filters["label"] = i18n.label  # {{ org.kind|label("org_kind") }}: no raw codes on pages
     app.jinja_env.globals["asset_version"] = _asset_version(app)
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 7 * 24 * 3600)
     app.after_request(set_security_headers)
