@@ -66,7 +66,7 @@ DETAIL_LABELS = register_labels("audit_detail", {
     "phone": _l("Phone"), "date_of_birth": _l("Date of birth"), "org": _l("Unit"), "org_id": _l("Unit no."),
     "locale": _l("Language"), "from_org": _l("From unit"), "to_org": _l("To unit"), "count": _l("Number"),
     "include_all": _l("Also people who had signed in"), "scope": _l("Scope"), "limit": _l("Limit"),
-    "code": _l("Code"), "name": _l("Name"), "short_name": _l("Short name"), "changes": _l("Changes"),
+    "code": _l("Code"), "name": _l("Designation"), "short_name": _l("Short name"), "changes": _l("Changes"),
     "headcount": _l("Headcount"), "merged": _l("Merged unit"), "from_parent": _l("From parent unit"),
     "to_parent": _l("To parent unit"), "source": _l("Merged unit"), "moved_users": _l("People moved"),
     "user_id": _l("Account no."), "active": _l("Active"),
@@ -119,6 +119,9 @@ ACTION_VALUE_ENUMS = {
     "contest.round.add": {"kind": "round_kind"}, "contest.round.settings": {"kind": "round_kind"},
     "contest.judging.submit": {"kind": "submission_kind"}, "user.update": {"kind": "user_kind"},
 }
+# Keys that mean something narrower in one action ("name" of a unit is not a person's name).
+ACTION_DETAIL_LABELS = {"org.update": {"name": _l("Unit name"), "code": _l("Unit code")},
+                        "org.create": {"code": _l("Unit code")}, "api_token.create": {"name": _l("Token name")}}
 register_labels("audit_via", {"cli": _l("command line"), "web": _l("web page")})
 # File formats go by their own names, the same in every language.
 register_labels("file_format", {"md": "Markdown", "gift": "Moodle GIFT", "aiken": "Aiken", "xlsx": "Excel",
@@ -181,23 +184,27 @@ def describe(action: str, detail: dict | None) -> list[tuple[str, str]]:
     "old → new"; long texts only say they changed."""
     pairs = []
     enums = {**VALUE_ENUMS, **ACTION_VALUE_ENUMS.get(action, {})}
+    narrower = ACTION_DETAIL_LABELS.get(action, {})
+
+    def name_of(key: str) -> str:
+        return str(narrower[key]) if key in narrower else label(key, "audit_detail")
+
     for key, value in (detail or {}).items():
         if key == "changes" and isinstance(value, dict):
             for name, change in value.items():
-                pairs.append((label(name, "audit_detail"), _change(name, change, enums)))
+                pairs.append((name_of(name), _change(name, change, enums)))
             continue
         if key == "headcount" and isinstance(value, list) and len(value) == 2:
-            pairs.append((label(key, "audit_detail"), _change(key, value, enums)))
+            pairs.append((name_of(key), _change(key, value, enums)))
             continue
         if key == "settings" and isinstance(value, dict):
-            text = "; ".join(f"{label(name, 'audit_detail')}: {show_value(item, enums.get(name))}"
-                             for name, item in value.items())
-            pairs.append((label(key, "audit_detail"), text or _("(none)")))
+            text = "; ".join(f"{name_of(name)}: {show_value(item, enums.get(name))}" for name, item in value.items())
+            pairs.append((name_of(key), text or _("(none)")))
             continue
         if key == "limit" and isinstance(value, str):
-            pairs.append((label(key, "audit_detail"), rate_limit_text(value)))
+            pairs.append((name_of(key), rate_limit_text(value)))
             continue
-        pairs.append((label(key, "audit_detail"), show_value(value, enums.get(key))))
+        pairs.append((name_of(key), show_value(value, enums.get(key))))
     return pairs
 
 

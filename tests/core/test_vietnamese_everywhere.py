@@ -296,6 +296,12 @@ def _more_than_the_demo(world) -> dict:
                                     org=org("HN-SGDDT"), password=PASSWORD))
     db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=demo_contest.id))
 
+    # A second account of the same learner registers again: flagged as a duplicate.
+    twin = create_user(NewUser(username="hs.an2", full_name="Nguyễn Văn An", kind="student",
+                               org=org("HN-THPT-CVA-11A1"), password=PASSWORD))
+    contest_services.register(twin, demo_contest, contest_services.RegistrationForm(
+        full_name=twin.full_name, date_of_birth=date(2009, 5, 1), phone="0912345678"))
+
     # Answers in the learner's contest attempt: the organiser's answer log shows them.
     contest_attempt = db.session.get(Attempt, world.ids["contest_attempt_id"])
     for item in contest_attempt.items[:3]:
@@ -683,3 +689,35 @@ def test_exported_files_have_vietnamese_headers(walk, site):
                 if english or raw or ascii_only or len(english_words(cell)) >= 2:
                     problems.append(f"{url}: {cell!r}")
     assert not problems, "headers not in Vietnamese:\n" + "\n".join(problems)
+
+
+def test_the_contest_history_shows_numbers_and_the_answer_log_shows_words(walk, site):
+    """From the previous issue: a round's weight read "1.0" in the settings history, and a
+    participant's answer log "#26" and "[0]"."""
+    from lms.audit.services import record_audit
+    from lms.contests.models import Contest, Registration
+    from lms.quizzes.models import Attempt, QuestionVersion
+
+    app, world, _extra = site
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == world.strings["contest"]))
+        # What organise.update_round logs when the weight goes from 1 to a half.
+        record_audit(None, "contest.round.settings", target=contest, changes={"weight": [1.0, 0.5]})
+        db.session.commit()
+        attempt = db.session.get(Attempt, world.ids["contest_attempt_id"])
+        answered = [db.session.get(QuestionVersion, item["v"]) for item in attempt.items[:3]]
+        # The option each choice question was answered with (index 0, as the fixture saved).
+        chosen = [" ".join(re.sub(r"[*_`\[\]]", "", v.data["choices"][0]["text"]).split())[:20]
+                  for v in answered if v.data.get("choices")]
+        registration = db.session.scalar(select(Registration).where(Registration.id == world.ids["registration_id"]))
+        registration_id = registration.id
+    organiser = sign_in(app, "btc.hoithi")
+    page = organiser.get(f"/contests/manage/{world.strings['contest']}/").get_data(as_text=True)
+    history = _visible(page)
+    # The duplicate registration names the one it repeats, linked to its record.
+    assert re.search(rf'<a href="/contests/manage/{world.strings["contest"]}/participants/\d+">Nguyễn Văn An</a>', page)
+    assert "Trọng số trong điểm chung cuộc: 1 → 0,5" in history and "1.0" not in history
+    log = organiser.get(f"/contests/manage/{world.strings['contest']}/participants/{registration_id}")
+    text = _visible(log.get_data(as_text=True))
+    assert "Câu 1" in text and "Câu 3" in text and "[0]" not in text
+    assert all(option in text for option in chosen), chosen
