@@ -16,7 +16,7 @@ from lms.access import rules
 from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
 from lms.auth import passwords
-from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
+from lms.auth.models import ROLE_LABELS, ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
 from lms.core.i18n import register_labels
 from lms.core.text import has_letters, nfc, person_name
@@ -329,9 +329,9 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
     if shape == "global_only":
         raise ServiceError(_l("Admin is a global role; leave the organisation empty."), field="org_code")
     if shape == "needs_org":
-        raise ServiceError(_l("The role %(role)s needs an organisation.", role=role), field="org_code")
+        raise ServiceError(_l("The role %(role)s needs an organisation.", role=ROLE_LABELS[role]), field="org_code")
     if shape == "needs_contest":
-        raise ServiceError(_l("The role %(role)s needs a contest.", role=role), field="role")
+        raise ServiceError(_l("The role %(role)s needs a contest.", role=ROLE_LABELS[role]), field="role")
     if actor is not None and not rules.may_change_roles_of(actor.id, user.id):
         raise ServiceError(_l("You cannot grant a role to yourself: ask another admin."), field="role")
     if not rules.can_grant_role(grants_of(actor), role, org.path if org else None, contest_id):

@@ -721,3 +721,30 @@ def test_the_contest_history_shows_numbers_and_the_answer_log_shows_words(walk, 
     text = _visible(log.get_data(as_text=True))
     assert "Câu 1" in text and "Câu 3" in text and "[0]" not in text
     assert all(option in text for option in chosen), chosen
+
+
+def test_command_line_results_are_vietnamese(walk, site, tmp_path):
+    """What `lms` commands print after doing their work (the command line speaks the default
+    language): no English message id, no English sentence, codes by their labels."""
+    app, _world, _extra = site
+    roster = tmp_path / "lop.csv"
+    roster.write_bytes(BAD_ROSTER)
+    units = tmp_path / "don-vi.csv"
+    units.write_text("Mã đơn vị,Tên đơn vị,Loại\nHN-THPT-MOI,Trường THPT Mới,school\nHN-X,X,thiên hà\n",
+                     encoding="utf-8")
+    ids = EnglishIds()
+    runner = app.test_cli_runner()
+    outputs = {}
+    for args in (["orgs", "list", "--root", "HN-THPT-CVA"], ["import-users", str(roster), "--dry-run"],
+                 ["orgs", "import", str(units)], ["quizzes", "close-expired"],
+                 ["privacy", "process-deletions", "--older-than-days", "9999"], ["check-content"],
+                 ["grant-role", "cb.badinh", "manager"]):
+        result = runner.invoke(args=args)
+        outputs[" ".join(args[:2]) if len(args) > 1 and not args[1].startswith("/") else args[0]] = \
+            result.output.replace(str(tmp_path), "")  # the folder's name is the test's, in English
+    problems = [f"{command}: {line!r}" for command, output in outputs.items() for line in output.splitlines()
+                if ids.found_in(line) or len(english_words(line)) >= 2]
+    assert not problems, "\n".join(problems)
+    assert "HN-THPT-CVA-11A1  Lớp 11A1  (Lớp)" in outputs["orgs list"]
+    assert "Có 1 lỗi; chưa nhập gì." in outputs["orgs import"]
+    assert "Đã chấm" in outputs["quizzes close-expired"] and "Hợp lệ:" in outputs["check-content"]
