@@ -98,7 +98,7 @@ DETAIL_LABELS = register_labels("audit_detail", {
     "freeze_minutes": _l("Freeze the leaderboard for the last … minutes"), "weight": _l("Weight in the final score"),
     "one_device": _l("One device per participant"), "round": _l("Round"), "round_id": _l("Round no."),
     "settings": _l("Settings"), "awards": _l("Awards"), "registration": _l("Participant no."),
-    "duplicate_of": _l("Same as registration"), "flagged": _l("Attempts flagged"),
+    "duplicate_of": _l("Same as registration no."), "flagged": _l("Attempts flagged"),
     "judges_per_entry": _l("Judges per entry"), "blind": _l("Blind judging"),
     "accepted_kinds": _l("Accepted products"), "max_upload_mb": _l("File size limit (MB)"),
     "reactivated": _l("Judge again after removal"), "released_assignments": _l("Assignments released"),

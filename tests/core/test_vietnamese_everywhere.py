@@ -620,7 +620,7 @@ def test_failed_actions_are_explained_in_vietnamese(walk, site):
 
     organiser = sign_in(app, "btc.hoithi")
     judged = f"/contests/{world.strings['contest']}/rounds/{world.strings['judged_round']}"
-    manage = f"/contests/manage/{world.strings['contest']}/rounds/{world.strings['judged_round']}/judging"
+    manage = f"{judged}/judging"
     response = organiser.post(f"{judged}/judging/criteria", data={
         "csrf_token": _csrf(organiser, manage), "rows-0-name": "Nội dung", "rows-0-max_points": "mười",
         "rows-0-weight": "-1"})
