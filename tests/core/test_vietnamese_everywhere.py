@@ -748,3 +748,16 @@ def test_command_line_results_are_vietnamese(walk, site, tmp_path):
     assert "HN-THPT-CVA-11A1  Lớp 11A1  (Lớp)" in outputs["orgs list"]
     assert "Có 1 lỗi; chưa nhập gì." in outputs["orgs import"]
     assert "Đã chấm" in outputs["quizzes close-expired"] and "Hợp lệ:" in outputs["check-content"]
+
+
+def test_a_units_name_is_asked_as_a_units_name(walk, site):
+    """The unit forms' name field was labelled "Họ và tên" (a person's full name)."""
+    app, world, _extra = site
+    with app.app_context():
+        school = _org_id(world, "HN-THPT-CVA")
+    manager = sign_in(app, "quanly.sgd")
+    html = manager.get(f"/admin/orgs/{school}").get_data(as_text=True)
+    labels = {f: lxml.html.fromstring(html).xpath(f'string(//label[@for="{f}"])').strip() for f in ("name", "child-name")}
+    assert labels == {"name": "Tên đơn vị", "child-name": "Tên đơn vị"}
+    index = manager.get("/admin/orgs/").get_data(as_text=True)
+    assert "Họ và tên" not in _visible(index)
