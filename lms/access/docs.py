@@ -112,7 +112,9 @@ def docs_command(output):
     text = render(current_app)
     with open(output, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
-    click.echo(f"Wrote {output} ({len(_policy.POLICIES)} policies).")
+    from flask_babel import gettext
+
+    click.echo(gettext("Wrote %(file)s (%(n)d policies).", file=output, n=len(_policy.POLICIES)))
 
 
 commands = [access_cli]

@@ -9,11 +9,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from lms.auth.forms import kind_choices
 
-ROLE_LABELS = {
-    "admin": _l("Admin (whole platform)"), "manager": _l("Unit manager"), "teacher": _l("Teacher"),
-    "author": _l("Content author"), "organizer": _l("Contest organiser"), "judge": _l("Judge"),
-}
-
 
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])

@@ -21,13 +21,12 @@ from lms.access.web import check, requires
 from lms.audit.services import record_audit
 from lms.auth import services, slips
 from lms.auth.admin_forms import (
-    ROLE_LABELS,
     GrantRoleForm,
     LoginSlipsForm,
     NewPersonForm,
     PersonForm,
 )
-from lms.auth.models import ROLES, RoleAssignment, User
+from lms.auth.models import ROLE_LABELS, ROLES, RoleAssignment, User
 from lms.core.errors import NotFound, ServiceError
 from lms.core.mail import mail_enabled
 from lms.core.text import fold
@@ -112,9 +111,20 @@ def detail(user_id):
     grants = grants_of(current_user)
     can_act = can_act_on_user(current_user, user)
     return render_template("users/detail.html", user=user, form=form, grant_form=grant_form, role_labels=ROLE_LABELS,
-                           can_act=can_act, own=user.id == current_user.id,
+                           can_act=can_act, own=user.id == current_user.id, contests=_contest_titles(user),
                            can_revoke=lambda a: can_act and rules.can_grant_role(
                                grants, a.role, a.org.path if a.org else None, a.contest_id))
+
+
+def _contest_titles(user) -> dict[int, str]:
+    """{contest id: title} of the contests ``user`` organises or judges: a role names its
+    contest, not its number."""
+    from lms.contests.models import Contest
+
+    ids = {a.contest_id for a in user.roles if a.contest_id is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Contest.id, Contest.title).where(Contest.id.in_(ids))).all())
 
 
 def _may_offer(role: str) -> bool:

@@ -15,16 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from lms.auth.models import USER_KINDS
+from lms.auth.models import USER_KIND_LABELS, USER_KINDS
 
 
 def kind_choices():
-    labels = {
-        "civil_servant": _l("Civil servant / public employee"),
-        "student": _l("Student"),
-        "citizen": _l("Citizen"),
-    }
-    return [(k, labels[k]) for k in USER_KINDS]
+    return [(k, USER_KIND_LABELS[k]) for k in USER_KINDS]
 
 
 class LoginForm(FlaskForm):

@@ -5,19 +5,28 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lms.core.i18n import register_labels
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.orgs.models import Organization
 
 USER_KINDS = ("civil_servant", "student", "citizen")
+USER_KIND_LABELS = register_labels("user_kind", {
+    "civil_servant": _l("Civil servant / public employee"), "student": _l("Student"), "citizen": _l("Citizen"),
+})
 
 # admin and author are global; manager/teacher are scoped to an organisation subtree;
 # organizer/judge to a contest (lms.access.rules holds the sets and who grants what).
 ROLES = ("admin", "manager", "teacher", "author", "organizer", "judge")
+ROLE_LABELS = register_labels("role", {
+    "admin": _l("Admin (whole platform)"), "manager": _l("Unit manager"), "teacher": _l("Teacher"),
+    "author": _l("Content author"), "organizer": _l("Contest organiser"), "judge": _l("Judge"),
+})
 
 
 def new_session_token() -> str:

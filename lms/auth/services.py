@@ -16,8 +16,9 @@ from lms.access import rules
 from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
 from lms.auth import passwords
-from lms.auth.models import ROLES, USER_KINDS, RoleAssignment, User
+from lms.auth.models import ROLE_LABELS, ROLES, USER_KINDS, RoleAssignment, User
 from lms.core.errors import ServiceError
+from lms.core.i18n import register_labels
 from lms.core.text import has_letters, nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
@@ -163,6 +164,10 @@ def record_failed_sign_in(username: str | None) -> None:
     tried = "".join(ch for ch in normalise_username(username) if ch.isprintable())[:64]
     user = db.session.scalar(select(User).where(User.username == tried)) if tried else None
     record_audit(None, "auth.login_failed", target=user, org=user.org if user else None, username=tried)
+
+
+# What a sign-in lockout counted (``scope`` of record_lockout), as the audit page names it.
+LOCKOUT_SCOPE_LABELS = register_labels("lockout_scope", {"username": _l("per username"), "address": _l("per address")})
 
 
 def record_lockout(username: str | None, scope: str, limit: str) -> None:
@@ -352,9 +357,9 @@ def grant_role(actor, user: User, role: str, org: Organization | None = None, co
     if shape == "global_only":
         raise ServiceError(_l("Admin is a global role; leave the organisation empty."), field="org_code")
     if shape == "needs_org":
-        raise ServiceError(_l("The role %(role)s needs an organisation.", role=role), field="org_code")
+        raise ServiceError(_l("The role %(role)s needs an organisation.", role=ROLE_LABELS[role]), field="org_code")
     if shape == "needs_contest":
-        raise ServiceError(_l("The role %(role)s needs a contest.", role=role), field="role")
+        raise ServiceError(_l("The role %(role)s needs a contest.", role=ROLE_LABELS[role]), field="role")
     if actor is not None and not rules.may_change_roles_of(actor.id, user.id):
         raise ServiceError(_l("You cannot grant a role to yourself: ask another admin."), field="role")
     if not rules.can_grant_role(grants_of(actor), role, org.path if org else None, contest_id):

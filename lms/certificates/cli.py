@@ -71,7 +71,7 @@ def verify_certificate_command(file, keys_file):
     else:
         # The file is genuine, but what it certifies no longer holds: the first word says so.
         headline = {"revoked": _("REVOKED"), "superseded": _("REPLACED")}.get(check.status, _("NOT IN THE REGISTER"))
-        click.echo(f"{headline}: {file}: {reason(verdict.code)}")
+        click.echo(_("%(headline)s: %(file)s: %(reason)s", headline=headline, file=file, reason=reason(verdict.code)))
     if verdict.kid:
         signed = verdict.signed_at.strftime("%d/%m/%Y %H:%M UTC") if verdict.signed_at else "?"
         click.echo(_("  Signed on %(when)s with the platform's key %(kid)s.", when=signed, kid=verdict.kid))
@@ -165,14 +165,18 @@ def render_command(course_slug, org_code, out_dir, workers):
         db.engine.dispose()  # each process opens its own connections
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(app.import_name, dict(app.config),
                                                                               app.instance_path)) as pool:
-            for _ in pool.map(_render_in_worker, [(cid, str(out_dir)) for cid in todo], chunksize=50):
+            for _done in pool.map(_render_in_worker, [(cid, str(out_dir)) for cid in todo], chunksize=50):
                 pass
     else:
         for cid in todo:
             _render_one((cid, str(out_dir)))
     seconds = time.perf_counter() - started
     rate = len(todo) / seconds if seconds else 0
-    click.echo(f"Rendered {len(todo)} certificate(s) into {out_dir} in {seconds:.1f}s ({rate:.0f}/s).")
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    click.echo(_("Rendered %(n)d certificate(s) into %(folder)s in %(seconds)s s (%(rate)s a second).", n=len(todo),
+                 folder=out_dir, seconds=format_decimal(round(seconds, 1)), rate=format_decimal(round(rate))))
 
 
 _WORKER_APP = None

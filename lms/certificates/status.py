@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.i18n import register_labels
+
 REASONS = {
     "valid": _l("Issued by this platform and not altered since it was signed."),
     "valid_legacy": _l("Issued by this platform before December 2026 and not altered. It uses the former "
@@ -49,13 +51,13 @@ STATUS_LABELS = {
     "unknown": _l("Not found in the register"),
 }
 
-CATEGORY_LABELS = {
+CATEGORY_LABELS = register_labels("revocation_category", {
     "issued_in_error": _l("Issued in error"),
     "wrong_person": _l("Issued to the wrong person"),
     "misconduct": _l("Cheating or misconduct"),
     "withdrawn": _l("Withdrawn by decision of the issuing body"),
     "other": _l("Other reason"),
-}
+})
 
 OFFLINE_NOTE = _l("Revocation cannot be known offline. Check the current status online: scan the QR code on "
                   "the certificate or open %(url)s and enter the verification code %(code)s.")

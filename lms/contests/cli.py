@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.group("contests")
@@ -29,12 +30,12 @@ def export_command(slug, output):
 
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if contest is None:
-        click.echo(f"No contest {slug}.", err=True)
+        click.echo(_("No contest %(slug)s.", slug=slug), err=True)
         sys.exit(2)
     rows = export_contest_xlsx(contest, output)
     record_audit(None, "contest.export", target=contest, rows=rows, via="cli")
     db.session.commit()
-    click.echo(f"Wrote {rows} row(s) to {output}.")
+    click.echo(_("Wrote %(n)d row(s) to %(file)s.", n=rows, file=output))
 
 
 commands = [contests_group]

@@ -21,9 +21,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.contests.judging_models import SUBMISSION_KIND_LABELS
+
 
 def kind_labels() -> dict:
-    return {"link": _l("Video link"), "article": _l("Article"), "file": _l("Image or PDF file")}
+    return dict(SUBMISSION_KIND_LABELS)
 
 
 class SubmissionForm(FlaskForm):

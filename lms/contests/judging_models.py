@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import register_labels
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from lms.auth.models import User
 
 SUBMISSION_KINDS = ("link", "article", "file")
+SUBMISSION_KIND_LABELS = register_labels("submission_kind", {
+    "link": _l("Video link"), "article": _l("Article"), "file": _l("Image or PDF file")})
 
 
 def config_defaults() -> dict:

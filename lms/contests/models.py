@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import register_labels
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 # What the public leaderboard shows of each participant: name and unit, name only, or
 # initials and unit (for pupils). Organisers and the report always see everything.
 PUBLIC_BOARD_CHOICES = ("name_and_unit", "name", "initials_and_unit")
+PUBLIC_BOARD_LABELS = register_labels("public_board", {
+    "name_and_unit": _l("Full name and unit"), "name": _l("Full name only"),
+    "initials_and_unit": _l("Initials of the name and unit (for pupils)")})
+# Contest.status, ContestRound.kind and ContestRound.counting as pages name them.
+CONTEST_STATUS_LABELS = register_labels("contest_status", {
+    "draft": _l("Draft (hidden)"), "open": _l("Open for registration"), "closed": _l("Closed"),
+    "published": _l("Published")})
+ROUND_KIND_LABELS = register_labels("round_kind", {"quiz": _l("Quiz"), "judged": _l("Judged (submitted work)")})
+COUNTING_LABELS = register_labels("round_counting", {"best": _l("Best"), "first": _l("First"), "last": _l("Last")})
 
 
 class Contest(db.Model):

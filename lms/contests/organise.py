@@ -54,7 +54,7 @@ from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import headcount_as_of, headcount_history, subtree_clause
 from lms.quizzes import services as quiz_services
-from lms.quizzes.models import Attempt, QuestionBank
+from lms.quizzes.models import Attempt, QuestionBank, QuestionVersion
 from lms.quizzes.rules import GRACE
 
 STATUSES = ("draft", "open", "closed", "published")
@@ -544,6 +544,67 @@ def log_contest_answer(attempt, version_id: int, response, saved_at: datetime) -
 
 
 quiz_services.ANSWER_HOOKS.append(log_contest_answer)
+
+
+@dataclass
+class LoggedAnswer:
+    """One saved answer as the organiser reads it on a participant's record."""
+
+    saved_at: datetime  # UTC
+    round_position: int
+    number: int | None  # the question's number on this participant's paper (None: not on it)
+    parts: list[str]  # the options chosen (their text), "left → right" pairs, or the typed answer; []: blank
+    ip: str | None
+
+
+def answer_log(contest: Contest, user_id: int | None) -> list[LoggedAnswer]:
+    """Every answer ``user_id`` saved in ``contest``'s quiz rounds, oldest first, each with the
+    question's number on the participant's own paper (as they saw it, descriptions not
+    counted) and the answer in words: a logged choice is stored as option indices ("[0]"),
+    which says nothing to someone settling a dispute."""
+    round_ids = {r.id: r.position for r in contest.rounds}
+    if user_id is None or not round_ids:
+        return []
+    rows = db.session.execute(
+        select(AnswerLog, Attempt).join(Attempt, Attempt.id == AnswerLog.attempt_id)
+        .where(Attempt.user_id == user_id, Attempt.round_id.in_(list(round_ids)))
+        .order_by(AnswerLog.saved_at, AnswerLog.id)).all()
+    version_ids = {entry.question_version_id for entry, _attempt in rows}
+    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(version_ids)))}
+    numbers: dict[int, dict[int, int]] = {}  # attempt id -> {version id: number}
+    for _entry, attempt in rows:
+        if attempt.id not in numbers:
+            kinds = {v.id: v.type for v in db.session.scalars(
+                select(QuestionVersion).where(QuestionVersion.id.in_([i["v"] for i in attempt.items])))}
+            counted = [item["v"] for item in attempt.items if kinds.get(item["v"]) != "description"]
+            numbers[attempt.id] = {version_id: n for n, version_id in enumerate(counted, start=1)}
+    return [LoggedAnswer(saved_at=entry.saved_at, round_position=round_ids[attempt.round_id],
+                         number=numbers[attempt.id].get(entry.question_version_id),
+                         parts=answer_parts(versions.get(entry.question_version_id), entry.response), ip=entry.ip)
+            for entry, attempt in rows]
+
+
+def answer_parts(version, response) -> list[str]:
+    """A stored response in words: chosen options by their text (an index the version does not
+    have as "?"), matching answers as "left → right", anything typed as typed; [] for blank."""
+    if response in (None, "", [], {}):
+        return []
+    data = version.data if version is not None else {}
+    if version is not None and version.type == "matching" and isinstance(response, list):
+        lefts = [p.get("left") or "" for p in data.get("pairs", [])]
+        return [f"{left} → {right or '—'}" for left, right in zip(lefts, response, strict=False) if right]
+    choices = data.get("choices") or []
+    if choices and isinstance(response, list):
+        shown = []
+        for index in response:
+            try:
+                shown.append(choices[int(index)]["text"])
+            except (ValueError, TypeError, IndexError, KeyError):
+                shown.append("?")
+        return shown
+    if isinstance(response, list):
+        return [str(item) for item in response if item not in (None, "")]
+    return [str(response)]
 
 
 # --- personal data --------------------------------------------------------------------------

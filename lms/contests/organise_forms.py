@@ -15,7 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from lms.contests.models import PUBLIC_BOARD_CHOICES
+from lms.contests.models import (
+    CONTEST_STATUS_LABELS,
+    COUNTING_LABELS,
+    PUBLIC_BOARD_CHOICES,
+    PUBLIC_BOARD_LABELS,
+    ROUND_KIND_LABELS,
+)
 from lms.contests.services import OPTIONAL_FIELDS
 from lms.core.numbers import DB_INT_MAX, MINUTES_MAX
 from lms.core.validators import DayInRange
@@ -26,18 +32,13 @@ FIELD_LABELS = {"date_of_birth": _l("Date of birth"), "phone": _l("Phone"), "sch
 FIELD_MODES = [("off", _l("Not asked")), ("optional", _l("Optional")), ("required", _l("Required"))]
 
 
-# What the public leaderboard shows of each participant (Contest.public_board); organisers
-# and the report always see everything.
-PUBLIC_BOARD_LABELS = {"name_and_unit": _l("Full name and unit"), "name": _l("Full name only"),
-                       "initials_and_unit": _l("Initials of the name and unit (for pupils)")}
-
-
 def public_board_choices():
     return [(value, PUBLIC_BOARD_LABELS[value]) for value in PUBLIC_BOARD_CHOICES]
 
 
 def status_choices():
-    return [("draft", _l("Draft (hidden)")), ("open", _l("Open for registration")), ("closed", _l("Closed"))]
+    """The statuses an organiser sets by hand ("published" comes from publishing the results)."""
+    return [(value, CONTEST_STATUS_LABELS[value]) for value in ("draft", "open", "closed")]
 
 
 class NewContestForm(FlaskForm):
@@ -69,7 +70,7 @@ class ContestForm(FlaskForm):
 
 class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=255)])
-    kind = SelectField(_l("Kind"), choices=[("quiz", _l("Quiz")), ("judged", _l("Judged (submitted work)"))])
+    kind = SelectField(_l("Kind"), choices=list(ROUND_KIND_LABELS.items()))
     opens_at = DateTimeLocalField(_l("Opens (Vietnam time)"), format="%Y-%m-%dT%H:%M",
                                   validators=[DataRequired(), DayInRange()])
     closes_at = DateTimeLocalField(_l("Closes (Vietnam time)"), format="%Y-%m-%dT%H:%M",
@@ -81,7 +82,7 @@ class RoundForm(FlaskForm):
     # A week at most: longer is a typing error (and MINUTES_MAX bounds what the dates can hold).
     time_limit_minutes = IntegerField(_l("Time limit (minutes)"), validators=[Optional(), NumberRange(min=1, max=10080)])
     attempts_allowed = IntegerField(_l("Attempts allowed"), default=1, validators=[DataRequired(), NumberRange(min=1, max=20)])
-    counting = SelectField(_l("Attempt that counts"), choices=[("best", _l("Best")), ("first", _l("First")), ("last", _l("Last"))])
+    counting = SelectField(_l("Attempt that counts"), choices=list(COUNTING_LABELS.items()))
     tiebreaker_question = StringField(_l("Tiebreaker question (optional)"), validators=[Optional(), Length(max=500)],
                                       description=_l("e.g. How many participants will answer every question correctly?"))
     hide_results_until_close = BooleanField(_l("Hide scores and answers until the round closes"), default=True)

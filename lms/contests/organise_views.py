@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from lms.access.adapters import is_admin
 from lms.access.web import check, requires
+from lms.audit.display import ACTION_LABELS
 from lms.audit.models import AuditEvent
-from lms.audit.views import ACTION_LABELS
 from lms.auth.models import RoleAssignment, User
 from lms.auth.services import active_user_by_username
 from lms.contests import awards as _awards  # noqa: F401 - registers the award document lookup
@@ -27,7 +27,6 @@ from lms.contests.models import Contest
 from lms.contests.organise_forms import (
     FIELD_LABELS,
     FIELD_MODES,
-    PUBLIC_BOARD_LABELS,
     ContestForm,
     NewContestForm,
     OrganiserForm,
@@ -36,11 +35,11 @@ from lms.contests.organise_forms import (
     TrueCountForm,
     WithdrawForm,
     level_choices,
-    status_choices,
 )
 from lms.contests.ranking import PRIZES
 from lms.contests.views import _round  # the same round lookup as the public pages
 from lms.core.errors import ServiceError
+from lms.core.i18n import label
 from lms.core.timeutil import VN_OFFSET, to_vn, utcnow
 from lms.core.urls import public_url_for
 from lms.courses import services as course_services
@@ -127,8 +126,6 @@ CHANGE_LABELS = {
     "settings": _l("Settings"),
 }
 LONG_TEXTS = {"rules_md"}  # shown as "changed": the old and new rules would fill the page
-ROUND_KINDS = {"quiz": _l("Quiz"), "judged": _l("Judged (submitted work)")}
-COUNTINGS = {"best": _l("Best"), "first": _l("First"), "last": _l("Last")}
 PRIZE_COUNT_LABELS = {"first": _l("First prizes"), "second": _l("Second prizes"), "third": _l("Third prizes"),
                       "consolation": _l("Consolation prizes"), "collective": _l("Collective prizes")}
 
@@ -174,13 +171,13 @@ class _Names:
         if name in self.known:
             return self.known[name].get(value, f"#{value}")
         if name == "status":
-            return str(dict(status_choices()).get(value) or (_("Published") if value == "published" else value))
+            return label(value, "contest_status")
         if name == "kind":
-            return str(ROUND_KINDS.get(value, value))
+            return label(value, "round_kind")
         if name == "counting":
-            return str(COUNTINGS.get(value, value))
+            return label(value, "round_counting")
         if name == "public_board":
-            return str(PUBLIC_BOARD_LABELS.get(value, value))
+            return label(value, "public_board")
         if name == "registration_fields" and isinstance(value, dict):
             modes = dict(FIELD_MODES)
             return ", ".join(f"{FIELD_LABELS.get(k, k)} ({str(modes['required' if v else 'optional']).lower()})"
@@ -204,15 +201,20 @@ def _describe(event: AuditEvent, names: _Names) -> list[Change]:
     if isinstance(changes, dict):
         shown = []
         for name, pair in changes.items():
-            label = str(CHANGE_LABELS.get(name, name))
+            title = _change_label(name)
             if name in LONG_TEXTS:
-                shown.append(Change(label, None, _("changed")))
+                shown.append(Change(title, None, _("changed")))
             elif isinstance(pair, list | tuple) and len(pair) == 2:  # {name: [old, new]}, as _apply logs
-                shown.append(Change(label, names.show(name, pair[0]), names.show(name, pair[1])))
+                shown.append(Change(title, names.show(name, pair[0]), names.show(name, pair[1])))
             else:
-                shown.append(Change(label, None, names.show(name, pair)))
+                shown.append(Change(title, None, names.show(name, pair)))
         return shown
-    return [Change(str(CHANGE_LABELS.get(name, name)), None, names.show(name, value)) for name, value in detail.items()]
+    return [Change(_change_label(name), None, names.show(name, value)) for name, value in detail.items()]
+
+
+def _change_label(name: str) -> str:
+    """The organiser's word for a logged name; the audit log's for the rest (judges, entries)."""
+    return str(CHANGE_LABELS.get(name) or label(name, "audit_detail"))
 
 
 def _history(contest: Contest) -> list[tuple[AuditEvent, list[Change]]]:
@@ -221,6 +223,15 @@ def _history(contest: Contest) -> list[tuple[AuditEvent, list[Change]]]:
         .order_by(AuditEvent.id.desc()).limit(100)))
     names = _Names(events)
     return [(event, _describe(event, names)) for event in events]
+
+
+def _registration_names(ids: set[int]) -> dict[int, str]:
+    from lms.contests.models import Registration
+
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Registration.id, Registration.full_name)
+                                   .where(Registration.id.in_(ids))).all())
 
 
 @bp.route("/<slug>/", methods=["GET", "POST"])
@@ -261,8 +272,11 @@ def contest(slug):
         select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(RoleAssignment.role == "organizer", RoleAssignment.contest_id == contest.id).order_by(User.full_name)))
     organiser_form = OrganiserForm(formdata=None) if is_admin(current_user) else None  # admins appoint organisers
+    duplicates = services.flagged_duplicates(contest)
+    # Each flagged registration names the earlier one it repeats (not its number).
+    originals = _registration_names({r.duplicate_of_id for r in duplicates})
     return render_template("contests/manage/contest.html", contest=contest, form=form, organisers=organisers,
-                           organiser_form=organiser_form, duplicates=services.flagged_duplicates(contest),
+                           organiser_form=organiser_form, duplicates=duplicates, originals=originals,
                            history=_history(contest), labels=ACTION_LABELS, headcounts=_headcounts(contest))
 
 
@@ -515,8 +529,7 @@ def participant(slug, registration_id):
     """One participant's record for settling a dispute: registration, results, and every answer
     saved in their contest attempts, in order, with the address it came from."""
     from lms.audit.services import record_audit
-    from lms.contests.models import AnswerLog, Registration, RoundEntry
-    from lms.quizzes.models import Attempt
+    from lms.contests.models import Registration, RoundEntry
 
     contest = _managed(slug)
     registration = db.session.get(Registration, registration_id)
@@ -524,29 +537,28 @@ def participant(slug, registration_id):
         abort(404)
     entries = {e.round_id: e for e in db.session.scalars(
         select(RoundEntry).where(RoundEntry.registration_id == registration.id))}
-    round_ids = [r.id for r in contest.rounds]
-    log = []
-    if registration.user_id is not None and round_ids:
-        log = db.session.execute(
-            select(AnswerLog, Attempt.round_id).join(Attempt, Attempt.id == AnswerLog.attempt_id)
-            .where(Attempt.user_id == registration.user_id, Attempt.round_id.in_(round_ids))
-            .order_by(AnswerLog.saved_at, AnswerLog.id)).all()
+    log = organise.answer_log(contest, registration.user_id)
     record_audit(current_user, "contest.participant.view", target=contest, registration=registration.id)
     db.session.commit()
-    positions = {r.id: r.position for r in contest.rounds}
+    duplicate = db.session.get(Registration, registration.duplicate_of_id) if registration.duplicate_of_id else None
     return render_template("contests/manage/participant.html", contest=contest, registration=registration,
-                           entries=entries, log=log, positions=positions)
+                           entries=entries, log=log, duplicate=duplicate)
 
 
 @bp.app_template_filter("audit_value")
 def audit_value(value):
-    """Logged values for people: UTC timestamps ("...Z") in Vietnam time, the rest as is."""
+    """Logged values for people: UTC timestamps ("...Z") in Vietnam time, numbers with the
+    locale's decimals (a weight of 1.0 reads "1", 0.5 "0,5"), the rest as is."""
     from datetime import datetime
 
     from flask_babel import format_datetime
 
+    from lms.audit.display import show_value
+
     if value is None:
         return "—"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return show_value(value)
     if isinstance(value, str) and value.endswith("Z") and "T" in value:
         try:
             moment = datetime.fromisoformat(value[:-1])

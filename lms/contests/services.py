@@ -23,8 +23,8 @@ from lms.orgs.models import Organization
 from lms.orgs.services import is_within
 
 OPTIONAL_FIELDS = ("date_of_birth", "phone", "school", "class_name", "unit_name")
-REGISTRATION_LABELS = {"full_name": _l("Full name"), "phone": _l("Phone"), "school": _l("School"),
-                       "class_name": _l("Class"), "unit_name": _l("Unit")}
+REGISTRATION_LABELS = {"full_name": _l("Full name"), "date_of_birth": _l("Date of birth"), "phone": _l("Phone"),
+                       "school": _l("School"), "class_name": _l("Class"), "unit_name": _l("Unit")}
 
 
 def create_contest(actor, slug: str, title: str, rules_md: str = "", scope: Organization | None = None,
@@ -79,7 +79,8 @@ def register(user, contest: Contest, form: RegistrationForm, now: datetime | Non
         raise ServiceError(_l("Full name is required."), field="full_name")
     for field_name, required in (contest.registration_fields or {}).items():
         if required and not getattr(form, field_name):
-            raise ServiceError(_l("This contest requires: %(field)s.", field=field_name), field=field_name)
+            raise ServiceError(_l("This contest requires: %(field)s.",
+                                  field=str(REGISTRATION_LABELS.get(field_name, field_name)).lower()), field=field_name)
     existing = db.session.scalar(select(Registration).where(
         Registration.contest_id == contest.id, Registration.user_id == user.id))
     if existing is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.command("init")
@@ -13,7 +14,7 @@ def init_command():
     from flask_migrate import upgrade
 
     upgrade()
-    click.echo("Database is at the latest schema.")
+    click.echo(_("Database is at the latest schema."))
 
 
 @click.command("demo")
@@ -33,21 +34,21 @@ def demo_command(allow_in_production):
 
     production = bool(current_app.config.get("PRODUCTION"))
     if production and not allow_in_production:
-        click.echo(
+        click.echo(_(
             "Refused: this is a production configuration (LMS_CONFIG=production) and demo data creates "
-            f"accounts, 'admin' included, with the public password {DEMO_PASSWORD!r}. Anyone who has read "
+            "accounts, 'admin' included, with the public password %(password)s. Anyone who has read "
             "the README could sign in as an administrator. Run it on a development or training copy, or, "
             "if you really mean it, pass --allow-in-production (every demo account must then change its "
-            "password at its first sign-in).", err=True)
+            "password at its first sign-in).", password=repr(DEMO_PASSWORD)), err=True)
         raise SystemExit(2)
     report = load_demo_data()
     if production:
         forced = force_demo_password_change()
-        report.append(
-            f"WARNING: demo accounts were loaded in production. The demo password is public; {forced} demo "
+        report.append(_(
+            "WARNING: demo accounts were loaded in production. The demo password is public; %(n)d demo "
             "account(s) still using it (admin included) must change it at their next sign-in, but until then "
             "anyone who knows it can sign in first and choose the new password. Sign in as each of them now, "
-            "or deactivate them.")
+            "or deactivate them.", n=forced))
     db.session.commit()
     for line in report:
         click.echo(line)

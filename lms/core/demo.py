@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.auth.models import RoleAssignment, User
@@ -101,10 +102,13 @@ def load_demo_data() -> list[str]:
     db.session.flush()
     _demo_assignment(orgs, users)
     extra = _demo_progress() + _demo_contest(orgs)
-    report.append(f"Demo organisations: {created_orgs} created, {len(DEMO_ORGS) - created_orgs} already there.")
-    report.append(f"Demo accounts: {created_users} created, {len(DEMO_USERS) - created_users} already there.")
-    report.append(f"Sign in as admin / quanly.sgd / gv.cva / hs.an with the password {DEMO_PASSWORD}")
-    report.append("Join codes: LOP11A1X (class 11A1), XASAPA26 (commune Sa Pa).")
+    report.append(_("Demo organisations: %(created)d created, %(there)d already there.", created=created_orgs,
+                    there=len(DEMO_ORGS) - created_orgs))
+    report.append(_("Demo accounts: %(created)d created, %(there)d already there.", created=created_users,
+                    there=len(DEMO_USERS) - created_users))
+    report.append(_("Sign in as admin / quanly.sgd / gv.cva / hs.an with the password %(password)s",
+                    password=DEMO_PASSWORD))
+    report.append(_("Join codes: LOP11A1X (class 11A1), XASAPA26 (commune Sa Pa)."))
     return report + extra
 
 
@@ -149,7 +153,7 @@ def _demo_progress() -> list[str]:
     db.session.flush()
     if not done:
         return []
-    return ["Demo progress: hs.an read every lesson of the first course, hs.hoa two, hs.minh one."]
+    return [_("Demo progress: hs.an read every lesson of the first course, hs.hoa two, hs.minh one.")]
 
 
 def _demo_contest(orgs) -> list[str]:
@@ -186,8 +190,8 @@ def _demo_contest(orgs) -> list[str]:
     if organiser is not None:  # seeded like the other demo roles (organise.add_organiser needs an admin)
         db.session.add(RoleAssignment(user=organiser, role="organizer", contest_id=contest.id))
     db.session.flush()
-    return [f"Demo contest: /contests/{slug}/ (organised by quanly.sgd), quiz round open for 30 days, "
-            f"drawing 10 questions from the bank {DEMO_CONTEST_BANK}."]
+    return [_("Demo contest: %(url)s (organised by quanly.sgd), quiz round open for 30 days, drawing 10 "
+              "questions from the bank %(bank)s.", url=f"/contests/{slug}/", bank=DEMO_CONTEST_BANK)]
 
 
 def _unseal_old_demo_round(contest, bank_id: int | None) -> list[str]:
@@ -209,8 +213,8 @@ def _unseal_old_demo_round(contest, bank_id: int | None) -> list[str]:
     db.session.flush()
     if not mended:
         return []
-    return [f"Demo contest: its quiz round now draws from {DEMO_CONTEST_BANK}, so the course "
-            f"{_OLD_DEMO_CONTEST_BANK} shows its answers and practice again."]
+    return [_("Demo contest: its quiz round now draws from %(bank)s, so the course %(old)s shows its answers and "
+              "practice again.", bank=DEMO_CONTEST_BANK, old=_OLD_DEMO_CONTEST_BANK)]
 
 
 def force_demo_password_change() -> int:

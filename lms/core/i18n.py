@@ -50,7 +50,53 @@ class _FormMessages:
 
 
 def use_catalog_for_form_messages() -> None:
-    """Make every FlaskForm read WTForms' built-in messages from lms/translations."""
+    """Make every form read WTForms' built-in messages from lms/translations: each FlaskForm,
+    and each plain ``wtforms.Form`` used inside one (a rubric's rows in a FieldList), whose
+    default Meta would otherwise give WTForms' English ("Not a valid float value.")."""
     import flask_wtf.form
+    import wtforms.meta
 
-    flask_wtf.form.translations = _FormMessages()
+    messages = _FormMessages()
+    flask_wtf.form.translations = messages
+    wtforms.meta.DefaultMeta.get_translations = lambda self, form: messages
+
+
+# --- display labels of stored codes ----------------------------------------------------------------
+#
+# Codes stored in the database ("class", "teacher", "truefalse", "published") are never shown as
+# they are: each enumeration has one map from code to a lazily translated label, kept next to
+# the enumeration by the area that owns it and registered here under a name, so templates
+# write ``{{ org.kind|label("org_kind") }}`` and Python code ``label(org.kind, "org_kind")``.
+
+_LABELS: dict[str, dict] = {}
+
+
+def register_labels(enumeration: str, labels: dict) -> dict:
+    """Make ``labels`` (code -> lazy_gettext string) the display labels of ``enumeration``;
+    returns ``labels`` so a module can define and register its map in one statement.
+
+    Raises ValueError when another map already holds that name (two areas claiming one
+    enumeration would make the label depend on import order)."""
+    known = _LABELS.get(enumeration)
+    if known is not None and known is not labels:
+        raise ValueError(f"labels for {enumeration!r} are registered twice")
+    _LABELS[enumeration] = labels
+    return labels
+
+
+def label(code, enumeration: str) -> str:
+    """The translated label of ``code`` in ``enumeration`` (a name given to register_labels),
+    in the current locale. An empty code gives ""; a code the map does not know (a value a
+    newer version stored) comes back as it is rather than failing the page.
+
+    Raises KeyError for an enumeration nobody registered: a typo in a template fails its test."""
+    labels = _LABELS[enumeration]
+    if code is None or code == "":
+        return ""
+    found = labels.get(code)
+    return str(found) if found is not None else str(code)
+
+
+def labels_of(enumeration: str) -> dict:
+    """The registered map of ``enumeration`` (code -> lazy label), e.g. for a form's choices."""
+    return _LABELS[enumeration]

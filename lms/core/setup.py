@@ -57,6 +57,7 @@ def configure(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     # Templates may still pass v=asset_version; lms.core.static_files replaces it with the file's hash.
     app.jinja_env.globals["asset_version"] = ""
+    app.jinja_env.filters["label"] = i18n.label  # {{ org.kind|label("org_kind") }}: no raw codes on pages
     app.after_request(set_security_headers)
     from lms.core.static_files import configure_static
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.courses.content import check, check_bank_file
 
@@ -16,6 +17,7 @@ from lms.courses.content import check, check_bank_file
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--quizzes", "quizzes_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of question banks (default: quizzes/ of the project).")
+@with_appcontext  # only for the language of its summary: the database is not touched
 def check_content_command(paths, quizzes_dir):
     """Check course folders and every question bank without touching the database; print
     path:line: message per problem."""
@@ -35,9 +37,9 @@ def check_content_command(paths, quizzes_dir):
         click.echo(str(problem))
     lessons = sum(len(c.lessons) for c in courses)
     if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        click.echo(_("%(n)d problem(s) found.", n=len(problems)), err=True)
         sys.exit(1)
-    click.echo(f"OK: {len(courses)} course(s), {lessons} lesson(s).")
+    click.echo(_("OK: %(courses)d course(s), %(lessons)d lesson(s).", courses=len(courses), lessons=lessons))
 
 
 @click.command("sync-content")
@@ -59,13 +61,13 @@ def sync_content_command():
         db.session.rollback()
         for problem in err.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{len(err.problems)} problem(s); nothing was changed.", err=True)
+        click.echo(_("%(n)d problem(s); nothing was changed.", n=len(err.problems)), err=True)
         sys.exit(1)
     db.session.commit()
     for line in report.lines():
         click.echo(line)
     for bank_report in bank_reports:
-        click.echo("Question bank " + bank_report.line())
+        click.echo(_("Question bank %(report)s", report=bank_report.line()))
 
 
 commands = [check_content_command, sync_content_command]

@@ -36,13 +36,19 @@ class SyncReport:
     lessons_retired: int = 0
 
     def lines(self) -> list[str]:
+        """The report for the command line, in the current language (Vietnamese by default)."""
+        from flask_babel import gettext
+
         out = [
-            f"Courses: {len(self.created)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.archived)} archived.",
-            f"Lessons rendered: {self.lessons_rendered}; retired (kept for records): {self.lessons_retired}.",
+            gettext("Courses: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, %(archived)d archived.",
+                    new=len(self.created), updated=len(self.updated), unchanged=len(self.unchanged),
+                    archived=len(self.archived)),
+            gettext("Lessons rendered: %(rendered)d; retired (kept for records): %(retired)d.",
+                    rendered=self.lessons_rendered, retired=self.lessons_retired),
         ]
-        out += [f"  new: {s}" for s in self.created] + [f"  updated: {s}" for s in self.updated]
-        out += [f"  archived: {s}" for s in self.archived]
+        out += ["  " + gettext("new: %(course)s", course=s) for s in self.created]
+        out += ["  " + gettext("updated: %(course)s", course=s) for s in self.updated]
+        out += ["  " + gettext("archived: %(course)s", course=s) for s in self.archived]
         return out
 
 

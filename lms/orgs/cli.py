@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 HEADERS = {
     "code": ("code", "ma don vi"), "name": ("name", "ten don vi", "ten"), "kind": ("kind", "loai"),
@@ -14,6 +15,8 @@ HEADERS = {
     "headcount": ("headcount", "bien che", "si so", "bien che/si so", "so nguoi"),
     "short_name": ("short_name", "short name", "ten viet tat", "ten ngan"),
 }
+# The columns a file must have, named as the header the template writes.
+REQUIRED_HEADERS = {"code": "Mã đơn vị", "name": "Tên đơn vị"}
 KIND_WORDS = {"bo": "ministry", "tinh": "province", "thanh pho": "province", "so": "department",
               "huyen": "district", "xa": "commune", "phuong": "commune", "co quan": "agency",
               "truong": "school", "lop": "class", "khac": "other"}
@@ -43,10 +46,12 @@ def list_command(root_code, include_inactive):
         root = get_org_by_code(root_code) if root_code else None
     except NotFound as err:
         _fail(str(err))
+    from lms.core.i18n import label
+
     for org, level in build_tree(list(db.session.scalars(subtree_query(root, include_inactive)))):
-        extra = f" headcount={org.headcount}" if org.headcount is not None else ""
-        closed = " [merged/closed]" if not org.active else ""
-        click.echo(f"{'  ' * level}{org.code}  {org.name}  ({org.kind}){extra}{closed}")
+        extra = " · " + _("headcount %(n)d", n=org.headcount) if org.headcount is not None else ""
+        closed = " [" + _("merged or closed") + "]" if not org.active else ""
+        click.echo(f"{'  ' * level}{org.code}  {org.name}  ({label(org.kind, 'org_kind')}){extra}{closed}")
 
 
 @orgs_group.command("create")
@@ -69,7 +74,7 @@ def create_command(code, name, kind, parent_code, headcount, short_name):
         db.session.rollback()
         _fail(str(err))
     db.session.commit()
-    click.echo(f"Created {org.code} ({org.name}).")
+    click.echo(_("Unit %(code)s (%(name)s) created.", code=org.code, name=org.name))
 
 
 @orgs_group.command("move")
@@ -84,7 +89,7 @@ def move_command(code, parent_code, to_root):
     from lms.orgs.services import get_org_by_code, move_org
 
     if bool(parent_code) == bool(to_root):
-        _fail("Give either --to PARENT_CODE or --to-root.", 2)
+        _fail(_("Give either --to PARENT_CODE or --to-root."), 2)
     try:
         org = get_org_by_code(code)
         move_org(org, None if to_root else get_org_by_code(parent_code))
@@ -92,7 +97,7 @@ def move_command(code, parent_code, to_root):
         db.session.rollback()
         _fail(str(err))
     db.session.commit()
-    click.echo(f"Moved {code}.")
+    click.echo(_("Unit %(code)s moved.", code=code))
 
 
 @orgs_group.command("merge")
@@ -111,7 +116,7 @@ def merge_command(source_code, target_code):
         db.session.rollback()
         _fail(str(err))
     db.session.commit()
-    click.echo(f"Merged {source_code} into {target_code}.")
+    click.echo(_("Unit %(source)s merged into %(target)s.", source=source_code, target=target_code))
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict]]:
@@ -130,11 +135,12 @@ def _read_rows(path: Path) -> list[tuple[int, dict]]:
         key = fold(title).replace("_", " ").strip()
         name = next((n for n, aliases in HEADERS.items() if key in aliases or fold(title).strip() in aliases), None)
         if name is None:
-            raise click.ClickException(f"{path}: row 1: unknown column '{title}'")
+            raise click.ClickException(_("%(file)s: row 1: unknown column “%(title)s”", file=path, title=title))
         mapping[i] = name
-    for required in ("code", "name"):
+    for required in REQUIRED_HEADERS:
         if required not in mapping.values():
-            raise click.ClickException(f"{path}: row 1: a '{required}' column is required")
+            raise click.ClickException(_("%(file)s: row 1: a “%(column)s” column is required", file=path,
+                                         column=REQUIRED_HEADERS[required]))
     return [(n, {mapping[i]: v.strip() for i, v in enumerate(cells) if i in mapping})
             for n, cells in records[1:] if any(c.strip() for c in cells)]
 
@@ -161,22 +167,25 @@ def import_command(file):
         kind = row.get("kind") or "other"
         row["kind"] = kind if kind in ORG_KINDS else KIND_WORDS.get(fold(kind), kind)
         if row["kind"] not in ORG_KINDS:
-            problems.append(f"row {number}: unknown kind '{kind}'")
+            problems.append(_("row %(row)d: unknown kind “%(kind)s”", row=number, kind=kind))
         if row.get("headcount"):
             if not row["headcount"].isdigit():
-                problems.append(f"row {number}: headcount '{row['headcount']}' is not a whole number")
+                problems.append(_("row %(row)d: headcount “%(value)s” is not a whole number", row=number,
+                                  value=row["headcount"]))
         if row["code"] in by_code:
-            problems.append(f"row {number}: code {row['code']} also on row {by_code[row['code']][0]}")
+            problems.append(_("row %(row)d: code %(code)s also on row %(other)d", row=number, code=row["code"],
+                              other=by_code[row["code"]][0]))
         by_code[row["code"]] = (number, row)
     existing = {o.code: o for o in db.session.scalars(select(Organization))}
     for number, row in by_code.values():
         parent = row.get("parent_code")
         if parent and parent not in by_code and parent not in existing:
-            problems.append(f"row {number}: parent {parent} is neither in the file nor in the database")
+            problems.append(_("row %(row)d: parent %(parent)s is neither in the file nor in the database", row=number,
+                              parent=parent))
     if problems:
         for p in problems:
             click.echo(f"{file}: {p}", err=True)
-        _fail(f"{len(problems)} problem(s); nothing was imported.")
+        _fail(_("%(n)d problem(s); nothing was imported.", n=len(problems)))
     created = updated = 0
     done: dict[str, Organization] = dict(existing)
     pending = list(by_code.items())
@@ -208,12 +217,14 @@ def import_command(file):
                 pending.remove((code, (number, row)))
                 progress = True
             if not progress:
-                raise ServiceError(f"rows {', '.join(str(n) for _, (n, _r) in pending)}: the parents form a loop")
+                raise ServiceError(_("rows %(rows)s: the parents form a loop",
+                                     rows=", ".join(str(n) for _code, (n, _r) in pending)))
     except ServiceError as err:
         db.session.rollback()
-        _fail(f"{file}: {err}; nothing was imported.")
+        _fail(_("%(file)s: %(error)s; nothing was imported.", file=file, error=err))
     db.session.commit()
-    click.echo(f"Units: {created} created, {updated} updated, {len(by_code) - created - updated} unchanged.")
+    click.echo(_("Units: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.", created=created,
+                 updated=updated, unchanged=len(by_code) - created - updated))
 
 
 commands = [orgs_group]

@@ -8,17 +8,12 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.core.numbers import DB_INT_MAX
-from lms.orgs.models import ORG_KINDS
+from lms.orgs.models import ORG_KIND_LABELS, ORG_KINDS
 from lms.orgs.services import SHORT_NAME_MAX
 
 
 def kind_choices():
-    labels = {
-        "ministry": _l("Ministry"), "province": _l("Province / city"), "department": _l("Department"),
-        "district": _l("District (before 2025)"), "commune": _l("Commune / ward"), "agency": _l("Agency"),
-        "school": _l("School"), "class": _l("Class"), "other": _l("Other"),
-    }
-    return [(k, labels[k]) for k in ORG_KINDS]
+    return [(k, ORG_KIND_LABELS[k]) for k in ORG_KINDS]
 
 
 class OrgForm(FlaskForm):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.i18n import register_labels
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -21,6 +23,12 @@ ORG_KINDS = (
     "class",
     "other",
 )
+# What pages call each kind (never the code itself); also the choices of the unit forms.
+ORG_KIND_LABELS = register_labels("org_kind", {
+    "ministry": _l("Ministry"), "province": _l("Province / city"), "department": _l("Department"),
+    "district": _l("District (before 2025)"), "commune": _l("Commune / ward"), "agency": _l("Agency"),
+    "school": _l("School"), "class": _l("Class"), "other": _l("Other"),
+})
 
 # Binary ("C") collation on PostgreSQL so that range scans over the materialised path
 # compare bytes, as SQLite does; a locale collation would ignore the "/" separators.

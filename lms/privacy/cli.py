@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.group("privacy")
@@ -23,12 +24,12 @@ def process_deletions_command(older_than_days):
     done = 0
     for user in pending_deletions(None, older_than_days):
         if user.is_admin:
-            click.echo(f"Skipped {user.username}: remove the admin role first.", err=True)
+            click.echo(_("Skipped %(username)s: remove the admin role first.", username=user.username), err=True)
             continue
         execute_deletion(None, user)
         done += 1
     db.session.commit()
-    click.echo(f"Deleted (anonymised) {done} account(s).")
+    click.echo(_("Deleted (anonymised) %(n)d account(s).", n=done))
 
 
 commands = [privacy_group]

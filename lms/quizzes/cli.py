@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 FORMATS = ["auto", "md", "gift", "aiken", "xlsx"]
 AS_HELP = ("Act as this account: needed for a bank that a contest round under way (or scheduled) draws from, "
@@ -22,13 +23,13 @@ def _acting_user(as_username: str | None):
 
     user = active_user_by_username(as_username)
     if user is None:
-        click.echo(f"No active account {as_username}.", err=True)
+        click.echo(_("No active account %(username)s.", username=as_username), err=True)
         sys.exit(2)
     return user
 
 
 def _sealed(err) -> None:
-    click.echo(f"{err}\nPass --as with the username of an organiser of that round or of an admin.", err=True)
+    click.echo(f"{err}\n" + _("Pass --as with the username of an organiser of that round or of an admin."), err=True)
     sys.exit(1)
 
 
@@ -37,8 +38,8 @@ def _show_losses(losses, fmt: str) -> None:
     from lms.quizzes.formats.common import FORMAT_NAMES, group_losses
 
     left_out = sum(1 for loss in losses if loss.skipped)
-    click.echo(f"{FORMAT_NAMES.get(fmt, fmt)} could not carry everything: {left_out} question(s) left out, "
-               f"{len(losses) - left_out} detail(s) lost.", err=True)
+    click.echo(_("%(format)s could not carry everything: %(left_out)d question(s) left out, %(lost)d detail(s) lost.",
+                 format=FORMAT_NAMES.get(fmt, fmt), left_out=left_out, lost=len(losses) - left_out), err=True)
     for message, questions in group_losses(losses):
         click.echo(f"- {message}: {', '.join(questions)}", err=True)
 
@@ -62,6 +63,7 @@ def import_questions_command(file, slug, fmt, replace, skip_essays, dry_run, as_
     from lms.core.errors import ServiceError
     from lms.core.uploads import read_upload_file
     from lms.extensions import db
+    from lms.quizzes.formats.common import FORMAT_NAMES
     from lms.quizzes.services import Sealed, import_questions, type_counts
 
     actor = _acting_user(as_username)
@@ -79,16 +81,19 @@ def import_questions_command(file, slug, fmt, replace, skip_essays, dry_run, as_
         db.session.rollback()
         for issue in parsed.issues:
             click.echo(f"{file}: {issue}", err=True)
-        click.echo(f"{len(parsed.issues)} problem(s) in {file} ({fmt}); nothing was imported.", err=True)
+        click.echo(_("%(n)d problem(s) in %(file)s (%(format)s); nothing was imported.", n=len(parsed.issues),
+                     file=file, format=FORMAT_NAMES.get(fmt, fmt)), err=True)
         sys.exit(1)
     counts = type_counts(parsed.questions) or "0"
     if dry_run:
         db.session.rollback()
-        click.echo(f"Dry run ({fmt}): {len(parsed.questions)} question(s) are valid ({counts}); would give {report.line()}")
+        click.echo(_("Dry run (%(format)s): %(n)d question(s) are valid (%(counts)s); would give %(report)s",
+                     format=FORMAT_NAMES.get(fmt, fmt), n=len(parsed.questions), counts=counts, report=report.line()))
     else:
         db.session.commit()
-        click.echo(f"Imported {len(parsed.questions)} question(s) ({fmt}) into {report.line()}")
-        click.echo(f"By type: {counts}")
+        click.echo(_("Imported %(n)d question(s) (%(format)s) into %(report)s", n=len(parsed.questions),
+                     format=FORMAT_NAMES.get(fmt, fmt), report=report.line()))
+        click.echo(_("By type: %(counts)s", counts=counts))
     for note in parsed.notes:
         click.echo(f"{file}: {note}", err=bool(parsed.skipped))
     if parsed.skipped:
@@ -119,7 +124,7 @@ def export_questions_command(slug, fmt, output, strict, as_username):
         click.echo(str(err), err=True)
         sys.exit(1)
     if fmt == "xlsx" and not output:
-        click.echo("Use -o FILE.xlsx for Excel output.", err=True)
+        click.echo(_("Use -o FILE.xlsx for Excel output."), err=True)
         sys.exit(2)
     if output:
         from lms.core.files import atomic_output
@@ -127,7 +132,7 @@ def export_questions_command(slug, fmt, output, strict, as_username):
         # Whole or not at all, mode 0600: a bank export holds every right answer.
         with atomic_output(output, "wb") as fh:
             fh.write(data)
-        click.echo(f"Wrote {output}")
+        click.echo(_("Wrote %(file)s", file=output))
     else:
         click.echo(data.decode("utf-8"), nl=False)
     if losses:
@@ -150,7 +155,7 @@ def close_expired_command():
 
     count = close_expired_attempts()
     db.session.commit()
-    click.echo(f"Graded {count} expired attempt(s).")
+    click.echo(_("Graded %(n)d expired attempt(s).", n=count))
 
 
 commands = [import_questions_command, export_questions_command, quizzes_group]

@@ -238,8 +238,12 @@ class BankReport:
     changed_keys: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        return (f"{self.slug}: {self.created} new, {self.updated} changed (new version), "
-                f"{self.unchanged} unchanged, {self.retired} retired")
+        """One line for the command line, in the current language (Vietnamese by default)."""
+        from flask_babel import gettext
+
+        return gettext("%(bank)s: %(new)d new, %(changed)d changed (new version), %(unchanged)d unchanged, "
+                       "%(retired)d retired", bank=self.slug, new=self.created, changed=self.updated,
+                       unchanged=self.unchanged, retired=self.retired)
 
 
 def load_bank(slug: str, parsed: ParsedBank, *, source: str = "file", replace: bool = True) -> tuple[QuestionBank, BankReport]:

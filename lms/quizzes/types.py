@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.i18n import register_labels
 from lms.core.text import fold
 from lms.quizzes.ir import ParsedQuestion
 
@@ -293,6 +294,9 @@ REGISTRY: dict[str, QuestionType] = {
     "essay": Essay("essay", gradable=False, label=_l("essay")),
     "description": Description("description", gradable=False, label=_l("description")),
 }
+
+
+register_labels("question_type", {name: kind.label for name, kind in REGISTRY.items()})
 
 
 def type_label(name: str) -> str:

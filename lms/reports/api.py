@@ -20,11 +20,13 @@ from datetime import date, datetime
 from itertools import islice
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.access.web import requires
 from lms.audit.services import record_audit
 from lms.auth.models import User
+from lms.core.i18n import register_labels
 from lms.core.timeutil import FIRST_DAY, LAST_DAY, parse_day, utcnow
 from lms.core.urls import public_url_for
 from lms.core.views import api_error
@@ -99,6 +101,16 @@ def _no_cookie(response):
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+# What each call read, as the audit log names it (``endpoint`` of api.read, and the Flask
+# endpoint of api.denied).
+API_ENDPOINT_LABELS = register_labels("api_endpoint", {
+    "courses": _l("list of courses"), "completion": _l("completion by unit"),
+    "completion.rows": _l("completion, one row per learner"), "xapi": _l("learning records (xAPI)"),
+    "api_v1.courses": _l("list of courses"), "api_v1.completion": _l("completion by unit"),
+    "api_v1.completion_learner_rows": _l("completion, one row per learner"),
+    "api_v1.xapi": _l("learning records (xAPI)")})
 
 
 def _audit(endpoint: str, org: Organization | None, **detail) -> None:

@@ -24,6 +24,7 @@ from datetime import date
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.access.adapters import can_view_unit_report
 from lms.auth.models import USER_KINDS
@@ -46,8 +47,8 @@ def _parse_date(value: str | None, option: str) -> date | None:
     try:
         return parse_day(value)
     except ValueError:
-        _fail(f"{option} must be a date written YYYY-MM-DD between {FIRST_DAY.isoformat()} and "
-              f"{LAST_DAY.isoformat()}, got {value!r}.", 2)
+        _fail(_("%(option)s must be a date written YYYY-MM-DD between %(first)s and %(last)s, got “%(value)s”.",
+                option=option, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(), value=value), 2)
 
 
 @click.command("export-completion")
@@ -78,19 +79,19 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
     org_code = _given(org_code)
     course_slug = _given(course_slug)
     if as_username is not None and _given(as_username) is None:
-        _fail("--as needs a username.", 2)
+        _fail(_("--as needs a username."), 2)
     as_username = _given(as_username)
     if fmt == "xlsx" and output == "-":
-        _fail("XLSX cannot be written to standard output: name a file with -o FILE.xlsx.", 2)
+        _fail(_("XLSX cannot be written to standard output: name a file with -o FILE.xlsx."), 2)
 
     flt_since, flt_until = _parse_date(since, "--since"), _parse_date(until, "--until")
     if flt_since and flt_until and flt_until < flt_since:
-        _fail("--until is before --since.", 2)
+        _fail(_("--until is before --since."), 2)
     course_id = None
     if course_slug is not None:
         course_id = db.session.scalar(select(Course.id).where(Course.slug == course_slug))
         if course_id is None:
-            _fail(f"No course has the code {course_slug}.")
+            _fail(_("No course has the code %(code)s.", code=course_slug))
     org = None
     if org_code is not None:
         org = db.session.scalar(select(Organization).where(Organization.code == org_code,
@@ -101,18 +102,18 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
 
         viewer = active_user_by_username(as_username)
         if viewer is None:
-            _fail(f"No active account {as_username}.")
+            _fail(_("No active account %(username)s.", username=as_username))
         roots = services.report_scope_roots(viewer)
         if roots == []:
-            _fail(f"{as_username} may not read any report.")
+            _fail(_("%(username)s may not read any report.", username=as_username))
         if org_code is None and roots is not None:
             if len(roots) != 1:
-                _fail(f"{as_username} reads several units; choose one with --org.")
+                _fail(_("%(username)s reads several units; choose one with --org.", username=as_username))
             org = roots[0]
         elif org is not None and not can_view_unit_report(viewer, org):
             org = None  # same answer as an unknown code: do not reveal other units
     if org_code is not None and org is None:
-        _fail(f"No organisation has the code {org_code}.")
+        _fail(_("No organisation has the code %(code)s.", code=org_code))
 
     flt = services.ReportFilter(course_id=course_id, audience=audience, since=flt_since, until=flt_until)
     # Logged and committed before writing, like the web export; the row count is
@@ -127,13 +128,13 @@ def export_completion_command(org_code, course_slug, since, until, audience, fmt
         target = output
         count = exports.write_csv(rows, target)
     else:
-        target = "standard output"
+        target = _("standard output")
         stdout = getattr(sys.stdout, "buffer", sys.stdout)
         count = exports.write_csv(rows, stdout)
         stdout.flush()
     event.detail = {**event.detail, "rows": count}  # a new dict: JSON columns do not track in-place changes
     db.session.commit()
-    click.echo(f"{count} row(s) written to {target}.", err=True)
+    click.echo(_("%(n)d row(s) written to %(target)s.", n=count, target=target), err=True)
 
 
 commands: list = [export_completion_command]

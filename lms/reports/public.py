@@ -31,6 +31,7 @@ from lms.audit.services import record_audit
 from lms.contests.models import ContestRound, Registration, RoundEntry
 from lms.contests.ranking import rank_units
 from lms.core.errors import ServiceError
+from lms.core.i18n import label
 from lms.core.timeutil import utcnow, vn_day_start_utc, vn_today
 from lms.extensions import cache, db
 from lms.orgs.models import ORG_KINDS, Organization
@@ -91,7 +92,9 @@ def set_public_kinds(actor, org: Organization, kinds: list[str]) -> PublicRankin
     """Choose the levels of ``org``'s subtree shown publicly (empty: nothing)."""
     unknown = [kind for kind in kinds if kind not in PUBLIC_KINDS]
     if unknown:
-        raise ServiceError(_l("This level cannot be published: %(kind)s.", kind=", ".join(unknown)))
+        # "class" is a known kind that is never published: named by its label, anything else as sent.
+        raise ServiceError(_l("This level cannot be published: %(kind)s.",
+                              kind=", ".join(label(kind, "org_kind") for kind in unknown)))
     chosen = [kind for kind in PUBLIC_KINDS if kind in set(kinds)]
     setting = settings_for(org)
     before = list(setting.kinds) if setting else []

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from lms.core.files import atomic_output
 from lms.reports.cli import _fail, _parse_date
@@ -58,23 +59,23 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
 
     flt_since, flt_until = _parse_date(since, "--since"), _parse_date(until, "--until")
     if flt_since and flt_until and flt_until < flt_since:
-        _fail("--until is before --since.", 2)
+        _fail(_("--until is before --since."), 2)
     flt = ReportFilter(since=flt_since, until=flt_until)
     site = (site or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     if not site:
-        _fail("Set PUBLIC_BASE_URL (LMS_PUBLIC_BASE_URL) or pass --site: statement ids depend on it.", 2)
+        _fail(_("Set PUBLIC_BASE_URL (LMS_PUBLIC_BASE_URL) or pass --site: statement ids depend on it."), 2)
     viewer = None
     if as_username:
         from lms.auth.services import active_user_by_username
 
         viewer = active_user_by_username(as_username)
         if viewer is None:
-            _fail(f"No active account {as_username}.", 2)
+            _fail(_("No active account %(username)s.", username=as_username), 2)
     org = db.session.scalar(select(Organization).where(Organization.code == org_code))
     if org is None or not org.active or (viewer is not None and not can_view_unit_report(viewer, org)):
         # The same answer for an unknown unit and one outside the account's scope.
-        _fail(f"No unit {org_code} within the scope of {as_username}." if viewer is not None
-              else f"No active unit has the code {org_code}.", 2)
+        _fail(_("No unit %(code)s within the scope of %(username)s.", code=org_code, username=as_username)
+              if viewer is not None else _("No active unit has the code %(code)s.", code=org_code), 2)
 
     fmt = "xapi-ndjson" if ndjson else "xapi-json"
     # Logged and committed before writing, like the completion export.
@@ -99,7 +100,7 @@ def export_xapi_command(org_code, since, until, output, ndjson, as_username, sit
     event.detail = {**event.detail, "statements": count}  # a new dict: JSON columns miss in-place changes
     db.session.commit()
     if output != "-":
-        click.echo(f"{count} statement(s) written to {output}.")
+        click.echo(_("%(n)d statement(s) written to %(file)s.", n=count, file=output))
 
 
 def _os_user() -> str | None:

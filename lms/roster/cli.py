@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 
 @click.command("import-users")
@@ -32,13 +33,13 @@ def import_users_command(file, dry_run, only_valid, org_code, as_username):
     if as_username:
         actor = db.session.scalar(select(User).where(User.username == as_username.lower()))
         if actor is None:
-            click.echo(f"No account {as_username}.", err=True)
+            click.echo(_("No account %(username)s.", username=as_username), err=True)
             sys.exit(2)
     default_org = None
     if org_code:
         default_org = db.session.scalar(select(Organization).where(Organization.code == org_code))
         if default_org is None:
-            click.echo(f"No unit has the code {org_code}.", err=True)
+            click.echo(_("No unit has the code %(code)s.", code=org_code), err=True)
             sys.exit(2)
     try:
         data = read_upload_file(file)
@@ -51,22 +52,26 @@ def import_users_command(file, dry_run, only_valid, org_code, as_username):
         click.echo(f"{file}: {issue}", err=True)
     for note in plan.notes:
         click.echo(f"{file}: {note}")
-    summary = (f"{len(parsed.rows)} row(s): {plan.count('create')} to create, {plan.count('update')} to update, "
-               f"{plan.count('unchanged')} unchanged, {plan.invalid_rows} with problems.")
+    summary = _("%(rows)d row(s): %(create)d to create, %(update)d to update, %(unchanged)d unchanged, "
+                "%(invalid)d with problems.", rows=len(parsed.rows), create=plan.count("create"),
+                update=plan.count("update"), unchanged=plan.count("unchanged"), invalid=plan.invalid_rows)
     if plan.issues and not only_valid:
         click.echo(summary, err=True)
-        click.echo("Nothing was imported. Fix the rows above, or use --only-valid to import the valid rows.", err=True)
+        click.echo(_("Nothing was imported. Fix the rows above, or use --only-valid to import the valid rows."),
+                   err=True)
         db.session.rollback()
         sys.exit(1)
     if dry_run:
-        click.echo("Dry run: " + summary)
+        click.echo(_("Dry run: %(summary)s", summary=summary))
         db.session.rollback()
         return
     result = apply_plan(plan, actor, only_valid=only_valid, filename=file.name)
     db.session.commit()
-    click.echo(f"Imported: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
-               + (f", {result.skipped_rows} row(s) skipped." if result.skipped_rows else "."))
-    click.echo("New accounts have no password yet: print login slips for their class to hand out one-time codes.")
+    counts = dict(created=result.created, updated=result.updated, unchanged=result.unchanged)
+    click.echo(_("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d row(s) "
+                 "skipped.", skipped=result.skipped_rows, **counts) if result.skipped_rows
+               else _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.", **counts))
+    click.echo(_("New accounts have no password yet: print login slips for their class to hand out one-time codes."))
 
 
 commands = [import_users_command]

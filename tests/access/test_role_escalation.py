@@ -120,7 +120,7 @@ def test_the_operator_cli_grants_author_only_globally(world):
     runner = world["client"].application.test_cli_runner()
     colleague = world["colleague"]
     refused = runner.invoke(args=["grant-role", "cb.sapa2", "author", "--org", "LC-XA-SAPA"])
-    assert refused.exit_code == 2 and "global" in refused.output
+    assert refused.exit_code == 2 and "toàn hệ thống" in refused.output
     assert roles_of(colleague.id) == []
     granted = runner.invoke(args=["grant-role", "cb.sapa2", "author"])
     assert granted.exit_code == 0, granted.output

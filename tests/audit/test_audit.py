@@ -29,12 +29,15 @@ def test_role_changes_show_and_filter_and_export(client, sample_tree, make_user)
               page=f"/admin/users/{target.id}")
     page = client.get("/admin/audit/?action=role.grant").get_data(as_text=True)
     assert "Cấp vai trò" in page or "Role granted" in page
-    assert "role: teacher" in page and "org_code: SA-1" in page
-    assert "role: teacher" not in client.get("/admin/audit/?action=roster.import").get_data(as_text=True)
+    # Details by their labels, codes by theirs (issue 18: "role: teacher" was shown as stored).
+    assert "Vai trò: Giáo viên" in page and "Mã đơn vị: SA-1" in page and "role: teacher" not in page
+    assert "Vai trò: Giáo viên" not in client.get("/admin/audit/?action=roster.import").get_data(as_text=True)
     exported = client.get("/admin/audit/export.csv?action=role.grant")
     assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset parameter
     text = exported.get_data(as_text=True)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][0] == "time (Vietnam)" and any("role=teacher" in r[5] for r in rows[1:])
+    assert rows[0] == ["Thời điểm (giờ Việt Nam)", "Người thực hiện", "Hành động", "Đối tượng", "Đơn vị số", "Thông tin",
+                       "Địa chỉ IP"]
+    assert any("Vai trò: Giáo viên" in r[5] and r[3] == f"Tài khoản số {target.id}" for r in rows[1:])
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "audit.export")) is not None

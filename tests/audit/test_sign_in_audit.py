@@ -59,4 +59,4 @@ def test_audit_page_labels_sign_ins_in_vietnamese(client, make_user):
     post_form(client, "/login", {"username": "admin", "password": "sai-mat-khau-roi"})
     login(client, "admin")
     page = client.get("/admin/audit/").get_data(as_text=True)
-    assert "Đăng nhập thất bại" in page and "username: admin" in page
+    assert "Đăng nhập thất bại" in page and "Tên đăng nhập: admin" in page

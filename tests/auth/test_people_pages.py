@@ -107,11 +107,12 @@ def test_cli_create_grant_reset(app, sample_tree):
     runner = app.test_cli_runner()
     created = runner.invoke(args=["create-user", "quan.tri", "--name", "Quản Trị Viên", "--admin", "--password-stdin"],
                             input="mot mat khau dai\n")
-    assert created.exit_code == 0, created.output
+    assert created.exit_code == 0 and "Đã tạo tài khoản quan.tri, có vai trò quản trị." in created.output
     user = db.session.scalar(select(User).where(User.username == "quan.tri"))
     assert user.is_admin and user.full_name == "Quản Trị Viên"
-    assert runner.invoke(args=["grant-role", "quan.tri", "manager", "--org", "SA"]).exit_code == 0
+    granted = runner.invoke(args=["grant-role", "quan.tri", "manager", "--org", "SA"])
+    assert granted.exit_code == 0 and "quan.tri nay có vai trò Cán bộ quản lý đơn vị ở SA." in granted.output
     assert runner.invoke(args=["grant-role", "quan.tri", "manager"]).exit_code == 2
     assert runner.invoke(args=["revoke-role", "quan.tri", "manager", "--org", "SA"]).exit_code == 0
     reset = runner.invoke(args=["reset-password", "quan.tri"])
-    assert reset.exit_code == 0 and "One-time code" in reset.output
+    assert reset.exit_code == 0 and "Mã dùng một lần của quan.tri: " in reset.output

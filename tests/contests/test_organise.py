@@ -2,6 +2,7 @@
 the prize list and certificates of award, and the answer log."""
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -300,5 +301,9 @@ def test_the_organiser_sees_a_participants_answer_log_and_outsiders_do_not(clien
     logout(client)
     login(client, "quantri")
     page = client.get(url).get_data(as_text=True)
-    assert "Lê Cường" in page and page.count("<code>[0]</code>") == 3  # three answers saved, in order
+    # Three answers saved, in order, each by its question's number and the option's text (issue 18:
+    # the log showed "#26" and "[0]").
+    assert "Lê Cường" in page and "[0]" not in page
+    rows = re.findall(r"<td>Câu (\d+)</td>\s*<td>([^<]+)</td>", page)
+    assert rows == [("1", "Đúng 0"), ("2", "Đúng 1"), ("3", "Đúng 2")]
     assert "contest.participant.view" in set(db.session.scalars(select(AuditEvent.action)))

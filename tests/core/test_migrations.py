@@ -18,7 +18,7 @@ def test_init_command_is_idempotent(app):
     for _ in range(2):
         result = runner.invoke(args=["init"])
         assert result.exit_code == 0, result.output
-        assert "latest schema" in result.output
+        assert "Cơ sở dữ liệu đã ở phiên bản cấu trúc mới nhất." in result.output
 
 
 def test_demo_command_is_idempotent(app):
@@ -33,7 +33,7 @@ def test_demo_command_is_idempotent(app):
     counts = (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Organization.id))))
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert "0 created" in second.output
+    assert "Đơn vị mẫu: tạo mới 0" in second.output and "Tài khoản mẫu: tạo mới 0" in second.output
     assert counts == (db.session.scalar(select(func.count(User.id))), db.session.scalar(select(func.count(Organization.id))))
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     assert admin.is_admin

@@ -58,7 +58,7 @@ def test_demo_in_production_with_override_forces_password_change_and_warns(produ
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--allow-in-production"])
         assert result.exit_code == 0, result.output
-        assert "WARNING" in result.output and "public" in result.output
+        assert "CẢNH BÁO" in result.output and "công khai" in result.output
         users = db.session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))).all()
         assert len(users) == len(DEMO_USERS)
         assert all(u.must_change_password for u in users)

@@ -132,7 +132,7 @@ def test_cli_prints_problems_and_exits_non_zero(app, content_dirs):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["check-content", str(courses), "--quizzes", str(quizzes)])
     assert ok.exit_code == 0, ok.output
-    assert "OK: 1 course(s), 2 lesson(s)" in ok.output
+    assert "Hợp lệ: 1 khoá học, 2 bài học." in ok.output
     (courses / "dich-vu-cong" / "02-vneid.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
     bad = runner.invoke(args=["check-content", str(courses), "--quizzes", str(quizzes)])
     assert bad.exit_code == 1

@@ -55,11 +55,11 @@ def test_cli_sync_reports_and_exits_non_zero_on_problems(app, content_dirs):
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["sync-content"])
     assert ok.exit_code == 0, ok.output
-    assert "Courses: 1 new" in ok.output
+    assert "Khoá học: mới 1," in ok.output
     (courses / "dich-vu-cong" / "course.md").write_text("---\ntitle: x\n", encoding="utf-8")
     bad = runner.invoke(args=["sync-content"])
     assert bad.exit_code == 1
-    assert "nothing was changed" in bad.output
+    assert "chưa thay đổi gì" in bad.output
 
 
 def test_progress_survives_edits_and_removed_lessons_keep_records(app, content_dirs, make_user):

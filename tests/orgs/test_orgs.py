@@ -168,7 +168,8 @@ def test_admin_creates_child_regenerates_join_code_and_merges_with_confirmation(
 def test_cli_list_move_merge_and_import(app, sample_tree, tmp_path):
     runner = app.test_cli_runner()
     listing = runner.invoke(args=["orgs", "list"])
-    assert "P  Tỉnh Mẫu" in listing.output and "    SA-1  Lớp A1" in listing.output
+    # Kinds by their labels (issue 18: "(class)" was printed as stored).
+    assert "P  Tỉnh Mẫu  (Tỉnh / thành phố)" in listing.output and "    SA-1  Lớp A1  (Lớp)" in listing.output
     assert runner.invoke(args=["orgs", "move", "SA-1", "--to", "SB"]).exit_code == 0
     bad = runner.invoke(args=["orgs", "move", "SB", "--to", "SA-1"])
     assert bad.exit_code == 1
@@ -177,11 +178,12 @@ def test_cli_list_move_merge_and_import(app, sample_tree, tmp_path):
     csv_file.write_text("Mã đơn vị,Tên đơn vị,Loại,Mã đơn vị cấp trên,Sĩ số\n"
                         "X-1,Lớp X1,class,X,30\nX,Trường X,school,P,\n", encoding="utf-8")
     first = runner.invoke(args=["orgs", "import", str(csv_file)])
-    assert first.exit_code == 0 and "2 created" in first.output, first.output
+    assert first.exit_code == 0 and "Đơn vị: tạo mới 2, cập nhật 0, giữ nguyên 0." in first.output, first.output
     again = runner.invoke(args=["orgs", "import", str(csv_file)])
-    assert "0 created, 0 updated, 2 unchanged" in again.output
+    assert "Đơn vị: tạo mới 0, cập nhật 0, giữ nguyên 2." in again.output
     broken = tmp_path / "broken.csv"
     broken.write_text("code,name,kind,parent_code\nY,Y,school,KHONG\nZ,Z,galaxy,\n", encoding="utf-8")
     result = runner.invoke(args=["orgs", "import", str(broken)])
-    assert result.exit_code == 1 and "row 2: parent KHONG" in result.output and "row 3: unknown kind 'galaxy'" in result.output
+    assert result.exit_code == 1 and "dòng 2: đơn vị cấp trên KHONG" in result.output
+    assert "dòng 3: không rõ loại đơn vị “galaxy”" in result.output and "Có 2 lỗi; chưa nhập gì." in result.output
     assert db.session.scalar(select(Organization.id).where(Organization.code == "Z")) is None

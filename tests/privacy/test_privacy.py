@@ -80,6 +80,6 @@ def test_cli_processes_only_old_requests(app, sample_tree, make_user):
     new.deletion_requested_at = utcnow()
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["privacy", "process-deletions"])
-    assert "1 account" in result.output
+    assert "Đã xoá (ẩn danh hoá) 1 tài khoản." in result.output
     db.session.expire_all()
     assert db.session.get(User, old.id).deleted_at is not None and db.session.get(User, new.id).deleted_at is None

@@ -31,9 +31,9 @@ def test_import_cli_reports_and_is_idempotent(app, tmp_path):
     gift = moodle_file("examples.gift.txt")
     first = runner.invoke(args=["import-questions", str(gift), "--bank", "moodle"])
     assert first.exit_code == 0, first.output
-    assert "43 question(s) (gift)" in first.output and "43 new" in first.output
+    assert "Đã nhập 43 câu hỏi (Moodle GIFT) vào moodle: mới 43" in first.output
     again = runner.invoke(args=["import-questions", str(gift), "--bank", "moodle"])
-    assert "43 unchanged" in again.output
+    assert "giữ nguyên 43" in again.output
     out = tmp_path / "bank.gift"
     exported = runner.invoke(args=["export-questions", "--bank", "moodle", "--format", "gift", "-o", str(out)])
     assert exported.exit_code == 0
@@ -42,7 +42,7 @@ def test_import_cli_reports_and_is_idempotent(app, tmp_path):
     # Every right answer is in that file: written whole, private to the operator (issue 14, fault 8).
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and not list(tmp_path.glob("*.part"))
     back = runner.invoke(args=["import-questions", str(out), "--bank", "moodle-copy"])
-    assert "43 new" in back.output
+    assert "mới 43" in back.output
 
 
 def test_import_cli_refuses_a_broken_file_and_writes_nothing(app, tmp_path):

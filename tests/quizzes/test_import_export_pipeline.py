@@ -48,17 +48,18 @@ def test_command_line_import_refuses_essays_and_exits_3_when_it_skips_them(app):
     runner = app.test_cli_runner()
     path = str(public_case(ESSAY_FILE.name))
     refused = runner.invoke(args=["import-questions", path, "--bank", "tinh-huong"])
-    assert refused.exit_code == 1 and "dòng 4:" in refused.output and "nothing was imported" in refused.output
+    assert refused.exit_code == 1 and "dòng 4:" in refused.output and "chưa nhập gì" in refused.output
     assert db.session.scalar(select(Question.id)) is None
     dry = runner.invoke(args=["import-questions", path, "--bank", "tinh-huong", "--skip-essays", "--dry-run"])
     assert dry.exit_code == 3 and "(2 trắc nghiệm một đáp án, 1 đoạn mô tả)" in dry.output
     done = runner.invoke(args=["import-questions", path, "--bank", "tinh-huong", "--skip-essays"])
     assert done.exit_code == 3, done.output
-    assert "Imported 3 question(s) (gift)" in done.output and "By type: 2 trắc nghiệm một đáp án, 1 đoạn mô tả" in done.output
+    assert "Đã nhập 3 câu hỏi (Moodle GIFT)" in done.output
+    assert "Theo loại: 2 trắc nghiệm một đáp án, 1 đoạn mô tả" in done.output
     assert "đã bỏ qua 1 câu tự luận (dòng 4)" in done.output
     whole = runner.invoke(args=["import-questions", str(public_case("gift-answer-feedback-and-nbsp.gift.txt")),
                                 "--bank", "phan-hoi"])
-    assert whole.exit_code == 0 and "By type: 1 trắc nghiệm một đáp án, 1 đúng/sai, 1 trả lời số" in whole.output
+    assert whole.exit_code == 0 and "Theo loại: 1 trắc nghiệm một đáp án, 1 đúng/sai, 1 trả lời số" in whole.output
 
 
 def test_command_line_export_lists_what_the_format_cannot_carry(app, tmp_path):
@@ -68,13 +69,13 @@ def test_command_line_export_lists_what_the_format_cannot_carry(app, tmp_path):
     out = tmp_path / "bank.xlsx"
     result = runner.invoke(args=["export-questions", "--bank", "moodle-html", "--format", "xlsx", "-o", str(out)])
     assert result.exit_code == 0 and out.exists()
-    assert "1 question(s) left out" in result.output
+    assert "bỏ ra 1 câu hỏi" in result.output
     assert "mẫu Excel không có cột cho các cặp ghép đôi: Ghép dịch vụ (ghép đôi)" in result.output
     strict = runner.invoke(args=["export-questions", "--bank", "moodle-html", "--format", "xlsx", "-o", str(out),
                                  "--strict"])
     assert strict.exit_code == 3
     whole = runner.invoke(args=["export-questions", "--bank", "moodle-html", "--format", "md", "--strict"])
-    assert whole.exit_code == 0 and "could not carry" not in whole.output
+    assert whole.exit_code == 0 and "không giữ được hết" not in whole.output
 
 
 def test_the_export_page_lists_losses_before_the_download(client, make_user):

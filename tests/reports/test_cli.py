@@ -63,7 +63,7 @@ def test_manager_scope_is_enforced(app, world, tmp_path):
     out = tmp_path / "b.csv"
     result = run(app, "--org", "SB", "--as", "ql.a", "-o", str(out))
     assert result.exit_code != 0
-    assert "No organisation has the code SB" in result.output
+    assert "Không có đơn vị nào mang mã SB" in result.output
     assert not out.exists()
     assert db.session.query(AuditEvent).filter_by(action="report.export").count() == 0
     # Within scope it works, and with no --org it defaults to the manager's unit.
@@ -94,7 +94,7 @@ def test_empty_org_is_not_set_and_keeps_the_scope(app, world, tmp_path):
     assert run(app, "--as", "ql.a", "--org", "  ", "-o", str(out)).exit_code == 0
     assert {r[0] for r in read_csv(out)[1:]} <= {"SA", "SA-1"}
     refused = run(app, "--as", "", "-o", str(tmp_path / "d.csv"))
-    assert refused.exit_code == 2 and "--as needs a username" in refused.output
+    assert refused.exit_code == 2 and "--as cần một tên đăng nhập" in refused.output
     assert not (tmp_path / "d.csv").exists()
 
 
@@ -102,7 +102,7 @@ def test_xlsx_to_standard_output_is_refused(app, world, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run(app, "--org", "SA", "--format", "xlsx", "-o", "-")
     assert result.exit_code == 2
-    assert "XLSX cannot be written to standard output" in result.output
+    assert "Không thể ghi XLSX ra đầu ra chuẩn" in result.output
     assert not (tmp_path / "-").exists()
     assert db.session.query(AuditEvent).filter_by(action="report.export").count() == 0
 

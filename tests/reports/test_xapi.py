@@ -238,7 +238,7 @@ def test_one_id_never_carries_two_contents():
 def test_cli_refuses_since_after_until_and_bad_dates(app, world, tmp_path):
     out = tmp_path / "x.json"
     result = run(app, "--org", "P", "--since", "2025-02-01", "--until", "2025-01-01", "-o", str(out))
-    assert result.exit_code == 2 and "--until is before --since" in result.output
+    assert result.exit_code == 2 and "--until đứng trước --since" in result.output
     bad = run(app, "--org", "P", "--since", "01/02/2025", "-o", str(out))
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
     assert not out.exists()
@@ -248,7 +248,7 @@ def test_cli_refuses_since_after_until_and_bad_dates(app, world, tmp_path):
 def test_cli_without_as_does_not_speak_of_a_scope(app, world, tmp_path):
     result = run(app, "--org", "NOPE", "-o", str(tmp_path / "x.json"))
     assert result.exit_code == 2
-    assert "NOPE" in result.output and "scope" not in result.output
+    assert "NOPE" in result.output and "phạm vi" not in result.output
 
 
 def test_cli_audits_first_and_leaves_no_partial_file(app, world, tmp_path, monkeypatch):

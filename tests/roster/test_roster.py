@@ -122,9 +122,9 @@ def test_cli_import_dry_run_and_errors(app, sample_tree, tmp_path):
     path.write_text(GOOD, encoding="utf-8")
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["import-users", str(path), "--dry-run"])
-    assert dry.exit_code == 0 and "2 to create" in dry.output and count_users() == 0
+    assert dry.exit_code == 0 and "Chạy thử: 2 dòng: 2 sẽ tạo mới" in dry.output and count_users() == 0
     real = runner.invoke(args=["import-users", str(path)])
-    assert real.exit_code == 0 and "2 created" in real.output
+    assert real.exit_code == 0 and "Đã nhập: tạo mới 2, cập nhật 0, giữ nguyên 0." in real.output
     bad = tmp_path / "bad.csv"
     bad.write_text("Họ và tên,Mã đơn vị\nA,KHONG\n", encoding="utf-8")
     failed = runner.invoke(args=["import-users", str(bad)])

@@ -170,6 +170,13 @@ def choice_fractions(boxes: list[str], qtype: str) -> list[float]:
     return [1.0 if b.lower() == "x" else 0.0 for b in boxes]
 
 
+def _type_name(name: str | None):
+    """A question type as authors read it in a message ("trắc nghiệm một đáp án", lazily
+    translated), not the keyword stored for it."""
+    kind = REGISTRY.get(name or "")
+    return kind.label if kind is not None and kind.label is not None else name
+
+
 def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> ParsedQuestion | None:
     first_line, heading = block[0]
     text_lines = [heading[3:].strip()]
@@ -287,7 +294,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
         return None
     if declared in TEXT_ONLY_TYPES:
         if items:
-            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no options or answers", type=declared)))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no options or answers", type=_type_name(declared))))
             return None
         q.type = declared
     elif options:
@@ -295,13 +302,13 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
         texts = [text_of(o) for o in options]
         q.type = declared or infer_choice_type(boxes, texts)
         if q.type not in CHOICE_TYPES:
-            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '- [x]' options", type=q.type)))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '- [x]' options", type=_type_name(q.type))))
             return None
         q.choices = [Choice(t, f, feedback=feedback_of(o))
                      for o, t, f in zip(options, texts, choice_fractions(boxes, q.type), strict=True)]
     elif pairs:
         if declared not in (None, "matching"):
-            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no 'left -> right' pairs", type=declared)))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no 'left -> right' pairs", type=_type_name(declared))))
             return None
         q.type = "matching"
         q.pairs = [{"left": text_of(p), "right": p["right"]} for p in pairs]
@@ -321,7 +328,7 @@ def _parse_block(block: list[tuple[int, str]], issues: list[ParseIssue]) -> Pars
             q.options = {"ignore_accents": meta.get("accents", "").lower() in ("optional", "ignore"),
                          "case_sensitive": meta.get("case", "").lower() == "sensitive"}
         else:
-            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '= answer' lines", type=declared)))
+            issues.append(ParseIssue(first_line, _l("a question of type %(type)s has no '= answer' lines", type=_type_name(declared))))
             return None
         for answer, (weight, _), item in zip(q.answers, weighted, answers, strict=True):
             if weight is not None:
