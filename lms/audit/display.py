@@ -54,13 +54,15 @@ ACTION_LABELS = register_labels("audit_action", {
     "auth.login": _l("Signed in"), "auth.login_failed": _l("Sign-in failed"),
     "auth.lockout": _l("Sign-in locked (too many attempts)"), "auth.logout": _l("Signed out"),
     "auth.logout_everywhere": _l("Signed out on every other device"),
+    "auth.password_reset_request": _l("Password reset link requested"),
+    "auth.password_reset": _l("Password reset by email link"),
 })
 
 # Every key a service puts in an audit entry's detail (tests/audit check the code logs no
 # other), and the names inside the ``changes``/``settings``/``filters`` it logs.
 DETAIL_LABELS = register_labels("audit_detail", {
     # people, roles, units
-    "username": _l("Username"), "role": _l("Role"), "org_code": _l("Unit code"), "contest_id": _l("Contest no."),
+    "username": _l("Username"), "accounts": _l("Accounts sent a link"), "role": _l("Role"), "org_code": _l("Unit code"), "contest_id": _l("Contest no."),
     "via": _l("Done through"), "one_time_code": _l("With a one-time code"), "join_code": _l("Join code"),
     "fields": _l("Fields changed"), "full_name": _l("Full name"), "kind": _l("Kind"), "email": _l("Email"),
     "phone": _l("Phone"), "date_of_birth": _l("Date of birth"), "org": _l("Unit"), "org_id": _l("Unit no."),

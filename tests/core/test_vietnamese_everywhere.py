@@ -33,6 +33,8 @@ from flask import url_for
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from lms.auth.models import User
+from lms.auth.reset import make_token
 from lms.extensions import db, limiter
 from tests.conftest import CSRF_RE, make_test_app
 
@@ -58,6 +60,8 @@ ROLES = {
 NOT_PAGES = {
     "static": "CSS, JavaScript and images",
     "core.healthz": "a probe for load balancers, plain text",
+    "notifications.open_notice": "marks a notice read and redirects to its link",
+    "join.short_link": "redirects to registration; its page for a dead code is read in tests/orgs/test_join_link.py",
     "courses.media": "a course's images",
     "api_v1.courses": "JSON API for programs (bearer token)",
     "api_v1.completion": "JSON API for programs (bearer token)",
@@ -335,6 +339,7 @@ def _more_than_the_demo(world) -> dict:
                         closes_at=now - timedelta(days=9))
     published.rounds.append(past)
     db.session.flush()
+    user("hs.minh").email = "minh.do@example.vn"  # a reset link needs an address to go to
     for n, username in enumerate(("hs.an", "hs.hoa", "hs.minh"), start=1):
         person = user(username)
         registration = contest_services.register(person, published, contest_services.RegistrationForm(
@@ -387,6 +392,8 @@ def _values(endpoint: str, arguments: set[str], world, extra) -> dict | None:
                 values[name] = extra["award"]
             else:
                 return None
+        elif name == "token" and endpoint == "auth.reset_password":
+            values[name] = extra["reset_token"]
         elif name in known:
             values[name] = known[name]
         else:
@@ -400,6 +407,8 @@ def page_urls(app, world, extra) -> list[tuple[str, str]]:
     """(endpoint, URL) of every GET page; fails on a route it cannot fill."""
     urls, unfilled = [], []
     with app.test_request_context():
+        # A live link for an account no role signs in as, so its page (the new-password form) is read.
+        extra = {**extra, "reset_token": make_token(db.session.get(User, _user_id("hs.minh")))}
         for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
             if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
                 continue
@@ -416,6 +425,7 @@ def page_urls(app, world, extra) -> list[tuple[str, str]]:
             ("quizzes.attempt", f"/quizzes/attempts/{world.ids['contest_attempt_id']}"),
             ("orgs.detail", f"/admin/orgs/{_org_id(world, 'HN-THPT-CVA')}"),
             ("orgs.index", "/admin/orgs/?all=1"),
+            ("orgs.join_poster", f"/admin/orgs/{_org_id(world, 'HN-THPT-CVA-11A1')}/join-poster"),
             ("users.detail", f"/admin/users/{_user_id('gv.cva')}"),
             ("contests.leaderboard", f"/contests/{extra['published']}/rounds/1/leaderboard"),
             ("contests.units", f"/contests/{extra['published']}/units"),
