@@ -664,7 +664,7 @@ def _erase_personal_data(user) -> None:
 def _register_privacy() -> None:
     from lms.privacy.services import register_personal_data, register_personal_data_eraser
 
-    register_personal_data("contests", _personal_data)
+    register_personal_data("contests", _personal_data, _l("your contest registrations, answers and entries"))
     register_personal_data_eraser(_erase_personal_data)
 
 

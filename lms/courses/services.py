@@ -486,7 +486,7 @@ def _erase_personal_data(user) -> None:
 def _register_privacy() -> None:
     from lms.privacy.services import register_personal_data, register_personal_data_eraser
 
-    register_personal_data("courses", _personal_data)
+    register_personal_data("courses", _personal_data, _l("your course progress and completions"))
     register_personal_data_eraser(_erase_personal_data)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from lms.auth.models import User
@@ -428,7 +429,7 @@ def _erase_personal_data(user) -> None:
 def _register_privacy() -> None:
     from lms.privacy.services import register_personal_data, register_personal_data_eraser
 
-    register_personal_data("notifications", _personal_data)
+    register_personal_data("notifications", _personal_data, _l("your notices and notification settings"))
     register_personal_data_eraser(_erase_personal_data)
 
 

@@ -25,11 +25,28 @@ DELETED_NAME = "Người dùng đã xoá"
 GRACE_DAYS = 7
 
 _SECTIONS: dict[str, Callable] = {}
+_SECTION_LABELS: dict[str, object] = {}
 _ERASERS: list[Callable] = []
+# What the download holds besides the areas' own sections, as the "My data" page says it.
+_CORE_SECTIONS = {
+    "profile": _l("your profile (name, username, email, phone, date of birth)"),
+    "unit": _l("your unit"),
+    "roles": _l("your roles"),
+    "activity_log": _l("the log of actions by you or about your account"),
+}
 
 
-def register_personal_data(name: str, collect: Callable) -> None:
+def register_personal_data(name: str, collect: Callable, description) -> None:
+    """Add section ``name`` to every person's data download: ``collect(user)`` returns its
+    JSON-ready value; ``description`` (a lazy string) says in a few words what it holds, for
+    the "My data" page (GDPR art. 15 / Decree 13/2023 art. 14: the person is told what is kept)."""
     _SECTIONS[name] = collect
+    _SECTION_LABELS[name] = description
+
+
+def section_descriptions() -> list:
+    """What the download holds, one phrase per section, in the reader's language."""
+    return [*_CORE_SECTIONS.values(), *(_SECTION_LABELS[name] for name in _SECTIONS)]
 
 
 def register_personal_data_eraser(erase: Callable) -> None:

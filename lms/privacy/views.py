@@ -30,8 +30,7 @@ class ConfirmPasswordForm(FlaskForm):
 @bp.get("/me/data")
 @requires("signed_in")
 def my_data():
-    return render_template("privacy/my_data.html", sections=["profile", "unit", "roles", "activity_log",
-                                                            *services._SECTIONS])
+    return render_template("privacy/my_data.html", sections=services.section_descriptions())
 
 
 @bp.post("/me/data")

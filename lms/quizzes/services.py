@@ -1470,7 +1470,7 @@ def _personal_data(user) -> list[dict]:
 def _register_privacy() -> None:
     from lms.privacy.services import register_personal_data
 
-    register_personal_data("quizzes", _personal_data)
+    register_personal_data("quizzes", _personal_data, _l("your quiz attempts and answers"))
 
 
 _register_privacy()

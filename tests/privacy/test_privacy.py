@@ -26,6 +26,21 @@ def test_download_my_data_has_everything_and_only_mine(client, sample_tree, make
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "privacy.export")) is not None
 
 
+def test_my_data_page_says_in_vietnamese_what_every_section_of_the_download_holds(client, make_user):
+    make_user("hs.xem")
+    login(client, "hs.xem")
+    page = client.get("/me/data").get_data(as_text=True)
+    listed = page.split("<h1>", 1)[1].split("<ul>", 1)[1].split("</ul>", 1)[0]
+    items = [item.strip() for item in listed.split("<li>")[1:]]
+    items = [item.removesuffix("</li>").strip() for item in items]
+    download = json.loads(post_form(client, "/me/data", {}, page="/me/data").get_data(as_text=True))
+    # One phrase per section of the file, none of them the section's code.
+    assert len(items) == len(set(download) - {"exported_at"})
+    assert not set(items) & set(download)
+    assert "thông báo của bạn và cách bạn muốn nhận thông báo" in items
+    assert "đăng ký dự thi, câu trả lời và bài dự thi của bạn" in items
+
+
 def test_export_needs_login(client):
     assert client.get("/me/data").status_code == 302
 
