@@ -54,7 +54,7 @@ def test_the_public_ranking_of_units_is_the_one_that_decides_the_collective_priz
     # 2 of 80 in school B (2.5%) before 2 of 100 in school A; the outsider's province does not compete.
     assert [(org.name, result.participants) for _, org, result in standings] == [("Trường B", 2), ("Trường A", 2)]
     page = client.get("/contests/hoi-thi-2026/units?kind=school").get_data(as_text=True)
-    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td class=\"num\">(\d+) / \d+</td>", page)
+    rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]+)</td><td class=\"num\"[^>]*>(\d+) / \d+</td>", page)
     assert rows == [(str(rank), org.name, str(result.participants)) for rank, org, result in standings]
 
 

@@ -102,6 +102,9 @@ CODE_WORDS = {"single", "multiple", "truefalse", "numeric", "matching", "essay",
 SNAKE_CASE = re.compile(r"(?<![\w/.-])[a-z]+(?:_[a-z0-9]+)+(?![\w/.-])")
 # A stored value shown as stored: a JSON list or object ("[0]"), or a database id ("#26").
 STORED_FORM = re.compile(r"^(?:\[.*\]|\{.*\}|#\d+)$")
+# A number written the English way ("50.0", "0.75"): Vietnamese writes decimals with a comma,
+# and a dot only between thousands, always before three digits ("1.500").
+ENGLISH_DECIMAL = re.compile(r"(?<![\d.,:/])\d+\.\d{1,2}(?![\d.])")
 PYTHON_VALUE = re.compile(r"\b(?:None|True|False)\b|\{'|\['|'\]|'\}|': ")
 VISIBLE_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "aria-description")
 INVISIBLE = {"script", "style", "template", "noscript"}
@@ -232,7 +235,7 @@ class Findings:
                 self.codes[(name, text[:120])].add(where)
             for word in set(re.findall(r"[A-Za-z]+", text)) & CODE_WORDS:
                 self.codes[(word, text[:120])].add(where)
-            if PYTHON_VALUE.search(text) or STORED_FORM.match(text):
+            if PYTHON_VALUE.search(text) or STORED_FORM.match(text) or ENGLISH_DECIMAL.search(text):
                 self.python[text[:160]].add(where)
             if len(english_words(text)) >= 2:
                 self.sentences[text[:160]].add(where)

@@ -88,7 +88,7 @@ def test_public_page_shows_units_and_ties_but_no_people(client, world):
     assert "Lớp A1" not in html  # classes are never published
     assert "<script" not in html and "style=" not in html
     assert "<caption>" in html and 'scope="col"' in html
-    assert "50.0%" in html and "=</abbr>" in html  # A and B tie on completion
+    assert "50,0%" in html and "=</abbr>" in html  # A and B tie on completion (a Vietnamese decimal comma)
 
 
 def test_ranking_figures(app, world):
