@@ -98,6 +98,10 @@ def _fits_a_phone(page, url: str, name: str) -> None:
     # Closed <details> hold nothing in the layout: open them, as a curious user would.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert _width(page) <= 360, (url, _width(page))
+    # Nor does a table scroll sideways inside its box, where columns hide off-screen.
+    hidden = page.evaluate("[...document.querySelectorAll('.table-wrap')]"
+                           ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.scrollWidth)")
+    assert not hidden, (url, hidden)
     screenshot(page, f"teacher-{name}-360")
     page.set_viewport_size(DESKTOP)
     page.goto(url)
