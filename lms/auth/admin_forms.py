@@ -13,7 +13,9 @@ from lms.auth.forms import kind_choices
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
     org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
-    kind = SelectField(_l("Kind"), choices=kind_choices)
+    kind = SelectField(_l("Kind"), choices=kind_choices,
+                       description=_l("When the unit changes, a school or class makes the person a student and a "
+                                      "public body a civil servant; otherwise this choice counts."))
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
@@ -22,6 +24,10 @@ class PersonForm(FlaskForm):
 class NewPersonForm(PersonForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
                            description=_l("Lower-case letters without accents, digits, dot or dash."))
+    # The unit decides the kind when it can (lms.auth.services.kind_in_unit), as on /register.
+    kind = SelectField(_l("Kind"), choices=kind_choices, default="citizen",
+                       description=_l("A school or class makes the person a student, a public body a civil "
+                                      "servant; for other units this choice counts."))
 
 
 class GrantRoleForm(FlaskForm):

@@ -17,6 +17,7 @@ from lms.access.adapters import (
     is_admin,
     org_scope_filter,
 )
+from lms.access.rules import scope_paths
 from lms.access.web import check, requires
 from lms.audit.services import record_audit
 from lms.auth import services, slips
@@ -34,7 +35,7 @@ from lms.core.timeutil import utcnow
 from lms.core.urls import public_base_url
 from lms.extensions import db
 from lms.orgs.models import Organization
-from lms.orgs.services import get_org_by_code, subtree_clause
+from lms.orgs.services import get_org_by_code, subtree_clause, unit_picker
 from lms.reports.classes import given_name_page
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -155,7 +156,11 @@ def edit(user_id):
             record_audit(current_user, "user.move", target=user, org=org,
                          from_org=user.org.code if user.org else None, to_org=org.code)
             user.org = org
-        user.kind = form.kind.data
+            # A new unit settles the kind as everywhere else (kind_in_unit); without a move the
+            # form's kind is a correction and stands.
+            user.kind = services.kind_in_unit(org, form.kind.data, user.kind)
+        else:
+            user.kind = form.kind.data
         services.update_profile(user, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
                                 date_of_birth=form.date_of_birth.data, locale=None, actor=current_user)
     except ServiceError as err:
@@ -221,15 +226,29 @@ def revoke(user_id, assignment_id):
     return _back(user.id, _("Role removed."), "success")
 
 
+def _only_class_code() -> str:
+    """The code of the viewer's only class, to preselect on the new-person form ("" when they
+    manage no class or several): a teacher with one class adds people to it."""
+    scope = None if is_admin(current_user) else scope_paths(grants_of(current_user))
+    if scope is None:
+        return ""
+    classes = unit_picker(scope, kinds=("class",), limit=1)
+    return next(iter(classes.codes)) if len(classes) == 1 else ""
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("people.manage")
 def create():
-    form = NewPersonForm(org_code=request.args.get("org", ""))
+    form = NewPersonForm(org_code=request.args.get("org", "") or _only_class_code())
+    if request.method == "GET" and form.org_code.data:
+        known = db.session.scalar(select(Organization).where(Organization.code == form.org_code.data))
+        form.kind.data = services.default_kind_for(known)
     if form.validate_on_submit():
         try:
             org = _org_in_scope(form.org_code.data)
             user = services.create_user(services.NewUser(
-                username=form.username.data, full_name=form.full_name.data, kind=form.kind.data, org=org,
+                username=form.username.data, full_name=form.full_name.data,
+                kind=services.kind_in_unit(org, form.kind.data), org=org,
                 email=form.email.data or None, phone=form.phone.data or None, date_of_birth=form.date_of_birth.data),
                 actor=current_user)
         except ServiceError as err:

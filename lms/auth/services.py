@@ -292,6 +292,20 @@ def default_kind_for(org: Organization | None) -> str:
     return kind_for_unit(org) or "citizen"
 
 
+def kind_in_unit(org: Organization | None, chosen: str | None, current: str | None = None) -> str:
+    """The kind an account gets when it is given the unit ``org`` (created in it, moved into it
+    or imported into it): the kind the unit implies (``kind_for_unit``: a school or class makes
+    a student, a public body a civil servant) whatever was chosen, else ``chosen``, else
+    ``current`` (the account's kind so far), else "citizen".
+
+    One rule for every way an account gets a unit: /register, /admin/users/new, the edit form
+    when the unit changes, the roster import (issue 18, fault 2: a form whose kind list starts
+    at civil servant stored a class's students as civil servants). A kind that really differs
+    from the unit's (a teacher listed in a class) is corrected afterwards, on the person's
+    profile or on the edit form without changing the unit."""
+    return kind_for_unit(org) or chosen or current or "citizen"
+
+
 def register_with_join_code(join_code: str, data: NewUser) -> User:
     """Create the account of someone joining the unit of ``join_code`` (ServiceError with
     field "join_code" when no active unit has it, or the field a value is refused for).
@@ -306,7 +320,7 @@ def register_with_join_code(join_code: str, data: NewUser) -> User:
     if org is None:
         raise ServiceError(_l("This join code is not valid. Check it with your teacher or unit."), field="join_code")
     data.org = org
-    data.kind = kind_for_unit(org) or data.kind
+    data.kind = kind_in_unit(org, data.kind)
     user = create_user(data)
     user.last_login_at = utcnow()
     record_audit(user, "user.register", target=user, org=org, join_code=join_code.upper())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.access.adapters import acting_allowed
 from lms.audit.services import record_audit
 from lms.auth.models import User
+from lms.core.text import given_name_key
 from lms.extensions import db
 from lms.orgs.models import Organization
 from lms.orgs.services import subtree_clause
@@ -69,12 +70,16 @@ class SlipPlan:
 
 def plan_login_slips(actor, org: Organization, include_all: bool) -> SlipPlan:
     """The slip plan for ``org`` and the units under it, as ``actor`` may act (``users.act_on``
-    for each account): active, not deleted people ordered by unit then name. Reads only."""
+    for each account): active, not deleted people ordered by unit (tree order), then as a class
+    list is, by given name then family and middle names (``given_name_key``: every An before
+    Bình, whatever the family name), then username. Reads only."""
     stmt = (select(User).join(Organization, Organization.id == User.org_id)
             .where(subtree_clause(org.path), User.deleted_at.is_(None), User.active.is_(True))
-            .options(joinedload(User.org), selectinload(User.roles))  # the rule reads every role
-            .order_by(Organization.path, User.name_search, User.id))
-    found = list(db.session.scalars(stmt).unique())
+            .options(joinedload(User.org), selectinload(User.roles)))  # the rule reads every role
+    # Sorted here: the database cannot split a full name into tên and họ đệm. A unit's people
+    # are at most a few thousand.
+    found = sorted(db.session.scalars(stmt).unique(),
+                   key=lambda u: (u.org.path, given_name_key(u.full_name), u.username))
     allowed = acting_allowed(actor, found)
     plan = SlipPlan(org=org, include_all=include_all)
     for user in found:

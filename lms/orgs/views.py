@@ -121,13 +121,11 @@ def _join_tools(org: Organization) -> dict | None:
         return None
     link = join.join_link(org.join_code)
     title = _("QR code of the link to join %(name)s", name=org.name)
-    # The code in two halves of four for reading aloud and typing; spaces are ignored on entry.
-    half = len(org.join_code) // 2
     # Shown in two pieces, the site and "/j/CODE", so that a narrow screen breaks the line
     # between them rather than inside the code; the poster leaves out "https://".
     site, _sep, code = link.rpartition("/j/")
     return {"link": link, "link_parts": [site, "/j/" + code], "site": site.split("://", 1)[-1],
-            "qr": Markup(join.qr_svg(link, title)), "code_parts": [org.join_code[:half], org.join_code[half:]]}
+            "qr": Markup(join.qr_svg(link, title))}
 
 
 @bp.get("/<int:org_id>/join-poster")

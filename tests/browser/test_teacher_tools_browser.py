@@ -159,7 +159,7 @@ def test_the_join_code_travels_by_link_and_qr_code(live_server, browser):
     for size, name in ((PHONE, "360"), ({"width": 1280, "height": 720}, "projector")):
         page.set_viewport_size(size)
         assert _qr_text(page, ".poster-qr svg") == link
-        assert page.locator(".poster-code").inner_text().replace(" ", "").replace("\n", "") == "LOP11A1X"
+        _the_code_reads_as_one(page, "LOP11A1X")
         screenshot(page, f"teacher-poster-{name}")
     # On A4 paper: one page, without the page's own buttons.
     page.emulate_media(media="print")
@@ -168,6 +168,20 @@ def test_the_join_code_travels_by_link_and_qr_code(live_server, browser):
     assert len(pdf) == 1 and _is_a4(pdf[0].get_size())
     pdf.close()
     context.close()
+
+
+def _the_code_reads_as_one(page, code: str) -> None:
+    """The poster's join code is one unbroken word: no space or line break inside it (a 360 px
+    phone showed "LOP1 1A1X", two halves that read as two codes), its box one line high and
+    inside the screen, and the page never scrolls sideways."""
+    poster_code = page.locator(".poster-code")
+    assert poster_code.inner_text() == code
+    box = poster_code.bounding_box()
+    line = page.evaluate("""() => { const el = document.querySelector('.poster-code');
+        const s = getComputedStyle(el); return parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize); }""")
+    assert box["height"] < 1.5 * line, (box, line)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"], box
+    assert _width(page) <= page.viewport_size["width"]
 
 
 def test_without_javascript_the_link_is_selected_in_one_tap(live_server, browser):

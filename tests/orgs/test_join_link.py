@@ -64,7 +64,8 @@ def test_the_poster_has_the_code_qr_and_link_and_no_menus(app, client, sample_tr
     response = client.get(f"/admin/orgs/{sample_tree['class_a1'].id}/join-poster")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<span>JOIN</span><span>A1XX</span>" in page  # the code in two halves, read aloud easily
+    # One unbroken word: two halves with a gap read as two codes at 360 px ("LOP1 1A1X").
+    assert '<p class="poster-code">JOINA1XX</p>' in page
     assert "hoc.example.vn<wbr>/j/JOINA1XX" in page
     assert page.count("<svg") == 1 and "Trường A" in page  # the QR code, and the school
     assert "site-header" not in page and "nav-more" not in page  # no menus on the projector
