@@ -10,12 +10,18 @@ from wtforms.validators import DataRequired, Length, Optional
 from lms.auth.forms import kind_choices
 
 
+def unit_kind_choices():
+    """The kinds, led by "" (as the unit implies), for the forms that put a person in a unit."""
+    return [("", _l("As the unit implies")), *kind_choices()]
+
+
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
     org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
-    kind = SelectField(_l("Kind"), choices=kind_choices,
-                       description=_l("When the unit changes, a school or class makes the person a student and a "
-                                      "public body a civil servant; otherwise this choice counts."))
+    kind = SelectField(_l("Kind"), choices=lambda: unit_kind_choices(),
+                       description=_l("“As the unit implies”: a student in a school or class, a civil servant in a "
+                                      "public body. Choose a kind only for someone who differs (a teacher listed "
+                                      "in a school)."))
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=255)])
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=32)])
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
@@ -24,10 +30,12 @@ class PersonForm(FlaskForm):
 class NewPersonForm(PersonForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
                            description=_l("Lower-case letters without accents, digits, dot or dash."))
-    # The unit decides the kind when it can (lms.auth.services.kind_in_unit), as on /register.
-    kind = SelectField(_l("Kind"), choices=kind_choices, default="citizen",
-                       description=_l("A school or class makes the person a student, a public body a civil "
-                                      "servant; for other units this choice counts."))
+    # By default the unit decides the kind (lms.auth.services.kind_in_unit): a form whose list
+    # started at civil servant stored a class's pupils as civil servants (issue 18, fault 2).
+    kind = SelectField(_l("Kind"), choices=lambda: unit_kind_choices(), default="",
+                       description=_l("“As the unit implies”: a student in a school or class, a civil servant in a "
+                                      "public body. Choose a kind only for someone who differs (a teacher listed "
+                                      "in a school)."))
 
 
 class GrantRoleForm(FlaskForm):

@@ -156,11 +156,8 @@ def edit(user_id):
             record_audit(current_user, "user.move", target=user, org=org,
                          from_org=user.org.code if user.org else None, to_org=org.code)
             user.org = org
-            # A new unit settles the kind as everywhere else (kind_in_unit); without a move the
-            # form's kind is a correction and stands.
-            user.kind = services.kind_in_unit(org, form.kind.data, user.kind)
-        else:
-            user.kind = form.kind.data
+        # "As the unit implies" (no choice) takes the unit's kind; a kind chosen stands.
+        user.kind = services.kind_in_unit(org, form.kind.data, user.kind)
         services.update_profile(user, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
                                 date_of_birth=form.date_of_birth.data, locale=None, actor=current_user)
     except ServiceError as err:
@@ -239,10 +236,9 @@ def _only_class_code() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @requires("people.manage")
 def create():
+    # The kind starts at "as the unit implies", not at the kind of the unit shown first: picking
+    # another unit from the list must not carry a kind chosen for the first.
     form = NewPersonForm(org_code=request.args.get("org", "") or _only_class_code())
-    if request.method == "GET" and form.org_code.data:
-        known = db.session.scalar(select(Organization).where(Organization.code == form.org_code.data))
-        form.kind.data = services.default_kind_for(known)
     if form.validate_on_submit():
         try:
             org = _org_in_scope(form.org_code.data)

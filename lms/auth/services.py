@@ -293,17 +293,15 @@ def default_kind_for(org: Organization | None) -> str:
 
 
 def kind_in_unit(org: Organization | None, chosen: str | None, current: str | None = None) -> str:
-    """The kind an account gets when it is given the unit ``org`` (created in it, moved into it
-    or imported into it): the kind the unit implies (``kind_for_unit``: a school or class makes
-    a student, a public body a civil servant) whatever was chosen, else ``chosen``, else
-    ``current`` (the account's kind so far), else "citizen".
+    """The kind an account gets when a manager, teacher or roster puts it in the unit ``org``:
+    ``chosen`` when one was chosen (a teacher listed in a school stays a civil servant), else
+    the kind the unit implies (``kind_for_unit``: a school or class makes a student, a public
+    body a civil servant), else ``current`` (the account's kind so far), else "citizen".
 
-    One rule for every way an account gets a unit: /register, /admin/users/new, the edit form
-    when the unit changes, the roster import (issue 18, fault 2: a form whose kind list starts
-    at civil servant stored a class's students as civil servants). A kind that really differs
-    from the unit's (a teacher listed in a class) is corrected afterwards, on the person's
-    profile or on the edit form without changing the unit."""
-    return kind_for_unit(org) or chosen or current or "citizen"
+    The forms and the roster default to no choice ("as the unit implies"): a form whose list
+    started at civil servant stored a class's pupils as civil servants (issue 18, fault 2).
+    Self-registration with a join code does not take a choice at all (register_with_join_code)."""
+    return chosen or kind_for_unit(org) or current or "citizen"
 
 
 def register_with_join_code(join_code: str, data: NewUser) -> User:
@@ -320,7 +318,7 @@ def register_with_join_code(join_code: str, data: NewUser) -> User:
     if org is None:
         raise ServiceError(_l("This join code is not valid. Check it with your teacher or unit."), field="join_code")
     data.org = org
-    data.kind = kind_in_unit(org, data.kind)
+    data.kind = kind_for_unit(org) or data.kind or "citizen"
     user = create_user(data)
     user.last_login_at = utcnow()
     record_audit(user, "user.register", target=user, org=org, join_code=join_code.upper())

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from lms.access import rules
 from lms.access.adapters import grants_of, held_grants
 from lms.audit.services import record_audit
-from lms.auth.models import USER_KIND_LABELS, User
+from lms.auth.models import User
 from lms.auth.services import (
     EMAIL_RE,
     PHONE_RE,
@@ -31,7 +31,7 @@ from lms.core.text import fold, has_letters, nfc, person_name
 from lms.core.timeutil import utcnow
 from lms.core.validators import column_length
 from lms.extensions import db
-from lms.orgs.models import ORG_KIND_LABELS, Organization
+from lms.orgs.models import Organization
 from lms.roster.parsing import ParsedRoster, RowIssue, parse_date, parse_kind, suggest_username
 
 FIELDS = ("full_name", "org_id", "kind", "email", "phone", "date_of_birth")
@@ -163,19 +163,12 @@ def plan_import(parsed: ParsedRoster, actor=None, default_org: Organization | No
                 "phone number %(typed)s was given back its leading zero: %(phone)s (a spreadsheet drops the 0 of a "
                 "number; Vietnamese mobile numbers have 10 digits)", typed=v["phone"], phone=phone), "phone"))
         if existing is not None and existing.org_id == org.id:
-            # Staying in its unit: a kind in the file is a correction (a teacher listed in a
-            # class); none keeps the account's.
+            # Staying in its unit: a kind in the file is a correction; none keeps the account's.
             row_kind = kind or existing.kind
         else:
-            # A new account, or one moving unit: the unit settles the kind as on every form
-            # (kind_in_unit). A kind in the file that contradicts it is replaced, and the
-            # preview says so, rather than refusing the row.
-            row_kind = kind_in_unit(org, kind, existing.kind if existing else None)
-            if kind and row_kind != kind:
-                plan.notes.append(RowIssue(raw.row, _l(
-                    "kind '%(typed)s' was replaced by the one the unit sets: %(unit)s (%(org_kind)s) makes the "
-                    "person %(kind)s", typed=v["kind"], unit=org.name, org_kind=ORG_KIND_LABELS[org.kind],
-                    kind=USER_KIND_LABELS[row_kind]), "kind"))
+            # A new account, or one moving unit: a kind in the file stands (a school's staff
+            # list); an empty one takes the unit's, as on every form (kind_in_unit).
+            row_kind = kind_in_unit(org, kind, None)
         values = {"full_name": full_name, "org_id": org.id, "kind": row_kind,
                   "email": email, "phone": phone, "date_of_birth": birth}
         if existing is not None:

@@ -22,9 +22,10 @@ def _kind(username):
 
 
 @pytest.mark.parametrize("org_kind,chosen,current,expected", [
-    ("class", "civil_servant", None, "student"),     # the unit wins over the form's choice
-    ("school", None, "citizen", "student"),
-    ("commune", "student", None, "civil_servant"),
+    ("class", None, None, "student"),                # no choice: the unit's kind
+    ("class", "", "citizen", "student"),
+    ("school", "civil_servant", None, "civil_servant"),  # a choice stands (a teacher listed in a school)
+    ("commune", None, "student", "civil_servant"),
     ("other", "citizen", "student", "citizen"),      # a unit that implies nothing: the choice
     ("other", None, "student", "student"),           # ... else what the account had
     ("other", None, None, "citizen"),
@@ -41,16 +42,18 @@ def test_a_teacher_adds_a_student_to_their_only_class_from_a_list(client, sample
     _teacher(sample_tree, make_user)
     login(client, "gv.a1")
     page = client.get("/admin/users/new").get_data(as_text=True)
-    # A list, not a code box, with the teacher's only class chosen and "student" preselected.
+    # A list, not a code box, with the teacher's only class chosen and the kind left to the unit.
     assert re.search(r'<select id="org_code" name="org_code"[^>]*>', page)
     assert '<option value="SA-1" selected>Lớp A1</option>' in page
-    assert '<option selected value="student">' in page
-    # The form's old default (civil servant) sent with a class: the person is a student.
+    assert '<option selected value="">Theo đơn vị</option>' in page
     response = post_form(client, "/admin/users/new", {"full_name": "Phạm Thu Trang", "username": "pham.trang",
-                                                      "org_code": "SA-1", "kind": "civil_servant"},
-                         page="/admin/users/new")
+                                                      "org_code": "SA-1", "kind": ""}, page="/admin/users/new")
     assert response.status_code == 302, response.get_data(as_text=True)[:1500]
     assert _kind("pham.trang") == "student"
+    # A kind chosen on purpose stands: a teaching assistant added to the class.
+    post_form(client, "/admin/users/new", {"full_name": "Lê Thị Hà", "username": "le.ha", "org_code": "SA-1",
+                                           "kind": "civil_servant"}, page="/admin/users/new")
+    assert _kind("le.ha") == "civil_servant"
 
 
 def test_moving_into_a_class_makes_a_student_and_a_kind_alone_is_a_correction(client, sample_tree, make_org,
@@ -61,10 +64,11 @@ def test_moving_into_a_class_makes_a_student_and_a_kind_alone_is_a_correction(cl
     login(client, "admin")
     page = f"/admin/users/{person.id}"
     assert re.search(r'<select id="org_code" name="org_code"', client.get(page).get_data(as_text=True))
-    fields = {"full_name": "Lê Văn Minh", "org_code": "SA-1", "kind": "civil_servant"}
+    fields = {"full_name": "Lê Văn Minh", "org_code": "SA-1", "kind": ""}
     assert post_form(client, f"{page}/edit", fields, page=page).status_code == 302
     assert _kind("le.minh") == "student"
-    # Same unit, another kind: the admin's correction stands (a teacher listed in a class).
+    # A kind chosen stands (a teacher listed in a class).
+    fields["kind"] = "civil_servant"
     assert post_form(client, f"{page}/edit", fields, page=page).status_code == 302
     assert _kind("le.minh") == "civil_servant"
 
@@ -80,18 +84,17 @@ def _import(text, sample_tree):
 def test_a_roster_row_of_a_class_makes_a_student_with_or_without_a_kind(app, sample_tree, make_org, make_user):
     make_org("CLB", "Câu lạc bộ", "other")
     make_user("le.minh", org=sample_tree["school_b"], full_name="Lê Văn Minh", kind="citizen")
-    plan = _import("Họ và tên,Tên đăng nhập,Mã đơn vị,Đối tượng\n"
+    _import("Họ và tên,Tên đăng nhập,Mã đơn vị,Đối tượng\n"
                    "Phạm Thu Trang,pham.trang,SA-1,\n"
                    "Đỗ Văn Hùng,do.hung,SA-1,cán bộ\n"
                    "Lê Văn Minh,le.minh,SA-1,\n"
                    "Vũ Thị Lan,vu.lan,CLB,cán bộ\n", sample_tree)
+    # An empty kind takes the unit's; a kind in the file stands (a school's staff list).
     assert [_kind(u) for u in ("pham.trang", "do.hung", "le.minh", "vu.lan")] == \
-        ["student", "student", "student", "civil_servant"]
-    # The contradicting kind is replaced and the preview says so, on its row.
-    assert [(n.row, n.column) for n in plan.notes] == [(3, "kind")]
-    # Staying in the class, an explicit kind corrects the account (a teacher in a class).
-    _import("Họ và tên,Tên đăng nhập,Mã đơn vị,Đối tượng\nĐỗ Văn Hùng,do.hung,SA-1,cán bộ\n", sample_tree)
-    assert _kind("do.hung") == "civil_servant"
+        ["student", "civil_servant", "student", "civil_servant"]
+    # Staying in the class, an explicit kind corrects the account.
+    _import("Họ và tên,Tên đăng nhập,Mã đơn vị,Đối tượng\nĐỗ Văn Hùng,do.hung,SA-1,học sinh\n", sample_tree)
+    assert _kind("do.hung") == "student"
 
 
 NAMES = ("Trần Văn An", "Nguyễn Thị Bình", "Lê Văn An", "Bùi Thị Ánh", "Đặng Văn Cường")
