@@ -87,6 +87,24 @@ def next_step(lesson_ids, read_ids, *, last_opened_id: int | None = None, has_qu
     return NextStep(NEXT_DONE)
 
 
+def step_after_reading(lesson_ids, read_ids, lesson_id: int, *, has_quiz: bool,
+                       quiz_tried: bool = False, quiz_passed: bool = False,
+                       certificate_id: int | None = None) -> NextStep:
+    """Where the lesson page's "I have read this lesson" button leads once lesson
+    ``lesson_id`` is marked read (arguments as for ``next_step``).
+
+    The lesson after it in reading order when there is one (NEXT_LESSON, ``resumed`` True),
+    whether read or not: the learner reads on. On the last lesson, ``next_step`` with this
+    lesson counted as read: an earlier unread lesson, else the quiz until it is passed, else
+    the certificate, else NEXT_DONE (the course completes on this click, and its certificate
+    is issued only then). Issue 18: the last lesson's button said "next lesson" with none."""
+    ids = list(lesson_ids)
+    if lesson_id in ids and ids.index(lesson_id) + 1 < len(ids):
+        return NextStep(NEXT_LESSON, lesson_id=ids[ids.index(lesson_id) + 1], resumed=True)
+    return next_step(ids, set(read_ids) | {lesson_id}, last_opened_id=None, has_quiz=has_quiz,
+                     quiz_tried=quiz_tried, quiz_passed=quiz_passed, certificate_id=certificate_id)
+
+
 # --- due dates on the learner's home ---------------------------------------------------
 
 # "Due soon" covers the last days before the due date: the same 3 days after which the

@@ -30,6 +30,7 @@ from lms.courses.rules import (
     is_course_complete,
     next_step,
     progress_percent,
+    step_after_reading,
 )
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -291,6 +292,19 @@ def learner_courses(user, courses: list[Course]) -> dict[int, LearnerCourse]:
             percent=progress_percent(done, len(own), bool(course.quiz_slug), passed),
             lesson=next((lesson for lesson in own if lesson.id == step.lesson_id), None))
     return found
+
+
+def step_after_lesson(user, course: Course, lesson: Lesson) -> NextStep:
+    """Where ``user`` goes once ``lesson`` (of ``course``) is marked read: the lesson page's
+    button says it and the mark-read post leads there (``rules.step_after_reading``, over
+    her lessons read, her enrollment's quiz state and her valid certificate)."""
+    progress = course_progress(user, course)
+    enrollment = progress.enrollment
+    return step_after_reading(
+        [item.id for item in course.lessons], progress.read_lesson_ids, lesson.id,
+        has_quiz=bool(course.quiz_slug), quiz_passed=bool(enrollment and enrollment.quiz_passed_at),
+        quiz_tried=bool(enrollment and enrollment.quiz_score is not None),
+        certificate_id=_valid_certificates(user.id, [course.id]).get(course.id))
 
 
 def first_step(course: Course) -> NextStep:

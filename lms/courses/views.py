@@ -29,7 +29,7 @@ from lms.courses import services
 from lms.courses.content import IMAGE_SUFFIXES
 from lms.courses.forms import AssignForm, FeedbackForm
 from lms.courses.models import Assignment, Course, Lesson, LessonFeedback
-from lms.courses.rules import is_overdue, progress_percent
+from lms.courses.rules import NEXT_LESSON, NEXT_QUIZ, is_overdue, progress_percent
 from lms.extensions import db
 from lms.orgs.models import Organization
 
@@ -51,6 +51,11 @@ def _course_and_lesson(course_slug: str, lesson_slug: str) -> tuple[Course, Less
         return course, services.get_lesson(course, lesson_slug)
     except NotFound:
         abort(404)
+
+
+def _has_quiz_pages() -> bool:
+    """Whether the quizzes area is installed (the courses area runs without it)."""
+    return "quizzes.course_quiz" in current_app.view_functions
 
 
 def _lang() -> str:
@@ -103,7 +108,7 @@ def course(course_slug):
     return render_template("courses/course.html", course=course, lessons=lessons, read=read, enrollment=enrollment,
                            step=step, step_lesson=next((lesson for lesson in lessons if lesson.id == step.lesson_id), None),
                            percent=percent, lang=_lang(),
-                           has_quiz_pages="quizzes.course_quiz" in current_app.view_functions)
+                           has_quiz_pages=_has_quiz_pages())
 
 
 @bp.get("/<course_slug>/<lesson_slug>")
@@ -112,17 +117,19 @@ def lesson(course_slug, lesson_slug):
     course, lesson = _course_and_lesson(course_slug, lesson_slug)
     lessons = course.lessons
     index = next(i for i, item in enumerate(lessons) if item.id == lesson.id)
-    read = set()
+    read, after = set(), None
     if current_user.is_authenticated:
         services.record_lesson_opened(current_user, lesson)
         db.session.commit()
         read = services.course_progress(current_user, course).read_lesson_ids
+        after = services.step_after_lesson(current_user, course, lesson)
     feedback = FeedbackForm()
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, number=index + 1, total=len(lessons),
         previous=lessons[index - 1] if index > 0 else None, next=lessons[index + 1] if index + 1 < len(lessons) else None,
         is_read=lesson.id in read, percent=progress_percent(len(read), len(lessons), bool(course.quiz_slug), False),
         lang=_lang(), feedback_form=feedback, published=services.published_feedback(lesson),
+        after=after, has_quiz_pages=_has_quiz_pages(),
     )
 
 
@@ -135,9 +142,18 @@ def mark_read(course_slug, lesson_slug):
     if enrollment.completed_at is not None:
         flash(_("Congratulations: you have completed this course!"), "success")
         return redirect(url_for("courses.course", course_slug=course.slug))
-    following = next((item for item in course.lessons if item.position > lesson.position), None)
-    if following is not None:
-        return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=following.slug))
+    # The button said where it leads (step_after_lesson): the next lesson, on the last one an
+    # earlier lesson still unread, the final quiz, or the course page.
+    step = services.step_after_lesson(current_user, course, lesson)
+    if step.kind == NEXT_LESSON:
+        following = next((item for item in course.lessons if item.id == step.lesson_id), None)
+        if following is not None:
+            if following.position < lesson.position:
+                flash(_("A lesson before this one is still unread: here it is."), "info")
+            return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=following.slug))
+    if step.kind == NEXT_QUIZ and _has_quiz_pages():
+        flash(_("You have read every lesson. Take the final quiz to complete the course."), "success")
+        return redirect(url_for("quizzes.course_quiz", course_slug=course.slug))
     flash(_("You have read every lesson."), "success")
     return redirect(url_for("courses.course", course_slug=course.slug))
 

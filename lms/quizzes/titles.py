@@ -9,7 +9,10 @@ lms.contests.attempt_titles), fn(round_ids: set[int]) -> {round id: title}.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+from lms.core.text import fold
 
 ROUND_TITLE_SOURCES: list = []
 
@@ -35,3 +38,24 @@ def attempt_title(attempt) -> str:
     """The title of the attempt's page and review: the contest and round for a contest
     attempt, else the bank's title."""
     return contest_attempt_titles([attempt]).get(attempt.id) or attempt.bank.title
+
+
+def _words(value: str) -> list[str]:
+    return re.findall(r"\w+", fold(value))
+
+
+def prefixed_title(prefix: str, title: str) -> str:
+    """``"<prefix>: <title>"``, or ``title`` alone when it already begins by naming what the
+    prefix names: "Bài kiểm tra" + "Kiểm tra: An toàn dữ liệu" is "Kiểm tra: An toàn dữ liệu",
+    not "Bài kiểm tra: Kiểm tra: …" (issue 18).
+
+    Compared folded (``lms.core.text.fold``: case and diacritics ignored), word by word: the
+    title's first words equal the whole prefix or its last two words or more ("kiểm tra" of
+    "bài kiểm tra"). One trailing word is not enough ("Trà" is not "kiểm tra")."""
+    head, words = _words(prefix), _words(title)
+    if not head:
+        return title
+    tails = [head] + [head[i:] for i in range(1, len(head) - 1)]
+    if any(words[:len(tail)] == tail for tail in tails):
+        return title
+    return f"{prefix}: {title}"

@@ -31,7 +31,7 @@ from lms.quizzes import services
 from lms.quizzes.rules import option_order, pinned_positions, records_focus
 from lms.quizzes.services import AlreadySubmitted, AttemptClosed, OtherDevice
 from lms.quizzes.text import is_one_paragraph, render_text
-from lms.quizzes.titles import attempt_title, contest_attempt_titles
+from lms.quizzes.titles import attempt_title, contest_attempt_titles, prefixed_title
 from lms.quizzes.types import REGISTRY, feedback_for, type_label
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
@@ -138,6 +138,7 @@ def course_quiz(course_slug):
     progress = course_services.course_progress(current_user, course)
     return render_template(
         "quizzes/course_quiz.html", course=course, bank=bank, settings=services.bank_settings(bank),
+        heading=prefixed_title(_("Quiz"), bank.title), page_title=prefixed_title(_("Quiz"), course.title),
         attempts=[a for a in attempts if a.status == "submitted"], open_attempt=open_attempt,
         contest_titles=contest_attempt_titles(attempts),
         scores_sealed_until=services.bank_seal(bank.id, current_user) if attempts else None,

@@ -11,11 +11,12 @@ from lms.courses.rules import (
     NEXT_QUIZ,
     NextStep,
     next_step,
+    step_after_reading,
 )
 from lms.courses.services import learner_courses, mark_lesson_read, record_quiz_result
 from lms.courses.sync import sync_content
 from lms.extensions import db
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 LESSONS = [11, 12, 13]
 
@@ -49,6 +50,89 @@ def test_a_lesson_added_later_and_retired_lessons():
                      certificate_id=7) == NextStep(NEXT_LESSON, lesson_id=14, resumed=True)
     assert next_step([], [], has_quiz=True) == NextStep(NEXT_QUIZ)
     assert next_step([], [99], has_quiz=False) == NextStep(NEXT_DONE)
+
+
+def test_after_reading_a_lesson_the_next_one_and_after_the_last_the_quiz_or_the_course():
+    # Not the last lesson: the one after it, read or not.
+    assert step_after_reading(LESSONS, [], 11, has_quiz=True) == NextStep(NEXT_LESSON, lesson_id=12, resumed=True)
+    assert step_after_reading(LESSONS, [11, 12, 13], 12, has_quiz=True).lesson_id == 13
+    # The last lesson: never "the next lesson" (issue 18), but the quiz until it is passed...
+    assert step_after_reading(LESSONS, [11, 12], 13, has_quiz=True) == NextStep(NEXT_QUIZ)
+    assert step_after_reading(LESSONS, [11, 12], 13, has_quiz=True, quiz_tried=True) == NextStep(NEXT_QUIZ, resumed=True)
+    # ... an earlier lesson skipped ...
+    assert step_after_reading(LESSONS, [11], 13, has_quiz=True) == NextStep(NEXT_LESSON, lesson_id=12, resumed=True)
+    # ... and with the quiz passed or none, the certificate or the end of the course.
+    assert step_after_reading(LESSONS, [11, 12], 13, has_quiz=True, quiz_passed=True) == NextStep(NEXT_DONE)
+    assert step_after_reading(LESSONS, [11, 12], 13, has_quiz=False) == NextStep(NEXT_DONE)
+    assert step_after_reading(LESSONS, LESSONS, 13, has_quiz=False, certificate_id=7).kind == NEXT_CERTIFICATE
+
+
+def read_button(html: str) -> str:
+    return html.split('/read" class="actions">', 1)[1].split("</button>", 1)[0]
+
+
+def test_the_last_lesson_leads_to_the_final_quiz_then_to_the_course(app, client, content_dirs, make_user):
+    sync_content(*content_dirs)
+    db.session.commit()
+    course = db.session.scalar(select(Course))
+    first, last = course.lessons
+    learner = make_user("hs.an")
+    login(client, "hs.an")
+    page = client.get("/courses/dich-vu-cong/gioi-thieu").get_data(as_text=True)
+    assert "Tôi đã đọc xong bài này" in read_button(page)
+    assert client.post("/courses/dich-vu-cong/gioi-thieu/read", data={"csrf_token": csrf_token(client, "/courses/")}
+                       ).headers["Location"] == "/courses/dich-vu-cong/vneid"
+
+    page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
+    button = read_button(page)
+    assert "Tôi đã đọc xong bài này: làm bài kiểm tra cuối khoá" in button and "sang bài tiếp" not in button
+    # The pager offers the quiz where other lessons offer the next lesson.
+    assert 'href="/quizzes/course/dich-vu-cong" rel="next">Bài kiểm tra cuối khoá →</a>' in page
+    reply = client.post("/courses/dich-vu-cong/vneid/read", data={"csrf_token": csrf_token(client, "/courses/")})
+    assert reply.headers["Location"] == "/quizzes/course/dich-vu-cong"
+    assert "Hãy làm bài kiểm tra cuối khoá" in client.get(reply.headers["Location"]).get_data(as_text=True)
+
+    # Read already, quiz failed: the same way, said as done.
+    record_quiz_result(learner, course, 40.0, False)
+    db.session.commit()
+    page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
+    assert "✓ Đã đọc: làm bài kiểm tra cuối khoá" in read_button(page)
+
+    # Quiz passed (the course is complete): back to the course page, its certificate.
+    record_quiz_result(learner, course, 90.0, True)
+    db.session.commit()
+    page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
+    assert "✓ Đã đọc: về trang khoá học" in read_button(page)
+    assert client.post("/courses/dich-vu-cong/vneid/read", data={"csrf_token": csrf_token(client, "/courses/")}
+                       ).headers["Location"] == "/courses/dich-vu-cong/"
+
+
+def test_the_last_lesson_of_a_course_without_a_quiz_finishes_it(app, client, content_dirs, make_user):
+    courses_dir, quizzes_dir = content_dirs
+    course_md = courses_dir / "dich-vu-cong" / "course.md"
+    course_md.write_text("\n".join(line for line in course_md.read_text(encoding="utf-8").splitlines()
+                                   if not line.startswith("quiz:")) + "\n", encoding="utf-8")
+    sync_content(courses_dir, quizzes_dir)
+    db.session.commit()
+    make_user("hs.an")
+    login(client, "hs.an")
+    page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
+    # The first lesson is unread: the last one sends the learner back to it.
+    assert "Tôi đã đọc xong bài này: sang bài chưa đọc" in read_button(page)
+    assert client.post("/courses/dich-vu-cong/vneid/read", data={"csrf_token": csrf_token(client, "/courses/")}
+                       ).headers["Location"] == "/courses/dich-vu-cong/gioi-thieu"
+    client.post("/courses/dich-vu-cong/gioi-thieu/read", data={"csrf_token": csrf_token(client, "/courses/")})
+    page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
+    assert "✓ Đã đọc: về trang khoá học" in read_button(page) and "/quizzes/" not in page
+
+
+def test_the_shipped_last_lesson_links_its_final_quiz():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "courses" / "su-dung-dich-vu-cong-truc-tuyen"
+    text = (root / "06-khi-gap-kho-khan.md").read_text(encoding="utf-8")
+    assert "[làm bài kiểm tra cuối khoá](/quizzes/course/su-dung-dich-vu-cong-truc-tuyen)" in text
+    assert "quiz: su-dung-dich-vu-cong-truc-tuyen" in (root / "course.md").read_text(encoding="utf-8")
 
 
 # --- the course page ------------------------------------------------------------------

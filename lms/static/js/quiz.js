@@ -1,4 +1,5 @@
-/* Quiz page: save each answer as soon as it changes, and show the time left.
+/* Quiz page: save each answer as soon as it changes (a typed one when typing pauses), and
+   show the time left.
    The page works without this script (plain form posts); the server owns the clock. */
 (function () {
   "use strict";
@@ -44,15 +45,20 @@
     return values;
   }
 
-  function send(fieldset) {
+  // ``leaving``: the page is being hidden or unloaded. The save goes at once, even with an
+  // older one still travelling (there is no later), and with keepalive, so that the browser
+  // delivers it after the page is gone (sendBeacon cannot: the CSRF token of the answer
+  // endpoint travels in a header).
+  function send(fieldset, leaving) {
     var version = fieldset.getAttribute("data-version");
-    if (inflight[version]) { again[version] = true; return Promise.resolve(); }
+    if (inflight[version] && !leaving) { again[version] = true; return Promise.resolve(); }
     inflight[version] = true;
     var edit = edits[version];
     var body = JSON.stringify({ v: version, values: valuesOf(fieldset) });
     return fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
       credentials: "same-origin",
+      keepalive: !!leaving,
       headers: { "Content-Type": "application/json", "X-CSRFToken": form.getAttribute("data-csrf") },
       body: body
     }).then(function (response) {
@@ -85,16 +91,56 @@
     });
   }
 
+  function changed(fieldset) {
+    var version = fieldset.getAttribute("data-version");
+    edits[version] = (edits[version] || 0) + 1;
+    dirty[version] = true;
+    fieldset.classList.remove("saved");
+    return version;
+  }
+
   form.addEventListener("change", function (event) {
     if (closed) { return; }
     var fieldset = event.target.closest("fieldset[data-version]");
     if (fieldset) {
-      var version = fieldset.getAttribute("data-version");
-      edits[version] = (edits[version] || 0) + 1;
-      dirty[version] = true;
-      fieldset.classList.remove("saved");
+      var version = changed(fieldset);
+      if (typing[version]) { clearTimeout(typing[version]); delete typing[version]; }
       send(fieldset);
     }
+  });
+
+  // A typed answer (short text, number, essay) fires "change" only when the field loses
+  // focus, while the navigator shows it answered from the first key: it is saved also once
+  // the learner pauses typing, and when the page is hidden or left, so that a reload or a
+  // phone putting the tab away keeps what was typed (issue 18).
+  var TYPING_PAUSE_MS = 1500;
+  var typing = {};  // version -> timer of the save after the pause
+  function isTyped(el) {
+    return el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && /^(text|number|search|tel)$/.test(el.type));
+  }
+  form.addEventListener("input", function (event) {
+    if (closed || !isTyped(event.target)) { return; }
+    var fieldset = event.target.closest("fieldset[data-version]");
+    if (!fieldset) { return; }
+    var version = changed(fieldset);
+    if (typing[version]) { clearTimeout(typing[version]); }
+    typing[version] = setTimeout(function () {
+      delete typing[version];
+      send(fieldset);
+    }, TYPING_PAUSE_MS);
+  });
+  function saveTypingNow() {
+    if (closed || submitting) { return; }
+    Object.keys(typing).forEach(function (version) {
+      clearTimeout(typing[version]);
+      delete typing[version];
+      var fieldset = form.querySelector("fieldset[data-version='" + version + "']");
+      if (fieldset) { send(fieldset, true); }
+    });
+  }
+  window.addEventListener("pagehide", saveTypingNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { saveTypingNow(); }
   });
 
   // On Submit (or Save), send only the answers the server does not have yet: on a slow
@@ -103,6 +149,8 @@
   form.addEventListener("submit", function (event) {
     if (event.defaultPrevented) { return; }  // quiz-nav.js asks first: nothing is sent yet
     submitting = true;
+    // Typed answers not saved yet go with the form (they are dirty): no save after the pause.
+    Object.keys(typing).forEach(function (version) { clearTimeout(typing[version]); delete typing[version]; });
     form.querySelectorAll("fieldset[data-version]").forEach(function (fieldset) {
       if (!dirty[fieldset.getAttribute("data-version")]) { fieldset.disabled = true; }
     });
