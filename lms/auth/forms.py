@@ -22,6 +22,19 @@ def kind_choices():
     return [(k, USER_KIND_LABELS[k]) for k in USER_KINDS]
 
 
+def new_password_field(label) -> PasswordField:
+    """A password the person chooses (the rules are checked by lms.auth.passwords on save)."""
+    return PasswordField(label, validators=[DataRequired(), Length(max=256)],
+                         description=_l("At least 8 characters; a few words only you would think of are best."),
+                         render_kw={"autocomplete": "new-password"})
+
+
+def repeated_password_field(label) -> PasswordField:
+    """The same password typed again, compared with the form's ``password`` field."""
+    return PasswordField(label, validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                         render_kw={"autocomplete": "new-password"})
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -48,12 +61,8 @@ class RegisterForm(FlaskForm):
     date_of_birth = DateField(_l("Date of birth (optional)"), validators=[Optional()])
     email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=255)],
                        render_kw={"autocomplete": "email"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
-                             description=_l("At least 8 characters; a few words only you would think of are best."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("Password"))
+    confirm = repeated_password_field(_l("Repeat the password"))
 
 
 class ProfileForm(FlaskForm):
@@ -70,12 +79,8 @@ class ChangePasswordForm(FlaskForm):
     # Required by the view unless the session began with a (now spent) one-time code.
     current = PasswordField(_l("Current password"), validators=[Optional(), Length(max=256)],
                             render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
-                             description=_l("At least 8 characters; a few words only you would think of are best."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("New password"))
+    confirm = repeated_password_field(_l("Repeat the new password"))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -84,9 +89,5 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)],
-                             description=_l("At least 8 characters; a few words only you would think of are best."),
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("New password"))
+    confirm = repeated_password_field(_l("Repeat the new password"))
