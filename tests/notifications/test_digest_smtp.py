@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.notifications import services
 from lms.notifications.models import Notification
 from tests.notifications.conftest import NOW, YESTERDAY, assign, contest_with_round, register
-from tests.support.smtp_server import smtp_server  # noqa: F401  (fixture)
+from tests.support.smtp import smtp_server  # noqa: F401  (fixture)
 
 
 def unmailed(user):
@@ -43,12 +43,12 @@ def test_one_digest_per_person_in_their_language_then_nothing_twice(app, yesterd
     smtp_server.configure(app)
     report = services.send_digest(NOW, commit=db.session.commit)
     assert (report.mails, report.notices_mailed, report.error) == (2, 5, None)
-    assert sorted(smtp_server.recipients()) == ["an@example.vn", "binh@example.vn"]  # Chi has no address
+    assert sorted(smtp_server.addresses()) == ["an@example.vn", "binh@example.vn"]  # Chi has no address
     by_rcpt = {m["To"]: m for m in smtp_server.messages}
 
     an = by_rcpt["an@example.vn"]
     assert an["Subject"] == "Học dịch vụ công trực tuyến: bạn có 2 thông báo mới"
-    assert an["From"] == "thongbao@hoc.example.vn"
+    assert an["From"] == "hoc@dichvucong.test"  # MAIL_FROM as tests.support.smtp configures it
     text, html = bodies(an)
     assert text.startswith("Xin chào Nguyễn Văn An,")
     assert "Bạn được giao khoá học “Dịch vụ công trực tuyến”, hạn hoàn thành ngày 14/05/2026." in text
@@ -98,7 +98,7 @@ def test_smtp_down_marks_nothing_sent_and_the_next_run_sends_it(app, world, smtp
     ok = runner.invoke(args=["notifications", "send-digest"])
     assert ok.exit_code == 0, ok.output
     assert ok.stdout.startswith("Đã gửi 2 thư, gồm 2 thông báo.")
-    assert sorted(smtp_server.recipients()) == ["an@example.vn", "binh@example.vn"]
+    assert sorted(smtp_server.addresses()) == ["an@example.vn", "binh@example.vn"]
     db.session.expire_all()
     assert unmailed(world.an) == unmailed(world.binh) == []
 
@@ -111,7 +111,7 @@ def test_a_refused_address_does_not_hold_back_the_others(app, world, smtp_server
     db.session.commit()
     report = services.send_digest(NOW, commit=db.session.commit)
     assert (report.mails, report.failed) == (1, 1) and "550" in report.error
-    assert smtp_server.recipients() == ["binh@example.vn"]
+    assert smtp_server.addresses() == ["binh@example.vn"]
     assert unmailed(world.an) == ["assignment_new"] and unmailed(world.binh) == []
 
 

@@ -9,6 +9,8 @@ every message it receives, parsed.
         message = smtp_server.wait_for(1)[0]  # email.message.EmailMessage
         text = smtp_server.text_of(message)
 
+``refuse`` holds addresses the server answers 550 at RCPT TO (a mailbox that does not exist);
+``stop()`` takes the server down (SMTP unreachable) and ``start()`` brings it back.
 Nothing is mocked: the app's own lms.core.mail speaks SMTP to it over a socket.
 """
 
@@ -44,7 +46,38 @@ class ReceivedMail:
     messages: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
     delay: float = 0.0
+    refuse: set[str] = field(default_factory=set)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
+    _controller: object = None
+
+    def start(self) -> None:
+        """Accept connections (again, after ``stop``)."""
+        from aiosmtpd.controller import Controller
+
+        if self._controller is None:
+            self._controller = Controller(self, hostname=self.host, port=self.port)
+            self._controller.start()
+
+    def stop(self) -> None:
+        """Close the port: senders then find no SMTP server."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def clear(self) -> None:
+        with self._arrived:
+            self.messages.clear()
+            self.recipients.clear()
+
+    def addresses(self) -> list[str]:
+        """Every envelope recipient of every message, in arrival order."""
+        return [to for tos in self.recipients for to in tos]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.lower() in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         import asyncio
@@ -90,13 +123,9 @@ class ReceivedMail:
 @pytest.fixture
 def smtp_server():
     """A running SMTP server on 127.0.0.1 (see the module docstring); stopped after the test."""
-    from aiosmtpd.controller import Controller
-
-    port = free_port()
-    received = ReceivedMail(host="127.0.0.1", port=port)
-    controller = Controller(received, hostname="127.0.0.1", port=port)
-    controller.start()
+    received = ReceivedMail(host="127.0.0.1", port=free_port())
+    received.start()
     try:
         yield received
     finally:
-        controller.stop()
+        received.stop()
