@@ -39,6 +39,8 @@ def test_admin_drills_down_from_the_top(client, world):
     assert "Trường A" in page and "Trường B" in page
     page = client.get("/reports/org/SA-1").get_data(as_text=True)
     assert HANG in page and "Trần Văn Bình" in page
+    # The class's average score (65 % of the points) in the Vietnamese way, with its unit.
+    assert ">65,0%<" in page
     assert 'role="img"' in page  # charts are accessible SVG
     assert "<script" not in page and "style=" not in page
 
