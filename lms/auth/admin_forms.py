@@ -17,7 +17,7 @@ def unit_kind_choices():
 
 class PersonForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    org_code = StringField(_l("Unit"), validators=[DataRequired(), Length(max=64)])
     kind = SelectField(_l("Kind"), choices=lambda: unit_kind_choices(),
                        description=_l("“As the unit implies”: a student in a school or class, a civil servant in a "
                                       "public body. Choose a kind only for someone who differs (a teacher listed "
@@ -29,7 +29,7 @@ class PersonForm(FlaskForm):
 
 class NewPersonForm(PersonForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
-                           description=_l("Lower-case letters without accents, digits, dot or dash."))
+                           description=_l("At least 3 characters: lower-case letters without accents, digits, dot, dash or underscore."))
     # By default the unit decides the kind (lms.auth.services.kind_in_unit): a form whose list
     # started at civil servant stored a class's pupils as civil servants (issue 18, fault 2).
     kind = SelectField(_l("Kind"), choices=lambda: unit_kind_choices(), default="",
@@ -45,5 +45,5 @@ class GrantRoleForm(FlaskForm):
 
 
 class LoginSlipsForm(FlaskForm):
-    org_code = StringField(_l("Unit code"), validators=[DataRequired(), Length(max=64)])
+    org_code = StringField(_l("Unit"), validators=[DataRequired(), Length(max=64)])
     include_all = BooleanField(_l("Also people who signed in before but have no password of their own yet (a lost or expired code)"))

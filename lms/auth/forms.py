@@ -51,7 +51,7 @@ class RegisterForm(FlaskForm):
                             description=_l("With accents, as on your ID card: Nguyễn Thị Hoà."),
                             render_kw={"autocomplete": "name"})
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=64)],
-                           description=_l("Lower-case letters without accents, digits, dot or dash."),
+                           description=_l("At least 3 characters: lower-case letters without accents, digits, dot, dash or underscore."),
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     # The unit of the join code decides it when it can (lms.auth.services.kind_for_unit); the
     # choice counts only for units of kind "other". Absent from the page when the code is known.
