@@ -109,21 +109,11 @@ def index():
 
 # --- history of changes: logged names and ids, shown as the organiser knows them -------------
 
+# The audit log's words (lms.audit.display.DETAIL_LABELS) for every logged name, except those
+# that log an id the history shows by name.
 CHANGE_LABELS = {
-    "slug": _l("Short name (in the address)"), "title": _l("Title"), "rules_md": _l("Rules (Markdown)"),
-    "scope_org_id": _l("Eligible unit"), "registration_fields": _l("Registration fields"), "status": _l("Status"),
-    "prize_settings": _l("Prizes"), "public_board": _l("The public leaderboard shows"),
-    "kind": _l("Kind"), "opens_at": _l("Opens (Vietnam time)"), "closes_at": _l("Closes (Vietnam time)"),
-    "bank_id": _l("Question bank"), "draw": _l("Questions drawn per participant"),
-    "time_limit_minutes": _l("Time limit (minutes)"), "attempts_allowed": _l("Attempts allowed"),
-    "counting": _l("Attempt that counts"), "tiebreaker_question": _l("Tiebreaker question (optional)"),
-    "tiebreaker_answer": _l("True count for the tiebreaker"),
-    "hide_results_until_close": _l("Hide scores and answers until the round closes"),
-    "freeze_minutes": _l("Freeze the leaderboard for the last … minutes"), "weight": _l("Weight in the final score"),
-    "one_device": _l("One device per participant"),
-    "round": _l("Round"), "username": _l("Username"), "reason": _l("Reason"), "awards": _l("Awards"),
-    "rows": _l("Rows"), "registration": _l("Participant"), "duplicate_of": _l("Same as registration"),
-    "settings": _l("Settings"),
+    "scope_org_id": _l("Eligible unit"), "bank_id": _l("Question bank"), "registration": _l("Participant"),
+    "duplicate_of": _l("Same as registration"),
 }
 LONG_TEXTS = {"rules_md"}  # shown as "changed": the old and new rules would fill the page
 PRIZE_COUNT_LABELS = {"first": _l("First prizes"), "second": _l("Second prizes"), "third": _l("Third prizes"),
@@ -191,7 +181,7 @@ class _Names:
         if isinstance(value, bool):
             return _("Yes") if value else _("No")
         if isinstance(value, dict):
-            return ", ".join(f"{CHANGE_LABELS.get(k, k)}: {self.show(k, v)}" for k, v in value.items())
+            return ", ".join(f"{_change_label(k)}: {self.show(k, v)}" for k, v in value.items())
         return str(audit_value(value))
 
 
