@@ -18,18 +18,29 @@ import yaml
 from lms.courses.render import RENDERER_VERSION
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-LESSON_FILE_RE = re.compile(r"^(?P<num>\d{2})-(?P<slug>[a-z0-9][a-z0-9-]*?)(?:\.(?P<lang>[a-z]{2}))?\.md$")
-COURSE_FILE_RE = re.compile(r"^course(?:\.(?P<lang>[a-z]{2}))?\.md$")
+# A language tag (BCP 47 as ISO 639 codes are written in it: "en", "km", "hnj", "tyz",
+# "cjm-Latn"): lower-case primary subtag of 2-3 letters, optional subtags after dashes.
+LANG_TAG = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+LESSON_FILE_RE = re.compile(rf"^(?P<num>\d{{2}})-(?P<slug>[a-z0-9][a-z0-9-]*?)(?:\.(?P<lang>{LANG_TAG}))?\.md$")
+COURSE_FILE_RE = re.compile(rf"^course(?:\.(?P<lang>{LANG_TAG}))?\.md$")
 AUDIENCES = ("civil_servant", "student", "citizen")
 LANGUAGES = ("vi", "en")
 
 COURSE_KEYS = {
     "title": str, "summary": str, "audience": list, "language": str, "estimated_minutes": int,
     "quiz": str, "pass_score": int, "certificate": bool, "version": int,
+    # The school curriculum topic a class pack serves, shown on the course page.
+    "curriculum": str,
+    # "standard", or "steps": one step per screen (split at ## headings), large type,
+    # read-aloud offered first; tables are refused (they break on 360-px phones).
+    "layout": str,
 }
+LAYOUTS = ("standard", "steps")
 COURSE_REQUIRED = ("title", "summary", "audience")
 TRANSLATION_KEYS = {"title": str, "summary": str}
-LESSON_KEYS = {"title": str, "minutes": int}
+# facts_as_of: "YYYY-MM", the month the lesson's facts (laws, app labels, hotlines) were
+# last checked; sources: where they were checked (decree numbers, agency pages).
+LESSON_KEYS = {"title": str, "minutes": int, "facts_as_of": str, "sources": list}
 LESSON_REQUIRED = ("title",)
 
 LINK_RE = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -202,6 +213,8 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
                                     f"unknown audience '{value}' (use {', '.join(AUDIENCES)})"))
     if meta.get("language", "vi") not in LANGUAGES:
         problems.append(Problem(str(course_file), _key_line(doc, "language"), f"language must be one of {', '.join(LANGUAGES)}"))
+    if meta.get("layout", "standard") not in LAYOUTS:
+        problems.append(Problem(str(course_file), _key_line(doc, "layout"), f"layout must be one of {', '.join(LAYOUTS)}"))
     score = meta.get("pass_score")
     if isinstance(score, int) and not 0 <= score <= 100:
         problems.append(Problem(str(course_file), _key_line(doc, "pass_score"), "pass_score must be a percentage from 0 to 100"))
@@ -259,8 +272,8 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
         if ldoc is None:
             continue
         check_meta(ldoc, LESSON_KEYS, LESSON_REQUIRED, problems)
-        if lang == meta.get("language", "vi") or lang not in LANGUAGES:
-            problems.append(Problem(str(path), 1, f"translation language '{lang}' must be another of {', '.join(LANGUAGES)}"))
+        if lang == meta.get("language", "vi"):
+            problems.append(Problem(str(path), 1, f"translation language '{lang}' is the course's own language"))
             continue
         base = by_number.get(number)
         if base is None or base.slug != lslug:

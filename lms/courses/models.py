@@ -26,6 +26,10 @@ class Course(db.Model):
     pass_score: Mapped[int] = mapped_column(default=70)
     certificate: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
+    # The school curriculum topic a class pack serves ("Tin học 9 – Chủ đề D …"), or "".
+    curriculum: Mapped[str] = mapped_column(String(500), default="")
+    # "standard" or "steps" (one step per screen, large type: content.LAYOUTS).
+    layout: Mapped[str] = mapped_column(String(20), default="standard")
     intro_html: Mapped[str] = mapped_column(Text, default="")
     # {"en": {"title": ..., "summary": ..., "intro_html": ...}}
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -57,6 +61,10 @@ class Lesson(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(255))
     minutes: Mapped[int | None] = mapped_column()
+    # "YYYY-MM": the month the facts were last checked (shown on the page; check-content
+    # warns after 12 months); sources: where they were checked.
+    facts_as_of: Mapped[str | None] = mapped_column(String(7))
+    sources: Mapped[list] = mapped_column(JSON, default=list)
     html: Mapped[str] = mapped_column(Text, default="")
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(String(64), default="")

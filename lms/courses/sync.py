@@ -127,6 +127,8 @@ def _apply_course(course: Course, source: CourseSource, report: SyncReport) -> N
     course.pass_score = meta.get("pass_score", 70)
     course.certificate = bool(meta.get("certificate", False))
     course.version = meta.get("version", 1)
+    course.curriculum = nfc(meta.get("curriculum") or "")
+    course.layout = meta.get("layout", "standard")
     course.intro_html = _render(source.doc, language)
     course.translations = {
         lang: {"title": nfc(doc.meta.get("title")), "summary": nfc(doc.meta.get("summary") or ""),
@@ -152,9 +154,12 @@ def _apply_course(course: Course, source: CourseSource, report: SyncReport) -> N
             meta = source_lesson.doc.meta
             lesson.title = nfc(meta["title"])
             lesson.minutes = meta.get("minutes")
+            lesson.facts_as_of = meta.get("facts_as_of")
+            lesson.sources = [nfc(str(item)) for item in meta.get("sources") or []]
             lesson.html = _render(source_lesson.doc, language)
             lesson.translations = {
-                lang: {"title": nfc(doc.meta.get("title")), "html": _render(doc, lang)}
+                lang: {"title": nfc(doc.meta.get("title")), "html": _render(doc, lang),
+                       "facts_as_of": doc.meta.get("facts_as_of")}
                 for lang, doc in source_lesson.translations.items()
             }
             lesson.content_hash = digest

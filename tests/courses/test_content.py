@@ -36,7 +36,7 @@ def test_unknown_key_names_the_key_and_line(content_dirs):
     course_md.write_text(course_md.read_text().replace("version: 1", "version: 1\nauthor: Ai đó"), encoding="utf-8")
     problems = problems_of(courses, quizzes)
     assert problems == [f"{course_md}:11: unknown key 'author' (known keys: title, summary, audience, language, "
-                        "estimated_minutes, quiz, pass_score, certificate, version)"]
+                        "estimated_minutes, quiz, pass_score, certificate, version, curriculum, layout)"]
 
 
 def test_missing_quiz_and_bad_audience(content_dirs):
