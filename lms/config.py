@@ -87,6 +87,9 @@ class Config:
     CERTIFICATE_VERIFY_TIMEOUT = 10
     CERTIFICATE_VERIFY_MEMORY_MB = 768
     PAGE_SIZE = 50
+    # Names of lesson languages not built in (lms.courses.languages), e.g. set in
+    # instance/config.py: CONTENT_LANGUAGE_NAMES = {"pcc": "Tiếng Giáy"}.
+    CONTENT_LANGUAGE_NAMES: dict = {}
 
     # Outgoing email (lms.core.mail): off while MAIL_SERVER is unset.
     MAIL_SERVER: str | None = None

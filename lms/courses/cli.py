@@ -10,18 +10,26 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from lms.courses.content import check, check_bank_file
+from lms.courses.content import Problem, check, check_bank_file
 
 
 @click.command("check-content")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--quizzes", "quizzes_dir", type=click.Path(path_type=Path), default=None,
               help="Folder of question banks (default: quizzes/ of the project).")
+@click.option("--language", "language", default=None, metavar="TAG",
+              help="Also list the files that have no version in this language (BCP 47 tag: km, hnj, tyz...).")
+@click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too (stale or undated facts, no picture...).")
 @with_appcontext  # only for the language of its summary: the database is not touched
-def check_content_command(paths, quizzes_dir):
+def check_content_command(paths, quizzes_dir, language, strict):
     """Check course folders and every question bank without touching the database; print
-    path:line: message per problem."""
+    path:line: message per problem, then warnings (path:line: warning: ...), the lessons
+    whose facts are due for a re-check and, with --language, the files lacking that version."""
     from lms import PROJECT_ROOT
+    from lms.core.timeutil import vn_today
+    from lms.courses.lint import course_advice, missing_versions, stale_lessons
+    from lms.quizzes.formats.markdown import parse_markdown_bank
+    from lms.quizzes.lint import bank_advice
 
     paths = list(paths) or [PROJECT_ROOT / "courses"]
     quizzes_dir = quizzes_dir or PROJECT_ROOT / "quizzes"
@@ -29,17 +37,43 @@ def check_content_command(paths, quizzes_dir):
     # A bank no course uses (a contest's own paper) is loaded by sync-content all the same,
     # so the pre-commit check reads it too.
     used = {c.doc.meta.get("quiz") for c in courses}
-    if quizzes_dir.is_dir():
-        for bank_file in sorted(quizzes_dir.glob("*.md")):
-            if bank_file.stem not in used:
-                problems.extend(check_bank_file(bank_file))
+    bank_files = sorted(quizzes_dir.glob("*.md")) if quizzes_dir.is_dir() else []
+    for bank_file in bank_files:
+        if bank_file.stem not in used:
+            problems.extend(check_bank_file(bank_file))
     for problem in problems:
         click.echo(str(problem))
+    today = vn_today()
+    warnings = [w for course in courses for w in course_advice(course, today)]
+    for bank_file in bank_files:
+        try:
+            parsed = parse_markdown_bank(bank_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue  # already reported as a problem
+        warnings += [Problem(str(bank_file), 1, message) for message in bank_advice(parsed)]
+    for warning in warnings:
+        click.echo(f"{warning.path}:{warning.line}: warning: {warning.message}")
+    stale = stale_lessons(courses, today)
+    if stale:
+        click.echo(_("Lessons to re-check (facts older than 12 months):"))
+        for lesson in stale:
+            click.echo(f"  {lesson.path} ({lesson.facts_as_of})")
     lessons = sum(len(c.lessons) for c in courses)
+    if language:
+        missing, have = missing_versions(courses, language)
+        click.echo(_("%(have)d of %(total)d lesson(s) have a version in %(lang)s; missing:",
+                     have=have, total=lessons, lang=language) if missing else
+                   _("Every lesson has a version in %(lang)s.", lang=language))
+        for path in missing:
+            click.echo(f"  {path}")
     if problems:
         click.echo(_("%(n)d problem(s) found.", n=len(problems)), err=True)
         sys.exit(1)
-    click.echo(_("OK: %(courses)d course(s), %(lessons)d lesson(s).", courses=len(courses), lessons=lessons))
+    if warnings and strict:
+        click.echo(_("%(n)d warning(s) found.", n=len(warnings)), err=True)
+        sys.exit(1)
+    click.echo(_("OK: %(courses)d course(s), %(lessons)d lesson(s).", courses=len(courses), lessons=lessons)
+               + (" " + _("%(n)d warning(s).", n=len(warnings)) if warnings else ""))
 
 
 @click.command("sync-content")

@@ -51,6 +51,18 @@ UNSAFE_RES = [
     (re.compile(r"(javascript|vbscript|data)\s*:", re.I), "unsafe link: {0}: URLs are not allowed"),
 ]
 FENCE_LINE_RE = re.compile(r"^\s*(`{3,}|~{3,})")
+EMPTY_ALT_RE = re.compile(r"!\[\s*\]\(")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# What an SVG picture beside a lesson may not hold. The media route serves SVG with a CSP
+# that blocks script, but a picture saved from the page and opened on its own has no CSP:
+# content must be safe by itself (OWASP: SVG is an active document format).
+SVG_UNSAFE_RES = [
+    (re.compile(r"<\s*script\b", re.I), "<script>"),
+    (re.compile(r"<\s*foreignObject\b", re.I), "<foreignObject>"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an event attribute (on...=)"),
+    (re.compile(r"(?:href|src)\s*=\s*[\"'](?!#)[^\"']+", re.I), "a link to another file or site (only #fragment links)"),
+    (re.compile(r"@import|url\(\s*[\"']?(?!#)", re.I), "a style that loads another file"),
+]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 
 
@@ -168,6 +180,9 @@ def check_body(doc: Document, course_root: Path, lesson_files: set[str], problem
             continue
         if in_fence:
             continue
+        if EMPTY_ALT_RE.search(line):
+            problems.append(Problem(str(doc.path), number, "image without a description: write what the picture shows "
+                                                           "between the brackets, ![...](file), for screen readers"))
         for pattern, message in UNSAFE_RES:
             m = pattern.search(line)
             if m:
@@ -182,6 +197,8 @@ def check_body(doc: Document, course_root: Path, lesson_files: set[str], problem
             if "/" in name or "\\" in name or name.startswith(".."):
                 problems.append(Problem(str(doc.path), number, f"link '{target}' must point to a file beside the lesson"))
             elif is_image:
+                if Path(name).suffix.lower() == ".svg" and (course_root / name).is_file():
+                    check_svg(course_root / name, problems)
                 if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                     problems.append(Problem(str(doc.path), number, f"image '{name}' is not a picture type ({', '.join(sorted(IMAGE_SUFFIXES))})"))
                 elif not (course_root / name).is_file():
@@ -191,6 +208,40 @@ def check_body(doc: Document, course_root: Path, lesson_files: set[str], problem
                     problems.append(Problem(str(doc.path), number, f"broken link: no lesson file '{name}' in this course"))
             elif not (course_root / name).is_file():
                 problems.append(Problem(str(doc.path), number, f"broken link: '{name}' does not exist beside the lesson"))
+
+
+def check_svg(path: Path, problems: list[Problem]) -> None:
+    """An SVG picture must be plain drawing: no script, event attributes, embedded HTML or
+    references to other files (SVG_UNSAFE_RES)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        problems.append(Problem(str(path), 1, "SVG picture is not UTF-8 text"))
+        return
+    for number, line in enumerate(text.split("\n"), 1):
+        for pattern, what in SVG_UNSAFE_RES:
+            if pattern.search(line):
+                problems.append(Problem(str(path), number, f"SVG picture holds {what}: pictures must be plain drawing"))
+
+
+def check_facts_as_of(doc: Document, problems: list[Problem]) -> None:
+    from lms.courses.rules import parse_facts_as_of
+
+    value = doc.meta.get("facts_as_of")
+    if isinstance(value, str) and parse_facts_as_of(value) is None:
+        problems.append(Problem(str(doc.path), _key_line(doc, "facts_as_of"),
+                                f"facts_as_of must be the month the facts were checked, as YYYY-MM (e.g. 2026-11), got {value!r}"))
+    sources = doc.meta.get("sources")
+    if isinstance(sources, list) and not all(isinstance(item, str) and item.strip() for item in sources):
+        problems.append(Problem(str(doc.path), _key_line(doc, "sources"), "sources must be a list of texts (one source per line: '  - Nghị định ...')"))
+
+
+def check_steps_layout(doc: Document, problems: list[Problem]) -> None:
+    """A steps course is read on a phone, often by an elderly learner: no tables."""
+    for offset, line in enumerate(doc.body.split("\n")):
+        if TABLE_RULE_RE.match(line):
+            problems.append(Problem(str(doc.path), doc.body_line + offset - 1,
+                                    "tables are not allowed in a course with layout: steps (use a list)"))
 
 
 def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -> CourseSource | None:
@@ -288,6 +339,9 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
     for lesson in course.lessons:
         for d in [lesson.doc, *lesson.translations.values()]:
             check_body(d, root, lesson_files, problems)
+            check_facts_as_of(d, problems)
+            if meta.get("layout") == "steps":
+                check_steps_layout(d, problems)
     return course
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -135,3 +136,49 @@ def home_order(due: str | None, due_on: date | None, assigned: bool, completed: 
     she began herself; completed ones last."""
     rank = {DUE_OVERDUE: 0, DUE_SOON: 1, DUE_LATER: 2}.get(due, 3 if assigned else 4)
     return (completed, rank, due_on or date.max)
+
+
+# --- dated content (issue 19) --------------------------------------------------------------
+
+FACTS_AS_OF_RE = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$")
+# A lesson's facts (laws, app labels, hotlines) are re-checked at least once a year: the
+# Luật Bảo vệ dữ liệu cá nhân replaced a decree within 30 months of it, and local government
+# was reorganised in 2025, so a two-year-old lesson on public services is likely wrong.
+STALE_AFTER_MONTHS = 12
+
+
+def parse_facts_as_of(value: str) -> tuple[int, int] | None:
+    """``"2026-11"`` → ``(2026, 11)``; None for anything else (a day, a year alone, "11/2026")."""
+    m = FACTS_AS_OF_RE.match(value.strip()) if isinstance(value, str) else None
+    return (int(m.group("year")), int(m.group("month"))) if m else None
+
+
+def facts_age_months(facts_as_of: str, today: date) -> int | None:
+    """Whole months from the month the facts were checked to ``today``'s month: 2025-11 on
+    2026-11-30 is 12. None if ``facts_as_of`` is not ``YYYY-MM``. Negative in the future."""
+    parsed = parse_facts_as_of(facts_as_of)
+    if parsed is None:
+        return None
+    year, month = parsed
+    return (today.year - year) * 12 + (today.month - month)
+
+
+def facts_are_stale(facts_as_of: str | None, today: date, limit: int = STALE_AFTER_MONTHS) -> bool:
+    """True when the facts were checked more than ``limit`` months before ``today``'s month
+    (12 months old is still fresh: a lesson checked in 11/2025 is due in 12/2026)."""
+    age = facts_age_months(facts_as_of or "", today)
+    return age is not None and age > limit
+
+
+def content_version(available: list[str], chosen: str | None, ui_language: str, course_language: str) -> str:
+    """Which language version of a lesson to show.
+
+    ``available``: the lesson's translations (language tags); ``chosen``: the version the
+    learner picked on a lesson page (kept in the session); ``ui_language``: the interface
+    language. The learner's pick wins where that version exists, then the interface language,
+    then the course's own language: a missing translation never hides the lesson."""
+    if chosen and (chosen in available or chosen == course_language):
+        return chosen
+    if ui_language in available:
+        return ui_language
+    return course_language

@@ -14,6 +14,7 @@ from lms.audit.services import record_audit
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import fold, nfc
 from lms.core.timeutil import utcnow, vn_today
+from lms.courses.languages import language_name
 from lms.courses.models import (
     Assignment,
     Course,
@@ -25,7 +26,9 @@ from lms.courses.models import (
 from lms.courses.rules import (
     CompletionState,
     NextStep,
+    content_version,
     due_state,
+    facts_are_stale,
     home_order,
     is_course_complete,
     next_step,
@@ -505,3 +508,44 @@ def _register_privacy() -> None:
 
 
 _register_privacy()
+
+
+# --- language versions and dated facts (issue 19) -------------------------------------------
+
+@dataclass(frozen=True)
+class LessonVersion:
+    """One language version of a lesson as the page shows it.
+
+    ``language``: the BCP 47 tag shown; ``versions``: every version that exists, as
+    (tag, name) with the course's own language first; ``facts_as_of``: "YYYY-MM" or None;
+    ``stale``: facts older than rules.STALE_AFTER_MONTHS on ``today``."""
+
+    language: str
+    title: str
+    html: str
+    versions: list[tuple[str, str]]
+    facts_as_of: str | None
+    sources: list[str]
+    stale: bool
+
+
+def lesson_version(course: Course, lesson: Lesson, chosen: str | None, ui_language: str, today: date,
+                   names: dict[str, str] | None = None) -> LessonVersion:
+    """The version of ``lesson`` to show (rules.content_version) with its title, HTML and
+    date. A translation's own ``facts_as_of`` (the month its translator checked it) wins;
+    without one it carries the original's."""
+    translations = lesson.translations or {}
+    available = sorted(translations)
+    tag = content_version(available, chosen, ui_language, course.language)
+    version = translations.get(tag) if tag != course.language else None
+    facts = (version or {}).get("facts_as_of") or lesson.facts_as_of
+    tags = [course.language, *[t for t in available if t != course.language]]
+    return LessonVersion(
+        language=tag,
+        title=(version or {}).get("title") or lesson.title,
+        html=(version or {}).get("html") or lesson.html,
+        versions=[(t, language_name(t, names)) for t in tags],
+        facts_as_of=facts,
+        sources=list(lesson.sources or []),
+        stale=facts_are_stale(facts, today),
+    )

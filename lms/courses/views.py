@@ -13,6 +13,7 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -28,6 +29,7 @@ from lms.core.timeutil import vn_today
 from lms.courses import services
 from lms.courses.content import IMAGE_SUFFIXES
 from lms.courses.forms import AssignForm, FeedbackForm
+from lms.courses.languages import speech_tag
 from lms.courses.models import Assignment, Course, Lesson, LessonFeedback
 from lms.courses.rules import NEXT_LESSON, NEXT_QUIZ, is_overdue, progress_percent
 from lms.extensions import db
@@ -124,8 +126,15 @@ def lesson(course_slug, lesson_slug):
         read = services.course_progress(current_user, course).read_lesson_ids
         after = services.step_after_lesson(current_user, course, lesson)
     feedback = FeedbackForm()
+    # A version picked on this page (a link "Tiếng Khmer") is remembered for the next lessons.
+    picked = request.args.get("doc_lang")
+    if picked is not None and (picked == course.language or picked in (lesson.translations or {})):
+        session["content_lang"] = picked
+    version = services.lesson_version(course, lesson, session.get("content_lang"), _lang(), vn_today(),
+                                      current_app.config.get("CONTENT_LANGUAGE_NAMES"))
     return render_template(
-        "courses/lesson.html", course=course, lesson=lesson, number=index + 1, total=len(lessons),
+        "courses/lesson.html", course=course, lesson=lesson, number=index + 1, total=len(lessons), version=version,
+        speech_lang=speech_tag(version.language),
         previous=lessons[index - 1] if index > 0 else None, next=lessons[index + 1] if index + 1 < len(lessons) else None,
         is_read=lesson.id in read, percent=progress_percent(len(read), len(lessons), bool(course.quiz_slug), False),
         lang=_lang(), feedback_form=feedback, published=services.published_feedback(lesson),

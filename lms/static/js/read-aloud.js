@@ -8,12 +8,19 @@
   var synth = window.speechSynthesis;
   var lang = box.getAttribute("data-lang") || "vi-VN";
   var status = box.querySelector(".read-aloud-status");
+  // In a steps lesson (elderly learners) reading stays on from step to step and page to page
+  // once started; browsers still need one tap per page before a first utterance.
+  var steps = document.querySelector("[data-layout='steps']") !== null;
+  var KEY = "lms-read-aloud";
+  var active = false;
+  function remember(on) { try { window.localStorage.setItem(KEY, on ? "on" : "off"); } catch (e) { /* private mode */ } }
+  function remembered() { try { return window.localStorage.getItem(KEY) === "on"; } catch (e) { return false; } }
   function label(name) { return box.getAttribute("data-label-" + name); }
   function say(text) { status.textContent = text; }
 
   var play = document.createElement("button");
   play.type = "button";
-  play.className = "secondary";
+  play.className = steps ? "read-aloud-big" : "secondary";
   play.textContent = label("play");
   var stop = document.createElement("button");
   stop.type = "button";
@@ -36,8 +43,10 @@
   function chunks() {
     // One utterance per block keeps long lessons from being cut off by some engines.
     var parts = [];
-    body.querySelectorAll("h2, h3, h4, p, li, td, th, figcaption").forEach(function (el) {
-      var text = el.textContent.trim();
+    body.querySelectorAll("h2, h3, h4, p, li, td, th, figcaption, img[alt]").forEach(function (el) {
+      if (el.closest("[hidden]")) { return; }  // another step of a steps lesson
+      // A picture's description is read where the picture is: it carries the step.
+      var text = (el.tagName === "IMG" ? el.getAttribute("alt") : el.textContent).trim();
       if (text) { parts.push(text); }
     });
     return parts;
@@ -46,6 +55,14 @@
   function start() {
     synth.cancel();
     var voice = voiceFor(lang);
+    var prefix = lang.split("-")[0];
+    if (!voice && prefix !== "vi" && prefix !== "en") {
+      // A Vietnamese voice reading Khmer or Tày is worse than silence.
+      say(box.getAttribute("data-msg-nolang"));
+      return;
+    }
+    active = true;
+    if (steps) { remember(true); }
     if (!voice && lang.indexOf("vi") === 0) { say(box.getAttribute("data-msg-novoice")); } else { say(box.getAttribute("data-msg-reading")); }
     var parts = chunks();
     parts.forEach(function (text, index) {
@@ -56,6 +73,9 @@
       if (index === parts.length - 1) {
         u.onend = function () { reset(); say(box.getAttribute("data-msg-stopped")); };
       }
+      u.onerror = function (event) {
+        if (event.error === "not-allowed") { active = false; reset(); say(box.getAttribute("data-msg-tap")); }
+      };
       synth.speak(u);
     });
     play.textContent = label("pause");
@@ -79,9 +99,18 @@
     }
   });
   stop.addEventListener("click", function () {
+    active = false;
+    if (steps) { remember(false); }
     synth.cancel();
     reset();
     say(box.getAttribute("data-msg-stopped"));
   });
   window.addEventListener("pagehide", function () { synth.cancel(); });
+  document.addEventListener("lesson:step", function () {
+    if (active) { start(); }  // the step button was a tap: the browser lets us speak
+  });
+  if (steps && remembered()) {
+    active = true;
+    start();  // allowed where the browser permits it; otherwise onerror asks for a tap
+  }
 })();

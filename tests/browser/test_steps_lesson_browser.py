@@ -1,0 +1,106 @@
+"""In a real browser at phone width: a steps lesson shows one step per screen in large type,
+the date of its facts, and its language versions (issue 19)."""
+
+import pytest
+
+from lms.courses.sync import sync_content
+from lms.extensions import db
+from tests.browser.conftest import screenshot
+from tests.content_fixtures import write_course
+
+pytestmark = pytest.mark.browser
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 160"><rect width="360" height="160" fill="#eef"/>'
+       '<text x="20" y="90" font-family="sans-serif" font-size="28">{}</text></svg>')
+STEPS = """---
+title: Đăng nhập VNeID bằng vân tay
+facts_as_of: 2026-11
+sources:
+  - Nghị định 69/2024/NĐ-CP
+---
+Bài này có ba bước. Làm cùng con cháu lần đầu.
+
+## Bước 1: Mở ứng dụng
+
+![Màn hình điện thoại có ứng dụng VNeID](buoc-1.svg)
+
+Chạm vào ứng dụng VNeID.
+
+## Bước 2: Chạm vân tay
+
+![Ngón tay đặt lên cảm biến](buoc-2.svg)
+
+Đặt ngón tay lên chỗ quét.
+
+## Bước 3: Xong
+
+![Dấu tích xanh](buoc-3.svg)
+
+Bạn đã vào được ứng dụng.
+"""
+
+
+@pytest.fixture
+def steps_site(live_server, tmp_path):
+    app, base = live_server
+    courses, quizzes = tmp_path / "c", tmp_path / "q"
+    quizzes.mkdir()
+    (quizzes / "dvc.md").write_text("---\ntitle: Q\n---\n## Ứng dụng định danh?\n- [x] VNeID\n- [ ] Zalo\n", encoding="utf-8")
+    folder = write_course(courses, slug="cao-tuoi", lessons=(("01", "gioi-thieu", "Giới thiệu"),))
+    course_md = folder / "course.md"
+    course_md.write_text(course_md.read_text(encoding="utf-8").replace("version: 1", "version: 1\nlayout: steps"), encoding="utf-8")
+    (folder / "01-gioi-thieu.md").write_text(STEPS, encoding="utf-8")
+    (folder / "01-gioi-thieu.km.md").write_text("---\ntitle: ចូល VNeID\n---\nអត្ថបទខ្មែរ\n", encoding="utf-8")
+    for n in (1, 2, 3):
+        (folder / f"buoc-{n}.svg").write_text(SVG.format(f"Bước {n}"), encoding="utf-8")
+    app.config.update(COURSES_DIR=str(courses), QUIZZES_DIR=str(quizzes))
+    sync_content(courses, quizzes)
+    db.session.commit()
+    return base
+
+
+def test_one_step_per_screen_at_phone_width(browser, steps_site):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu")
+        status = page.locator(".steps-status")
+        assert status.text_content() == "Bước 1 / 3"
+        assert page.get_by_text("Chạm vào ứng dụng VNeID.").is_visible()
+        assert not page.get_by_text("Đặt ngón tay lên chỗ quét.").is_visible()
+        assert page.get_by_role("button", name="← Bước trước").is_disabled()
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#lesson-body p')).fontSize)")
+        assert size >= 20, size  # large type for elderly readers
+        screenshot(page, "steps-lesson-step1-360px")
+        page.get_by_role("button", name="Bước tiếp →").click()
+        assert status.text_content() == "Bước 2 / 3"
+        assert page.get_by_text("Đặt ngón tay lên chỗ quét.").is_visible()
+        assert page.evaluate("document.activeElement.textContent") == "Bước 2: Chạm vân tay"
+        page.get_by_role("button", name="Bước tiếp →").click()
+        assert status.text_content() == "Bước 3 / 3"
+        assert not page.get_by_role("button", name="Bước tiếp →").is_visible()
+        assert page.get_by_text("Thông tin được kiểm tra đến tháng 11/2026.").is_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0
+        screenshot(page, "steps-lesson-step3-360px")
+        page.keyboard.press("Shift+Tab")  # keyboard users reach the buttons too
+        page.get_by_role("button", name="← Bước trước").focus()
+        page.keyboard.press("Enter")
+        assert status.text_content() == "Bước 2 / 3"
+        page.get_by_role("link", name="Tiếng Khmer").click()
+        assert page.locator("article.lesson").get_attribute("lang") == "km"
+        assert page.get_by_text("អត្ថបទខ្មែរ").is_visible()
+        screenshot(page, "steps-lesson-khmer-360px")
+    finally:
+        context.close()
+
+
+def test_without_script_every_step_shows(browser, steps_site):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu")
+        for text in ("Chạm vào ứng dụng VNeID.", "Đặt ngón tay lên chỗ quét.", "Bạn đã vào được ứng dụng."):
+            assert page.get_by_text(text).is_visible()
+    finally:
+        context.close()
