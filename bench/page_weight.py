@@ -16,11 +16,17 @@ from __future__ import annotations
 import argparse
 import http.cookiejar
 import re
+import urllib.error
 import urllib.request
 from urllib.parse import urljoin
 
 PAGES = ["/", "/courses/", "/courses/su-dung-dich-vu-cong-truc-tuyen/", "/login"]
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+IMG_RE = re.compile(r'<img[^>]+src="([^"]+)"')
+# Illustrated lessons (issue 19): the page, and the pictures it shows, as a phone fetches them.
+LESSONS = ["/courses/su-dung-dich-vu-cong-truc-tuyen/tim-thu-tuc-va-nop-ho-so",
+           "/courses/nhan-biet-lua-dao-truc-tuyen/gia-mao-ngan-hang-va-otp",
+           "/courses/an-toan-du-lieu-ca-nhan/chia-se-giay-to"]
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 HEADERS = {"Accept-Encoding": "gzip, deflate, br", "User-Agent": "page-weight-bench"}
 
@@ -69,6 +75,19 @@ def measure(opener, base: str, path: str) -> dict:
                                              for a in assets})) or "-"}
 
 
+def pictures(opener, base: str, path: str) -> tuple[int, int, int, str]:
+    """(HTML bytes, picture count, picture bytes on the wire, encodings) of a lesson page."""
+    _, headers, body = fetch(opener, base + path)
+    html = _text(body, headers)
+    total, encodings = 0, set()
+    sources = IMG_RE.findall(html)
+    for src in sources:
+        _, ph, pb = fetch(opener, urljoin(base + path, src))
+        total += len(pb)
+        encodings.add(ph.get("Content-Encoding", "-"))
+    return len(body), len(sources), total, ",".join(sorted(encodings)) or "-"
+
+
 def sign_in(opener, base: str, user: str, password: str) -> None:
     _, headers, body = fetch(opener, base + "/login")
     token = CSRF_RE.search(_text(body, headers)).group(1)
@@ -98,6 +117,17 @@ def main() -> None:
                 m = measure(opener, base, path)
                 print(f"{base:28} {who:9} {m['path'][:52]:52} {m['html']:7} {m['html_encoding']:>4} "
                       f"{m['assets']:8} {m['round_trips']:12}  {m['asset_cache']}")
+    print()
+    print(f"{'site':28} {'lesson':64} {'HTML B':>7} {'pictures':>8} {'pictures B':>10}  enc")
+    for base in args.bases:
+        opener = urllib.request.build_opener()
+        for path in LESSONS:
+            try:
+                html, count, size, enc = pictures(opener, base, path)
+            except urllib.error.HTTPError as err:
+                print(f"{base:28} {path[:64]:64} {err.code}")
+                continue
+            print(f"{base:28} {path[:64]:64} {html:7} {count:8} {size:10}  {enc}")
 
 
 if __name__ == "__main__":
