@@ -171,7 +171,79 @@ def check_meta(doc: Document, schema: dict, required: tuple, problems: list[Prob
             problems.append(Problem(str(doc.path), _key_line(doc, key), f"'{key}' must be {kind.__name__}, got {value!r}"))
 
 
+def check_media_blocks(doc: Document, course_root: Path, problems: list[Problem]) -> None:
+    """```video and ```audio blocks (docs/content-format.md, "Video and audio"): known keys,
+    a file and a transcript (and captions for a video), files beside the lesson with the right
+    suffix, captions in WebVTT and UTF-8, media files under MEDIA_MAX_BYTES."""
+    from lms.courses.render import (
+        CAPTIONS_SUFFIX,
+        MEDIA_FENCE_RE,
+        MEDIA_KEYS,
+        MEDIA_MAX_BYTES,
+        MEDIA_TYPES,
+        is_plain_file_name,
+        parse_media_block,
+    )
+
+    for match in MEDIA_FENCE_RE.finditer(doc.body):
+        kind = match.group("kind")
+        fence_line = doc.body_line + doc.body.count("\n", 0, match.start())
+        block = parse_media_block(kind, match.group("body"))
+
+        def report(offset: int, message: str, fence_line: int = fence_line) -> None:
+            problems.append(Problem(str(doc.path), fence_line + offset, message))
+
+        known = MEDIA_KEYS[kind]
+        given: dict[str, tuple[str, int]] = {}
+        for key, value, offset in block.entries:
+            if key is None:
+                report(offset, f"{kind} block: expected 'key: value' here; after the keys leave one blank line, "
+                               "then write the transcript")
+            elif key not in known:
+                report(offset, f"unknown key '{key}' in {'an' if kind == 'audio' else 'a'} {kind} block "
+                               f"(known keys: {', '.join(known)})")
+            elif key in given:
+                report(offset, f"'{key}' is given twice in this {kind} block")
+            else:
+                given[key] = (value, offset)
+        required = ("file", "captions") if kind == "video" else ("file",)
+        for key in required:
+            if not given.get(key, ("",))[0]:
+                what = "the video or audio file" if key == "file" else "a WebVTT file of what is said"
+                report(0, f"{kind} block without '{key}:' ({what})")
+        if not block.transcript:
+            report(block.transcript_offset, f"{kind} block without a transcript: after the keys, a blank line, then "
+                                            "the words as text (the text alternative for learners who cannot play it)")
+        suffixes = {"file": MEDIA_TYPES[kind], "captions": {CAPTIONS_SUFFIX}, "poster": IMAGE_SUFFIXES}
+        for key, allowed in suffixes.items():
+            name, offset = given.get(key, ("", 0))
+            if not name:
+                continue
+            if not is_plain_file_name(name):
+                report(offset, f"'{key}: {name}' must name a file beside the lesson (no '/', not starting with '.')")
+                continue
+            if Path(name).suffix.lower() not in allowed:
+                report(offset, f"{key} '{name}' must end in {', '.join(sorted(allowed))}")
+                continue
+            path = course_root / name
+            if not path.is_file():
+                report(offset, f"{key} '{name}' does not exist beside the lesson")
+            elif key == "file" and path.stat().st_size > MEDIA_MAX_BYTES:
+                size = path.stat().st_size / 1024 / 1024
+                report(offset, f"{kind} file '{name}' is {size:.1f} MB: keep it under {MEDIA_MAX_BYTES // 1024 // 1024} MB: "
+                               "learners are on slow networks")
+            elif key == "captions":
+                try:
+                    first = path.read_bytes().decode("utf-8").removeprefix("\ufeff").split("\n", 1)[0].rstrip("\r")
+                except UnicodeDecodeError as err:
+                    report(offset, f"captions '{name}' are not UTF-8 ({err.reason} at byte {err.start})")
+                    continue
+                if not re.match(r"WEBVTT(?:[ \t]|$)", first):
+                    report(offset, f"captions '{name}' must start with the line WEBVTT (a WebVTT file)")
+
+
 def check_body(doc: Document, course_root: Path, lesson_files: set[str], problems: list[Problem]) -> None:
+    check_media_blocks(doc, course_root, problems)
     in_fence = False
     for offset, line in enumerate(doc.body.split("\n")):
         number = doc.body_line + offset

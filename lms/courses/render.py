@@ -10,18 +10,21 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-RENDERER_VERSION = "2"  # bump to force re-rendering of every lesson on the next sync
+RENDERER_VERSION = "3"  # bump to force re-rendering of every lesson on the next sync
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code",
     "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "img", "figure",
     "figcaption", "div", "span", "hr", "br", "sup", "sub", "abbr", "kbd", "dl", "dt", "dd", "mark",
+    # ```video and ```audio blocks (_MediaBlocks): the player, its file, captions, transcript.
+    "video", "audio", "source", "track", "details", "summary",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -31,6 +34,12 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "ol": {"start"},
     "figure": {"role", "aria-label"},
+    # No autoplay, loop, muted or src on the player itself; preload is always "none"
+    # (attribute_filter): nothing is downloaded before the learner taps play.
+    "video": {"controls", "preload", "playsinline", "poster"},
+    "audio": {"controls", "preload"},
+    "source": {"src", "type"},
+    "track": {"kind", "srclang", "label", "src", "default"},
     # No "id" (content must not take over the page's anchors or script hooks such as
     # #quiz-form) and "class" only with the values below (attribute_filter).
     "*": {"class", "lang"},
@@ -38,7 +47,8 @@ ALLOWED_ATTRIBUTES = {
 # The classes our own Markdown extensions generate and lesson.css styles: admonitions,
 # message blocks, fenced code languages. Anything else an author writes (``button``,
 # ``flash error``...) could dress content as the site's own controls, so it is dropped.
-ALLOWED_CLASSES = {"admonition", "admonition-title", "msg", "msg-sms", "msg-chat", "bubble", "line", "mine"}
+ALLOWED_CLASSES = {"admonition", "admonition-title", "msg", "msg-sms", "msg-chat", "bubble", "line", "mine",
+                   "media", "media-video", "media-audio", "media-transcript"}
 # An admonition's type, only next to "admonition" (alone, "error" or "danger" are site styles).
 ADMONITION_TYPES = {"note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error"}
 LANGUAGE_CLASS_RE = re.compile(r"^language-[a-z0-9+#-]{1,30}$")
@@ -51,8 +61,12 @@ RAW_TEXT_TAG_RE = re.compile(
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 MESSAGE_LABELS = {
-    "vi": {"sms": "Tin nhắn SMS mẫu", "chat": "Đoạn trò chuyện mẫu", "from": "Từ", "self": ("bạn", "tôi")},
-    "en": {"sms": "Example text message", "chat": "Example chat", "from": "From", "self": ("you", "me")},
+    "vi": {"sms": "Tin nhắn SMS mẫu", "chat": "Đoạn trò chuyện mẫu", "from": "Từ", "self": ("bạn", "tôi"),
+           "captions": "Tiếng Việt", "transcript": "Bản chữ",
+           "download_video": "Tải video về máy", "download_audio": "Tải tệp âm thanh về máy"},
+    "en": {"sms": "Example text message", "chat": "Example chat", "from": "From", "self": ("you", "me"),
+           "captions": "English", "transcript": "Transcript",
+           "download_video": "Download the video", "download_audio": "Download the audio"},
 }
 
 FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>sms|chat)[ \t]*\n(?P<body>.*?)\n(?P=fence)[ \t]*$",
@@ -110,6 +124,127 @@ class MessageBlockExtension(Extension):
         md.preprocessors.register(_MessageBlocks(md, self.language), "message_blocks", 30)
 
 
+# ```video / ```audio blocks: "key: value" lines, a blank line, then the transcript.
+MEDIA_FENCE_RE = re.compile(
+    r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>video|audio)[ \t]*\n(?:(?P<body>.*?)\n)?(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL)
+MEDIA_KEYS = {"video": ("file", "captions", "poster", "title"), "audio": ("file", "captions", "title")}
+# The media files a block may play, by suffix, with their MIME types (also the media route's
+# Content-Type for them). A .webm in an audio block is audio-only WebM.
+MEDIA_TYPES = {
+    "video": {".webm": "video/webm", ".mp4": "video/mp4"},
+    "audio": {".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+              ".m4a": "audio/mp4", ".webm": "audio/webm"},
+}
+CAPTIONS_SUFFIX = ".vtt"
+# What the media route serves besides pictures, with its type (Werkzeug adds "; charset=utf-8"
+# to text/vtt, which browsers need to read Vietnamese captions right).
+MEDIA_CONTENT_TYPES = {**MEDIA_TYPES["audio"], **MEDIA_TYPES["video"], CAPTIONS_SUFFIX: "text/vtt"}
+MEDIA_MAX_BYTES = 20 * 1024 * 1024  # learners are on slow networks and metered phone plans
+
+
+@dataclass
+class MediaBlock:
+    """One ```video or ```audio block as written; content.check_media_blocks judges it."""
+
+    kind: str
+    # Every line before the first blank one: (key or None if not "key: value", value, line offset
+    # from the fence line).
+    entries: list[tuple[str | None, str, int]] = field(default_factory=list)
+    transcript: str = ""
+    transcript_offset: int = 0
+
+    def value(self, key: str) -> str:
+        """The first non-empty value given for a known key, or ""."""
+        return next((v for k, v, _ in self.entries if k == key and v), "")
+
+
+def parse_media_block(kind: str, body: str | None) -> MediaBlock:
+    block = MediaBlock(kind)
+    lines = (body or "").split("\n")
+    i = 0
+    while i < len(lines) and lines[i].strip():
+        key, sep, value = lines[i].partition(":")
+        key = key.strip()
+        ok = bool(sep) and re.fullmatch(r"[a-z_]+", key) is not None
+        block.entries.append((key if ok else None, value.strip() if ok else lines[i].strip(), i + 1))
+        i += 1
+    block.transcript = "\n".join(lines[i:]).strip()
+    block.transcript_offset = i + 1
+    return block
+
+
+def is_plain_file_name(name: str) -> bool:
+    """A file beside the lesson: no folder, no scheme, not hidden."""
+    return bool(name) and not any(c in name for c in "/\\:") and not name.startswith(".")
+
+
+class _MediaBlocks(Preprocessor):
+    """```video and ```audio fences become a player that downloads nothing before play
+    (preload="none"), with captions, a download link for browsers that cannot play it, and
+    the transcript as the text alternative. File names are left relative; the sanitiser's
+    rewrite_url turns them into media/<name> like a picture's."""
+
+    def __init__(self, md, language: str):
+        super().__init__(md)
+        self.language = language
+        self.labels = MESSAGE_LABELS.get(language, MESSAGE_LABELS["vi"])
+
+    def run(self, lines):
+        text = "\n".join(lines)
+        text = MEDIA_FENCE_RE.sub(lambda m: "\n\n" + self.md.htmlStash.store(self._render(m)) + "\n\n", text)
+        return text.split("\n")
+
+    def _render(self, match) -> str:
+        kind = match.group("kind")
+        block = parse_media_block(kind, match.group("body"))
+        esc = html.escape
+        name = block.value("file")
+        title = block.value("title")
+        parts = [f'<figure class="media media-{kind}">']
+        if title:
+            parts.append(f"<figcaption>{esc(title)}</figcaption>")
+        if is_plain_file_name(name):
+            poster = block.value("poster") if kind == "video" else ""
+            attrs = ' playsinline' if kind == "video" else ""
+            if is_plain_file_name(poster):
+                attrs += f' poster="{esc(poster)}"'
+            parts.append(f'<{kind} controls preload="none"{attrs}>')
+            mime = MEDIA_TYPES[kind].get(_suffix(name))
+            parts.append(f'<source src="{esc(name)}"' + (f' type="{mime}"' if mime else "") + ">")
+            captions = block.value("captions")
+            if is_plain_file_name(captions):
+                # Labelled by the lesson's language: the captions are in the language of the
+                # lesson they belong to (a tag without a label of ours is shown as itself).
+                label = MESSAGE_LABELS[self.language]["captions"] if self.language in MESSAGE_LABELS else self.language
+                parts.append(f'<track kind="captions" srclang="{esc(self.language)}" label="{esc(label)}" '
+                             f'src="{esc(captions)}" default>')
+            parts.append(f'<a href="{esc(name)}">{esc(self.labels["download_" + kind])}</a></{kind}>')
+        if block.transcript:
+            paragraphs = "".join(
+                "<p>" + "<br>".join(esc(line.strip()) for line in para.split("\n") if line.strip()) + "</p>"
+                for para in re.split(r"\n[ \t]*\n", block.transcript) if para.strip())
+            parts.append(f'<details class="media-transcript"><summary>{esc(self.labels["transcript"])}</summary>'
+                         f"{paragraphs}</details>")
+        parts.append("</figure>")
+        return "".join(parts)
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+class MediaBlockExtension(Extension):
+    def __init__(self, language: str = "vi", **kwargs):
+        self.language = language
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
+        # Before fenced_code (priority 25) so the fence is ours.
+        md.preprocessors.register(_MediaBlocks(md, self.language), "media_blocks", 29)
+
+
 class _RawTextTags(Preprocessor):
     """Raw-text element tags (RAW_TEXT_TAG_RE) become text before Markdown's HTML-block step,
     which would otherwise pass everything after an unclosed ``<style>`` through unparsed.
@@ -131,7 +266,7 @@ def render_markdown(text: str, *, language: str = "vi", rewrite_url: Callable[[s
     md = markdown.Markdown(
         extensions=[
             "tables", "admonition", "attr_list", "fenced_code", "sane_lists", "def_list", "abbr",
-            MessageBlockExtension(language=language), RawTextTagExtension(),
+            MessageBlockExtension(language=language), MediaBlockExtension(language=language), RawTextTagExtension(),
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
@@ -158,7 +293,9 @@ def sanitise_html(raw: str, *, rewrite_url: Callable[[str], str] | None = None) 
         if attr == "class":
             # An admonition's type is written by the author ("!!! button"): keep ours only.
             return _allowed_classes(value)
-        if rewrite_url is not None and attr in ("href", "src"):
+        if attr == "preload":
+            return "none"  # a player never downloads before the learner taps play
+        if rewrite_url is not None and attr in ("href", "src", "poster"):
             return rewrite_url(value)
         return value
 

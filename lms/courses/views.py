@@ -31,6 +31,7 @@ from lms.courses.content import IMAGE_SUFFIXES
 from lms.courses.forms import AssignForm, FeedbackForm
 from lms.courses.languages import speech_tag
 from lms.courses.models import Assignment, Course, Lesson, LessonFeedback
+from lms.courses.render import MEDIA_CONTENT_TYPES
 from lms.courses.rules import NEXT_LESSON, NEXT_QUIZ, is_overdue, progress_percent
 from lms.extensions import db
 from lms.orgs.models import Organization
@@ -189,10 +190,15 @@ def feedback(course_slug, lesson_slug):
 @bp.get("/<course_slug>/media/<path:filename>")
 @requires("public")
 def media(course_slug, filename):
+    """Pictures, and the video, audio and WebVTT captions of ```video/```audio blocks, beside
+    the lessons. Conditional: Range requests get 206, so a player can seek and resume."""
     course = _course(course_slug)
-    if Path(filename).suffix.lower() not in IMAGE_SUFFIXES or "/" in filename or filename.startswith("."):
+    suffix = Path(filename).suffix.lower()
+    if (suffix not in IMAGE_SUFFIXES and suffix not in MEDIA_CONTENT_TYPES) or "/" in filename \
+            or "\\" in filename or filename.startswith("."):
         abort(404)
-    response = send_from_directory(Path(current_app.config["COURSES_DIR"]) / course.slug, filename, max_age=7 * 24 * 3600)
+    response = send_from_directory(Path(current_app.config["COURSES_DIR"]) / course.slug, filename,
+                                   mimetype=MEDIA_CONTENT_TYPES.get(suffix), max_age=7 * 24 * 3600)
     if filename.lower().endswith(".svg"):
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
