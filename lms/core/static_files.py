@@ -25,7 +25,13 @@ from flask_compress import Compress
 # A year, the longest lifetime caches honour (RFC 9111 §5.2.2.1 recommends no more).
 IMMUTABLE = "public, max-age=31536000, immutable"
 COMPRESSIBLE = ("text/css", "text/javascript", "application/javascript", "image/svg+xml", "application/json",
-                "text/html", "text/plain", "application/manifest+json")
+                "text/html", "text/plain", "application/manifest+json", "text/vtt")
+
+
+# Text files served from disk outside /static (lesson pictures and captions), compressed per
+# request when small: a Range request for a video is never among them.
+TEXT_FILES = ("image/svg+xml", "text/vtt")
+TEXT_FILE_MAX = 256 * 1024
 
 
 class _HashKeyedCache:
@@ -90,6 +96,12 @@ def configure_static(app: Flask) -> None:
             return static_compress.after_request(response)
         if response.mimetype == "text/html" and _carries_session_secret():
             return response
+        if (response.direct_passthrough and response.status_code == 200 and response.mimetype in TEXT_FILES
+                and (response.content_length or 0) <= TEXT_FILE_MAX):
+            # A drawing or caption file sent from disk (a lesson's SVG) is text that shrinks to
+            # a third; it is sent as a stream, which Flask-Compress leaves alone: read it whole.
+            response.direct_passthrough = False
+            response.make_sequence()
         return page_compress.after_request(response)
 
 

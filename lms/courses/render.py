@@ -16,8 +16,9 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
-RENDERER_VERSION = "3"  # bump to force re-rendering of every lesson on the next sync
+RENDERER_VERSION = "4"  # bump to force re-rendering of every lesson on the next sync
 
 ALLOWED_TAGS = {
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a", "strong", "em", "b", "i", "code",
@@ -28,7 +29,7 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
     "th": {"align", "scope"},
     "td": {"align"},
     "abbr": {"title"},
@@ -262,11 +263,27 @@ class RawTextTagExtension(Extension):
         md.preprocessors.register(_RawTextTags(md), "raw_text_tags", 22)
 
 
+class _LazyPictures(Treeprocessor):
+    """Pictures further down a lesson are fetched only when the learner scrolls near them
+    (HTML ``loading="lazy"``): a cheap phone on a slow network shows the text first."""
+
+    def run(self, root):
+        for img in root.iter("img"):
+            img.set("loading", "lazy")
+            img.set("decoding", "async")
+
+
+class LazyPictureExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API name
+        md.treeprocessors.register(_LazyPictures(md), "lazy_pictures", 0)
+
+
 def render_markdown(text: str, *, language: str = "vi", rewrite_url: Callable[[str], str] | None = None) -> str:
     md = markdown.Markdown(
         extensions=[
             "tables", "admonition", "attr_list", "fenced_code", "sane_lists", "def_list", "abbr",
             MessageBlockExtension(language=language), MediaBlockExtension(language=language), RawTextTagExtension(),
+            LazyPictureExtension(),
         ],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",

@@ -284,3 +284,20 @@ def test_a_steps_course_loads_the_stepper(client, synced):
     page = client.get("/courses/dich-vu-cong/vneid").get_data(as_text=True)
     assert 'class="lesson layout-steps"' in page and "js/lesson-steps.js" in page
     assert 'data-label-status="Bước {n} / {total}"' in page
+
+
+def test_pictures_load_lazily_and_drawings_travel_compressed(client, synced):
+    page = client.get("/courses/dich-vu-cong/vneid?doc_lang=vi").get_data(as_text=True)
+    assert '<img alt="Sơ đồ ba bước kích hoạt VNeID" decoding="async" loading="lazy" src="media/so-do.svg">' in page
+    svg = (synced / "so-do.svg")
+    svg.write_text(SVG.replace("Bước 1", "Bước 1 " + "kích hoạt tài khoản " * 60), encoding="utf-8")
+    response = client.get("/courses/dich-vu-cong/media/so-do.svg", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    import gzip
+
+    assert gzip.decompress(response.get_data()) == svg.read_bytes()
+    assert len(response.get_data()) < svg.stat().st_size / 3
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    # A Range request (a player fetching part of a file) is never recompressed.
+    ranged = client.get("/courses/dich-vu-cong/media/so-do.svg", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
+    assert ranged.status_code == 206 and ranged.get_data() == svg.read_bytes()[:10]
