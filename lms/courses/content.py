@@ -42,6 +42,10 @@ TRANSLATION_KEYS = {"title": str, "summary": str}
 # last checked; sources: where they were checked (decree numbers, agency pages).
 LESSON_KEYS = {"title": str, "minutes": int, "facts_as_of": str, "sources": list}
 LESSON_REQUIRED = ("title",)
+# A course's guide for teachers (a class pack's period plan, activity, answer guide): shown on
+# the course page to teachers, managers and authors, never to learners.
+TEACHER_GUIDE_FILE = "teacher-guide.md"
+TEACHER_GUIDE_KEYS = {"title": str}
 
 LINK_RE = re.compile(r"(!?)\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 UNSAFE_RES = [
@@ -100,11 +104,13 @@ class CourseSource:
     doc: Document
     translations: dict[str, Document] = field(default_factory=dict)
     lessons: list[LessonSource] = field(default_factory=list)
+    # teacher-guide.md: the period plan, activity and answer guide, shown to teachers only.
+    teacher_guide: Document | None = None
 
     @property
     def digest(self) -> str:
         h = hashlib.sha256(RENDERER_VERSION.encode())
-        for d in [self.doc, *self.translations.values()]:
+        for d in [self.doc, *self.translations.values(), *([self.teacher_guide] if self.teacher_guide else [])]:
             h.update(d.digest.encode())
         return h.hexdigest()
 
@@ -359,6 +365,12 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
     for path in sorted(root.iterdir()):
         if path.name.startswith(".") or path.is_dir() or path.suffix != ".md":
             continue
+        if path.name == TEACHER_GUIDE_FILE:
+            tdoc = read_document(path, problems)
+            if tdoc is not None:
+                check_meta(tdoc, TEACHER_GUIDE_KEYS, (), problems)
+                course.teacher_guide = tdoc
+            continue
         m_course = COURSE_FILE_RE.match(path.name)
         if m_course:
             if m_course.group("lang"):
@@ -406,7 +418,7 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
     course.lessons = [by_number[n] for n in sorted(by_number)]
     if not course.lessons:
         problems.append(Problem(str(course_file), 1, "a course needs at least one lesson file (01-....md)"))
-    for d in [doc, *course.translations.values()]:
+    for d in [doc, *course.translations.values(), *([course.teacher_guide] if course.teacher_guide else [])]:
         check_body(d, root, lesson_files, problems)
     for lesson in course.lessons:
         for d in [lesson.doc, *lesson.translations.values()]:

@@ -31,6 +31,8 @@ class Course(db.Model):
     # "standard" or "steps" (one step per screen, large type: content.LAYOUTS).
     layout: Mapped[str] = mapped_column(String(20), default="standard")
     intro_html: Mapped[str] = mapped_column(Text, default="")
+    # teacher-guide.md rendered: shown to teachers, managers and authors only.
+    teacher_html: Mapped[str] = mapped_column(Text, default="")
     # {"en": {"title": ..., "summary": ..., "intro_html": ...}}
     translations: Mapped[dict] = mapped_column(JSON, default=dict)
     # Accent-folded title, summary and lesson titles: "dich vu cong" finds "dịch vụ công".

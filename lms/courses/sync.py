@@ -130,6 +130,7 @@ def _apply_course(course: Course, source: CourseSource, report: SyncReport) -> N
     course.curriculum = nfc(meta.get("curriculum") or "")
     course.layout = meta.get("layout", "standard")
     course.intro_html = _render(source.doc, language)
+    course.teacher_html = _render(source.teacher_guide, language) if source.teacher_guide else ""
     course.translations = {
         lang: {"title": nfc(doc.meta.get("title")), "summary": nfc(doc.meta.get("summary") or ""),
                "intro_html": _render(doc, lang)}

@@ -111,7 +111,9 @@ def course(course_slug):
     return render_template("courses/course.html", course=course, lessons=lessons, read=read, enrollment=enrollment,
                            step=step, step_lesson=next((lesson for lesson in lessons if lesson.id == step.lesson_id), None),
                            percent=percent, lang=_lang(),
-                           has_quiz_pages=_has_quiz_pages())
+                           has_quiz_pages=_has_quiz_pages(),
+                           show_teacher_guide=bool(course.teacher_html) and current_user.is_authenticated
+                           and (has_any_people_scope(current_user) or can_author(current_user)))
 
 
 @bp.get("/<course_slug>/<lesson_slug>")

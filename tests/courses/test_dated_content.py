@@ -301,3 +301,27 @@ def test_pictures_load_lazily_and_drawings_travel_compressed(client, synced):
     # A Range request (a player fetching part of a file) is never recompressed.
     ranged = client.get("/courses/dich-vu-cong/media/so-do.svg", headers={"Range": "bytes=0-9", "Accept-Encoding": "gzip"})
     assert ranged.status_code == 206 and ranged.get_data() == svg.read_bytes()[:10]
+
+
+def test_the_teacher_guide_shows_to_teachers_and_never_to_learners(client, synced, make_user, sample_tree):
+    (synced / "teacher-guide.md").write_text("---\ntitle: Hướng dẫn cho giáo viên\n---\n## Đáp án thẻ\n\nThẻ 1 là tin giả.\n",
+                                             encoding="utf-8")
+    sync_content(synced.parent, synced.parent.parent / "quizzes")
+    db.session.commit()
+    make_user("hs.an", org=sample_tree["class_a1"], kind="student")
+    make_user("gv.a1", org=sample_tree["school_a"], roles=[("teacher", sample_tree["class_a1"])])
+    assert "Thẻ 1 là tin giả." not in client.get("/courses/dich-vu-cong/").get_data(as_text=True)
+    login(client, "hs.an")
+    assert "Thẻ 1 là tin giả." not in client.get("/courses/dich-vu-cong/").get_data(as_text=True)
+    with client.session_transaction() as session:
+        session.clear()
+    login(client, "gv.a1")
+    page = client.get("/courses/dich-vu-cong/").get_data(as_text=True)
+    assert "Hướng dẫn cho giáo viên: kế hoạch tiết học, hoạt động và đáp án" in page and "Thẻ 1 là tin giả." in page
+
+
+def test_a_teacher_guide_is_checked_like_a_lesson(course_dir):
+    courses, quizzes, folder = course_dir
+    (folder / "teacher-guide.md").write_text("---\ntitle: Hướng dẫn\nauthor: x\n---\n![](so-do.svg)\n", encoding="utf-8")
+    found = messages(courses, quizzes)
+    assert any("unknown key 'author'" in m for m in found) and any("without a description" in m for m in found)
