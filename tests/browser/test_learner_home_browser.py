@@ -57,9 +57,11 @@ def test_after_the_last_lesson_the_quiz_then_the_certificate(browser, shipped_si
     page.goto(f"{shipped_site}/courses/{GUIDE}/")
     next_step = page.locator("#next-step a").first
     expect(next_step).to_have_text("Bắt đầu: Dịch vụ công trực tuyến là gì?")
+    lessons = page.locator(".lesson-list li").count()
+    assert lessons >= 6
     with page.expect_navigation():
         next_step.click()
-    for _ in range(6):
+    for _ in range(lessons):
         with page.expect_navigation():
             page.get_by_role("button", name="Tôi đã đọc xong bài này").click()
     # The last lesson's button leads to the final quiz; the course page points there too.
