@@ -41,9 +41,14 @@ def pass_the_quiz(page):
         page.get_by_role("button", name="Bắt đầu làm bài").click()
     for fieldset in page.locator("fieldset[data-version]").all():
         version = int(fieldset.get_attribute("data-version"))
-        if fieldset.get_attribute("data-type") in ("single", "multiple", "truefalse"):
+        kind = fieldset.get_attribute("data-type")
+        if kind in ("single", "multiple", "truefalse"):
             for value in right_values(version):
                 fieldset.locator(f"input[name='q{version}'][value='{value}']").check()
+        elif kind == "matching":
+            pairs = db.session.get(QuestionVersion, version).data["pairs"]
+            for select, pair in zip(fieldset.locator("select").all(), [p for p in pairs if p.get("left")]):
+                select.select_option(label=pair["right"])
         else:
             fieldset.locator("input[type=text]").fill(right_values(version)[0])
     with page.expect_navigation():
