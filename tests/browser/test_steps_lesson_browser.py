@@ -104,3 +104,56 @@ def test_without_script_every_step_shows(browser, steps_site):
             assert page.get_by_text(text).is_visible()
     finally:
         context.close()
+
+
+# Records what the lesson hands to the browser's speech engine, then lets the real engine run.
+SPEECH_SPY = """
+window.__spoken = [];
+if ('speechSynthesis' in window) {
+  const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
+  window.speechSynthesis.speak = (u) => { window.__spoken.push(u.text); speak(u); };
+}
+"""
+
+
+def test_read_aloud_is_on_by_default_until_the_learner_stops_it(browser, steps_site):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    context.add_init_script(SPEECH_SPY)
+    page = context.new_page()
+    try:
+        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu")
+        box = page.locator("#read-aloud")
+        assert box.is_visible()
+        # The read-aloud button comes before the step buttons, in reading and tab order.
+        assert page.evaluate("""document.querySelector('#read-aloud button').compareDocumentPosition(
+                                  document.querySelector('#lesson-steps button')) & Node.DOCUMENT_POSITION_FOLLOWING""")
+        page.wait_for_function("window.__spoken.length > 0")
+        first = page.evaluate("window.__spoken")
+        assert "Chạm vào ứng dụng VNeID." in first and "Đặt ngón tay lên chỗ quét." not in first
+        # The browser may refuse speech before a first tap; the page then says what to do.
+        assert page.locator(".read-aloud-status").text_content() in (
+            "Đang đọc…", "Bấm “Đọc to” để bắt đầu nghe.",
+            "Trình duyệt chưa có giọng đọc tiếng Việt; bài được đọc bằng giọng khác. "
+            "Bạn có thể cài giọng tiếng Việt trong phần cài đặt của điện thoại.")
+        page.evaluate("window.__spoken = []")
+        page.get_by_role("button", name="Bước tiếp →").click()
+        page.wait_for_function("window.__spoken.length > 0")
+        spoken = page.evaluate("window.__spoken")
+        assert "Đặt ngón tay lên chỗ quét." in spoken and "Chạm vào ứng dụng VNeID." not in spoken
+
+        page.get_by_role("button", name="Đọc to").or_(page.get_by_role("button", name="Tạm dừng")).first.wait_for()
+        stop = page.get_by_role("button", name="Dừng", exact=True)
+        if stop.is_visible():
+            stop.click()
+        else:  # reading already ended or was refused: start it, then stop it
+            page.get_by_role("button", name="Đọc to").click()
+            page.get_by_role("button", name="Dừng", exact=True).click()
+        assert page.evaluate("localStorage.getItem('lms-read-aloud')") == "off"
+        page.reload()
+        page.evaluate("window.__spoken = []")
+        page.get_by_role("button", name="Bước tiếp →").click()
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__spoken") == []  # stopped stays stopped, on this page and the next
+        assert page.get_by_role("button", name="Đọc to").is_visible()
+    finally:
+        context.close()

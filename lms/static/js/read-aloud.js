@@ -8,13 +8,17 @@
   var synth = window.speechSynthesis;
   var lang = box.getAttribute("data-lang") || "vi-VN";
   var status = box.querySelector(".read-aloud-status");
-  // In a steps lesson (elderly learners) reading stays on from step to step and page to page
-  // once started; browsers still need one tap per page before a first utterance.
+  // In a steps lesson (elderly learners) reading is on by default and stays on from step to step
+  // and page to page until the learner presses "Stop". Browsers refuse speech before the first
+  // tap on a page (user activation); then the intent is kept, and the next tap on "Read aloud"
+  // or "Next step" starts reading.
   var steps = document.querySelector("[data-layout='steps']") !== null;
   var KEY = "lms-read-aloud";
   var active = false;
   function remember(on) { try { window.localStorage.setItem(KEY, on ? "on" : "off"); } catch (e) { /* private mode */ } }
-  function remembered() { try { return window.localStorage.getItem(KEY) === "on"; } catch (e) { return false; } }
+  function wanted() {
+    try { return window.localStorage.getItem(KEY) !== "off"; } catch (e) { return true; }
+  }
   function label(name) { return box.getAttribute("data-label-" + name); }
   function say(text) { status.textContent = text; }
 
@@ -74,7 +78,8 @@
         u.onend = function () { reset(); say(box.getAttribute("data-msg-stopped")); };
       }
       u.onerror = function (event) {
-        if (event.error === "not-allowed") { active = false; reset(); say(box.getAttribute("data-msg-tap")); }
+        // Keep `active`: the learner still wants reading, the browser only waits for a tap.
+        if (event.error === "not-allowed") { reset(); say(box.getAttribute("data-msg-tap")); }
       };
       synth.speak(u);
     });
@@ -109,7 +114,7 @@
   document.addEventListener("lesson:step", function () {
     if (active) { start(); }  // the step button was a tap: the browser lets us speak
   });
-  if (steps && remembered()) {
+  if (steps && wanted()) {
     active = true;
     start();  // allowed where the browser permits it; otherwise onerror asks for a tap
   }
