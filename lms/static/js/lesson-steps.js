@@ -51,8 +51,10 @@
     if (moveFocus) {
       var heading = steps[index].querySelector("h2") || steps[index];
       heading.setAttribute("tabindex", "-1");
-      heading.focus();
-      heading.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+      // Show the new step from the read-aloud buttons down, so "Stop" is in reach on a phone.
+      var aloud = document.getElementById("read-aloud");
+      (aloud && !aloud.hidden ? aloud : heading).scrollIntoView({ block: "start" });
     }
     document.dispatchEvent(new CustomEvent("lesson:step", { detail: { index: index, total: steps.length } }));
   }

@@ -49,6 +49,8 @@
     var parts = [];
     body.querySelectorAll("h2, h3, h4, p, li, td, th, figcaption, img[alt]").forEach(function (el) {
       if (el.closest("[hidden]")) { return; }  // another step of a steps lesson
+      // A closed transcript repeats what the steps already said; opened, it is read.
+      if (el.closest("details:not([open])")) { return; }
       // A picture's description is read where the picture is: it carries the step.
       var text = (el.tagName === "IMG" ? el.getAttribute("alt") : el.textContent).trim();
       if (text) { parts.push(text); }
@@ -68,6 +70,10 @@
     active = true;
     if (steps) { remember(true); }
     if (!voice && lang.indexOf("vi") === 0) { say(box.getAttribute("data-msg-novoice")); } else { say(box.getAttribute("data-msg-reading")); }
+    // The buttons say "Pause"/"Stop" before the first utterance: a browser that refuses speech
+    // (no tap yet on this page) reports it during speak(), and that report must have the last word.
+    show("speaking");
+    var refused = false;
     var parts = chunks();
     parts.forEach(function (text, index) {
       var u = new SpeechSynthesisUtterance(text);
@@ -79,26 +85,33 @@
       }
       u.onerror = function (event) {
         // Keep `active`: the learner still wants reading, the browser only waits for a tap.
-        if (event.error === "not-allowed") { reset(); say(box.getAttribute("data-msg-tap")); }
+        if (event.error === "not-allowed" && !refused) {
+          refused = true;
+          synth.cancel();
+          reset();
+          say(box.getAttribute("data-msg-tap"));
+        }
       };
-      synth.speak(u);
+      if (!refused) { synth.speak(u); }
     });
-    play.textContent = label("pause");
-    stop.hidden = false;
   }
 
-  function reset() {
-    play.textContent = label("play");
-    stop.hidden = true;
+  // idle: "Read aloud"; speaking: "Pause" and "Stop"; paused: "Resume" and "Stop".
+  function show(state) {
+    play.textContent = label(state === "speaking" ? "pause" : state === "paused" ? "resume" : "play");
+    play.classList.toggle("speaking", state === "speaking");
+    stop.hidden = state === "idle";
   }
+
+  function reset() { show("idle"); }
 
   play.addEventListener("click", function () {
     if (synth.speaking && !synth.paused) {
       synth.pause();
-      play.textContent = label("resume");
+      show("paused");
     } else if (synth.paused) {
       synth.resume();
-      play.textContent = label("pause");
+      show("speaking");
     } else {
       start();
     }
