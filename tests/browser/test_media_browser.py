@@ -77,3 +77,17 @@ def test_video_waits_for_play_and_transcript_opens(browser, media_site):
         assert "loi-chao.ogg" not in [_media(url) for url in requested]  # the other player still waits
     finally:
         context.close()
+
+
+def test_on_paper_the_transcript_stands_in_for_the_video(browser, media_site):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    try:
+        page.goto(f"{media_site}/courses/dich-vu-cong/vneid")
+        text = page.locator("figure.media-video details p").first
+        assert not text.is_visible()
+        page.emulate_media(media="print")
+        assert not page.locator("figure.media-video video").is_visible()
+        assert text.is_visible()  # printed though nobody opened it
+    finally:
+        context.close()
