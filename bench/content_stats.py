@@ -1,5 +1,5 @@
 """Figures about the shipped content: lessons, words, pictures, questions per type, and the
-share of single-choice questions whose key is the longest option.
+share of single-choice questions whose key is the longest, or the shortest, option.
 
     .venv/bin/python bench/content_stats.py [COURSES_DIR] [QUIZZES_DIR]
 
@@ -61,20 +61,22 @@ def main() -> None:
     print(f"{'total':48} {total_lessons:7} {total_words:6} {total_pictures:8} {total_alt:9}")
     print()
     types: Counter = Counter()
-    singles = longest = 0
-    print(f"{'bank':48} {'questions':>9}  {'key longest':>11}  types")
+    singles = longest = shortest = 0
+    print(f"{'bank':40} {'questions':>9}  {'key longest':>11}  {'key shortest':>12}  types")
     for bank_file in sorted(quizzes_dir.glob("*.md")):
         shape = bank_shape(parse_markdown_bank(bank_file.read_text(encoding="utf-8")))
         n = sum(shape.by_type.values())
         types.update(shape.by_type)
         singles += shape.singles
         longest += shape.key_longest
+        shortest += shape.key_shortest
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(shape.by_type.items()))
-        print(f"{bank_file.stem:48} {n:9}  {shape.key_longest:4}/{shape.singles:<3} {shape.key_longest_share:4.0%}  {kinds}")
-    share = longest / singles if singles else 0
-    print(f"{'total':48} {sum(types.values()):9}  {longest:4}/{singles:<3} {share:4.0%}  "
-          + ", ".join(f"{k} {v}" for k, v in sorted(types.items())))
-
+        print(f"{bank_file.stem:40} {n:9}  {shape.key_longest:4}/{shape.singles:<3} {shape.key_longest_share:4.0%}"
+              f"  {shape.key_shortest:5}/{shape.singles:<3} {shape.key_shortest_share:4.0%}  {kinds}")
+    def share(count: int) -> float:
+        return count / singles if singles else 0.0
+    print(f"{'total':40} {sum(types.values()):9}  {longest:4}/{singles:<3} {share(longest):4.0%}"
+          f"  {shortest:5}/{singles:<3} {share(shortest):4.0%}  " + ", ".join(f"{k} {v}" for k, v in sorted(types.items())))
 
 if __name__ == "__main__":
     main()

@@ -47,7 +47,7 @@ def pass_the_quiz(page):
                 fieldset.locator(f"input[name='q{version}'][value='{value}']").check()
         elif kind == "matching":
             pairs = db.session.get(QuestionVersion, version).data["pairs"]
-            for select, pair in zip(fieldset.locator("select").all(), [p for p in pairs if p.get("left")]):
+            for select, pair in zip(fieldset.locator("select").all(), [p for p in pairs if p.get("left")], strict=True):
                 select.select_option(label=pair["right"])
         else:
             fieldset.locator("input[type=text]").fill(right_values(version)[0])

@@ -12,7 +12,7 @@ from lms.courses.sync import sync_content
 from lms.extensions import db
 from lms.quizzes.formats.markdown import parse_markdown_bank
 from lms.quizzes.ir import Choice
-from lms.quizzes.lint import bank_advice, bank_shape, key_is_longest
+from lms.quizzes.lint import bank_advice, bank_shape, key_is_longest, key_is_shortest
 from tests.conftest import login
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 120"><text x="10" y="40">Bước 1</text></svg>\n'
@@ -200,10 +200,18 @@ def test_the_key_is_longest_only_when_strictly_longest():
     assert not key_is_longest([Choice("Bằng nhau", 1), Choice("Bằng nhau", 0)])
 
 
-def bank(singles_longest: int, singles_other: int, multiples: list[int], draw="12") -> str:
+def test_the_key_is_shortest_only_when_strictly_shortest():
+    assert key_is_shortest([Choice("Không bấm", 1), Choice("Bấm vào để xem là gì", 0), Choice("Gửi cho bạn bè", 0)])
+    assert not key_is_shortest([Choice("Không bấm, hỏi bố mẹ", 1), Choice("Bấm vào", 0)])
+    assert not key_is_shortest([Choice("Bằng nhau", 1), Choice("Bằng nhau", 0)])
+
+
+def bank(singles_longest: int, singles_other: int, multiples: list[int], draw="12", singles_even: int = 0) -> str:
     parts = [f"---\ntitle: B\ndraw: {draw}\n---\n"]
     for i in range(singles_longest):
         parts.append(f"## Câu dài {i}?\ntags: a\n- [x] Một đáp án dài hơn hẳn\n- [ ] Ngắn\n")
+    for i in range(singles_even):
+        parts.append(f"## Câu đều {i}?\ntags: b\n- [x] Hai\n- [ ] Một\n")
     for i in range(singles_other):
         parts.append(f"## Câu ngắn {i}?\ntags: b\n- [x] Ngắn\n- [ ] Một phương án sai dài hơn\n")
     for i, right in enumerate(multiples):
@@ -220,8 +228,12 @@ def test_bank_advice_names_the_guessable_patterns():
     assert advice[0].startswith("the key is the longest option in 3 of 5 single-choice questions (60%, limit 40%)")
     assert advice[1] == "every multiple-answer question has 3 right options: vary the number"
     assert advice[2].startswith("draw is a single number in a bank with several tags")
-    fair = parse_markdown_bank(bank(2, 3, [2, 3, 3], draw="{a: 2, b: 1}"))
+    fair = parse_markdown_bank(bank(2, 2, [2, 3, 3], draw="{a: 2, b: 1}", singles_even=1))
     assert bank_advice(fair) == []
+    terse = parse_markdown_bank(bank(1, 4, [2, 3], draw="{a: 2, b: 1}"))  # the key is "Ngắn" in 4 of 5
+    assert bank_advice(terse) == [
+        "the key is the shortest option in 4 of 5 single-choice questions (80%, limit 40%): "
+        "learners guess it; give the key the detail the distractors have"]
 
 
 # --- pages --------------------------------------------------------------------------------------
