@@ -64,8 +64,14 @@ def check_content_command(paths, quizzes_dir, language, strict):
         click.echo(_("%(have)d of %(total)d lesson(s) have a version in %(lang)s; missing:",
                      have=have, total=lessons, lang=language) if missing else
                    _("Every lesson has a version in %(lang)s.", lang=language))
-        for path in missing:
-            click.echo(f"  {path}")
+        # Grouped by course folder, so a province sees what one course still needs.
+        folders: dict[Path, list[str]] = {}
+        for path in map(Path, missing):
+            folders.setdefault(path.parent, []).append(path.name)
+        for folder, names in folders.items():
+            click.echo(f"  {_shown(folder)}/")
+            for name in names:
+                click.echo(f"    {name}" + (" " + _("(the course page)") if name == "course.md" else ""))
     if problems:
         click.echo(_("%(n)d problem(s) found.", n=len(problems)), err=True)
         sys.exit(1)
@@ -74,6 +80,14 @@ def check_content_command(paths, quizzes_dir, language, strict):
         sys.exit(1)
     click.echo(_("OK: %(courses)d course(s), %(lessons)d lesson(s).", courses=len(courses), lessons=lessons)
                + (" " + _("%(n)d warning(s).", n=len(warnings)) if warnings else ""))
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it (shorter to read)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @click.command("sync-content")

@@ -142,9 +142,12 @@ def read_document(path: Path, problems: list[Problem]) -> Document | None:
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
+        # An unclosed quote is found only at the end of the front matter; where the value
+        # started (context_mark) is the line an author has to fix.
+        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
-        problems.append(Problem(str(path), line, f"bad YAML: {getattr(err, 'problem', None) or err}"))
+        detail = " ".join(part for part in (getattr(err, "context", None), getattr(err, "problem", None)) if part)
+        problems.append(Problem(str(path), line, f"bad YAML: {detail or err}"))
         return None
     if not isinstance(meta, dict):
         problems.append(Problem(str(path), 2, "front matter must be a mapping of key: value lines"))
@@ -153,7 +156,9 @@ def read_document(path: Path, problems: list[Problem]) -> Document | None:
     return Document(path, meta, "\n".join(lines[end + 1:]), end + 2, digest)
 
 
-def _key_line(doc: Document, key: str) -> int:
+def key_line(doc: Document, key: str) -> int:
+    """The 1-based line of ``key:`` in the document's front matter (2, the first line after
+    '---', when the key is absent), for messages that name where to fix."""
     for i, line in enumerate(doc.path.read_text(encoding="utf-8", errors="replace").split("\n"), 1):
         if line.startswith(f"{key}:"):
             return i
@@ -164,7 +169,7 @@ def check_meta(doc: Document, schema: dict, required: tuple, problems: list[Prob
     for key in doc.meta:
         if key not in schema:
             known = ", ".join(schema)
-            problems.append(Problem(str(doc.path), _key_line(doc, key), f"unknown key '{key}' (known keys: {known})"))
+            problems.append(Problem(str(doc.path), key_line(doc, key), f"unknown key '{key}' (known keys: {known})"))
     for key in required:
         if doc.meta.get(key) in (None, "", []):
             problems.append(Problem(str(doc.path), 2, f"missing required key '{key}'"))
@@ -174,7 +179,7 @@ def check_meta(doc: Document, schema: dict, required: tuple, problems: list[Prob
             continue
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
-            problems.append(Problem(str(doc.path), _key_line(doc, key), f"'{key}' must be {kind.__name__}, got {value!r}"))
+            problems.append(Problem(str(doc.path), key_line(doc, key), f"'{key}' must be {kind.__name__}, got {value!r}"))
 
 
 def check_media_blocks(doc: Document, course_root: Path, problems: list[Problem]) -> None:
@@ -307,11 +312,11 @@ def check_facts_as_of(doc: Document, problems: list[Problem]) -> None:
 
     value = doc.meta.get("facts_as_of")
     if isinstance(value, str) and parse_facts_as_of(value) is None:
-        problems.append(Problem(str(doc.path), _key_line(doc, "facts_as_of"),
+        problems.append(Problem(str(doc.path), key_line(doc, "facts_as_of"),
                                 f"facts_as_of must be the month the facts were checked, as YYYY-MM (e.g. 2026-11), got {value!r}"))
     sources = doc.meta.get("sources")
     if isinstance(sources, list) and not all(isinstance(item, str) and item.strip() for item in sources):
-        problems.append(Problem(str(doc.path), _key_line(doc, "sources"), "sources must be a list of texts (one source per line: '  - Nghị định ...')"))
+        problems.append(Problem(str(doc.path), key_line(doc, "sources"), "sources must be a list of texts (one source per line: '  - Nghị định ...')"))
 
 
 def check_steps_layout(doc: Document, problems: list[Problem]) -> None:
@@ -338,20 +343,20 @@ def load_course(root: Path, quizzes_dir: Path | None, problems: list[Problem]) -
     meta = doc.meta
     for value in meta.get("audience") or []:
         if value not in AUDIENCES:
-            problems.append(Problem(str(course_file), _key_line(doc, "audience"),
+            problems.append(Problem(str(course_file), key_line(doc, "audience"),
                                     f"unknown audience '{value}' (use {', '.join(AUDIENCES)})"))
     if meta.get("language", "vi") not in LANGUAGES:
-        problems.append(Problem(str(course_file), _key_line(doc, "language"), f"language must be one of {', '.join(LANGUAGES)}"))
+        problems.append(Problem(str(course_file), key_line(doc, "language"), f"language must be one of {', '.join(LANGUAGES)}"))
     if meta.get("layout", "standard") not in LAYOUTS:
-        problems.append(Problem(str(course_file), _key_line(doc, "layout"), f"layout must be one of {', '.join(LAYOUTS)}"))
+        problems.append(Problem(str(course_file), key_line(doc, "layout"), f"layout must be one of {', '.join(LAYOUTS)}"))
     score = meta.get("pass_score")
     if isinstance(score, int) and not 0 <= score <= 100:
-        problems.append(Problem(str(course_file), _key_line(doc, "pass_score"), "pass_score must be a percentage from 0 to 100"))
+        problems.append(Problem(str(course_file), key_line(doc, "pass_score"), "pass_score must be a percentage from 0 to 100"))
     quiz = meta.get("quiz")
     if isinstance(quiz, str) and quizzes_dir is not None:
         bank_file = quizzes_dir / f"{quiz}.md"
         if not bank_file.is_file():
-            problems.append(Problem(str(course_file), _key_line(doc, "quiz"), f"missing quiz: no file {bank_file}"))
+            problems.append(Problem(str(course_file), key_line(doc, "quiz"), f"missing quiz: no file {bank_file}"))
         else:
             problems.extend(check_bank_file(bank_file))
     if meta.get("certificate") and not quiz:

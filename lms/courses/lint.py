@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from lms.courses.content import FENCE_LINE_RE, IMAGE_SUFFIXES, LINK_RE, CourseSource, Problem
+from lms.courses.content import FENCE_LINE_RE, IMAGE_SUFFIXES, LINK_RE, CourseSource, Problem, key_line
 from lms.courses.rules import STALE_AFTER_MONTHS, facts_age_months
 
 # A picture a cheap phone on a slow network downloads without the learner noticing: our own
@@ -55,9 +55,9 @@ def course_advice(course: CourseSource, today: date) -> list[Problem]:
             elif isinstance(value, str):
                 age = facts_age_months(value, today)
                 if age is not None and age > STALE_AFTER_MONTHS:
-                    out.append(Problem(path, 2, f"facts checked {age} months ago ({value}): re-check the lesson, then update facts_as_of"))
+                    out.append(Problem(path, key_line(doc, "facts_as_of"), f"facts checked {age} months ago ({value}): re-check the lesson, then update facts_as_of"))
                 elif age is not None and age < 0:
-                    out.append(Problem(path, 2, f"facts_as_of {value} is in the future: a typo?"))
+                    out.append(Problem(path, key_line(doc, "facts_as_of"), f"facts_as_of {value} is in the future: a typo?"))
         pictures = _pictures(lesson.doc.body)
         if not pictures:
             out.append(Problem(str(lesson.doc.path), lesson.doc.body_line,

@@ -30,6 +30,15 @@ def test_bad_yaml_is_reported_with_its_line(content_dirs):
     assert line in (3, 4)
 
 
+def test_an_unclosed_quote_is_reported_where_the_value_starts(content_dirs):
+    courses, quizzes = content_dirs
+    lesson = courses / "dich-vu-cong" / "01-gioi-thieu.md"
+    lesson.write_text('---\ntitle: "Giới thiệu\nfacts_as_of: 2026-11\nsources:\n  - Nghị định 69/2024/NĐ-CP\n---\nbody\n',
+                      encoding="utf-8")
+    [problem] = problems_of(courses, quizzes)
+    assert problem.startswith(f"{lesson}:2: bad YAML: while scanning a quoted scalar")
+
+
 def test_unknown_key_names_the_key_and_line(content_dirs):
     courses, quizzes = content_dirs
     course_md = courses / "dich-vu-cong" / "course.md"

@@ -184,9 +184,10 @@ def test_check_content_command_prints_warnings_the_recheck_list_and_missing_vers
     runner = app.test_cli_runner()
     result = runner.invoke(args=["check-content", str(courses), "--quizzes", str(quizzes), "--language", "km"])
     assert result.exit_code == 0, result.output
-    assert "02-vneid.md:2: warning: facts checked" in result.output
+    assert "02-vneid.md:3: warning: facts checked" in result.output  # the facts_as_of line
     assert "Bài cần kiểm tra lại (thông tin cũ hơn 12 tháng):" in result.output
-    assert "0/2 bài đã có bản km; còn thiếu:" in result.output
+    assert "0/2 bài học đã có bản km; còn thiếu (theo khoá học):" in result.output
+    assert "    course.md (trang giới thiệu khoá học)\n    01-gioi-thieu.md\n    02-vneid.md\n" in result.output
     strict = runner.invoke(args=["check-content", str(courses), "--quizzes", str(quizzes), "--strict"])
     assert strict.exit_code == 1
     assert "cảnh báo" in strict.output
