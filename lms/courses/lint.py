@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from lms.courses.content import FENCE_LINE_RE, IMAGE_SUFFIXES, LINK_RE, CourseSource, Problem, key_line
+from lms.courses.content import (
+    FENCE_LINE_RE,
+    IMAGE_SUFFIXES,
+    LINK_RE,
+    CourseSource,
+    Problem,
+    key_line,
+)
 from lms.courses.rules import STALE_AFTER_MONTHS, facts_age_months
 
 # A picture a cheap phone on a slow network downloads without the learner noticing: our own
