@@ -84,12 +84,19 @@
         u.onend = function () { reset(); say(box.getAttribute("data-msg-stopped")); };
       }
       u.onerror = function (event) {
-        // Keep `active`: the learner still wants reading, the browser only waits for a tap.
-        if (event.error === "not-allowed" && !refused) {
-          refused = true;
-          synth.cancel();
-          reset();
+        // Our own cancel (Stop, or the next step starting) is not a failure.
+        if (refused || event.error === "interrupted" || event.error === "canceled") { return; }
+        refused = true;
+        synth.cancel();
+        reset();
+        if (event.error === "not-allowed") {
+          // Keep `active`: the learner still wants reading, the browser only waits for a tap.
           say(box.getAttribute("data-msg-tap"));
+        } else {
+          // No engine or no voice at all (synthesis-failed, voice-unavailable...): say so once
+          // instead of showing "Pause" over silence; the next page tries again.
+          active = false;
+          say(box.getAttribute("data-msg-failed"));
         }
       };
       if (!refused) { synth.speak(u); }
