@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -178,7 +179,11 @@ def check_meta(doc: Document, schema: dict, required: tuple, problems: list[Prob
         if value is None:
             continue
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if not ok:
+        if not ok and key == "facts_as_of" and isinstance(value, date):
+            # YAML reads an unquoted 2024-01-15 as a date; the field is a month.
+            problems.append(Problem(str(doc.path), key_line(doc, key),
+                                    f"facts_as_of must be a month, YYYY-MM (write {value:%Y-%m}, not {value.isoformat()})"))
+        elif not ok:
             problems.append(Problem(str(doc.path), key_line(doc, key), f"'{key}' must be {kind.__name__}, got {value!r}"))
 
 

@@ -88,6 +88,13 @@ def test_a_malformed_date_names_the_file_the_line_and_the_form(course_dir):
         f"{folder / '02-vneid.md'}:3: facts_as_of must be the month the facts were checked, as YYYY-MM (e.g. 2026-11), got '11/2026'"]
 
 
+def test_a_full_date_is_refused_as_a_month_not_shown_as_python(course_dir):
+    courses, quizzes, folder = course_dir
+    (folder / "02-vneid.md").write_text(lesson(facts="2024-01-15"), encoding="utf-8")  # YAML reads a date
+    assert [str(p) for p in check([courses], quizzes)[1]] == [
+        f"{folder / '02-vneid.md'}:3: facts_as_of must be a month, YYYY-MM (write 2024-01, not 2024-01-15)"]
+
+
 def test_sources_must_be_a_list_of_texts(course_dir):
     courses, quizzes, folder = course_dir
     (folder / "02-vneid.md").write_text(lesson(extra="sources: Nghị định 69\n"), encoding="utf-8")
