@@ -74,17 +74,30 @@ FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>sms|chat)[ \t]*\n(
                       re.MULTILINE | re.DOTALL)
 
 
-class _MessageBlocks(Preprocessor):
-    """```sms and ```chat fences become recognisable phone-message blocks."""
+class _FencedBlocks(Preprocessor):
+    """Base for fences rendered as one HTML block: every match of ``pattern`` is replaced by
+    ``_render(match)``, stashed so Markdown leaves it alone, in words of the lesson's language."""
+
+    pattern: re.Pattern
 
     def __init__(self, md, language: str):
         super().__init__(md)
+        self.language = language
         self.labels = MESSAGE_LABELS.get(language, MESSAGE_LABELS["vi"])
 
     def run(self, lines):
         text = "\n".join(lines)
-        text = FENCE_RE.sub(lambda m: "\n\n" + self.md.htmlStash.store(self._render(m)) + "\n\n", text)
+        text = self.pattern.sub(lambda m: "\n\n" + self.md.htmlStash.store(self._render(m)) + "\n\n", text)
         return text.split("\n")
+
+    def _render(self, match) -> str:
+        raise NotImplementedError
+
+
+class _MessageBlocks(_FencedBlocks):
+    """```sms and ```chat fences become recognisable phone-message blocks."""
+
+    pattern = FENCE_RE
 
     def _render(self, match) -> str:
         kind, body = match.group("lang"), match.group("body").strip("\n")
@@ -180,21 +193,13 @@ def is_plain_file_name(name: str) -> bool:
     return bool(name) and not any(c in name for c in "/\\:") and not name.startswith(".")
 
 
-class _MediaBlocks(Preprocessor):
+class _MediaBlocks(_FencedBlocks):
     """```video and ```audio fences become a player that downloads nothing before play
     (preload="none"), with captions, a download link for browsers that cannot play it, and
     the transcript as the text alternative. File names are left relative; the sanitiser's
     rewrite_url turns them into media/<name> like a picture's."""
 
-    def __init__(self, md, language: str):
-        super().__init__(md)
-        self.language = language
-        self.labels = MESSAGE_LABELS.get(language, MESSAGE_LABELS["vi"])
-
-    def run(self, lines):
-        text = "\n".join(lines)
-        text = MEDIA_FENCE_RE.sub(lambda m: "\n\n" + self.md.htmlStash.store(self._render(m)) + "\n\n", text)
-        return text.split("\n")
+    pattern = MEDIA_FENCE_RE
 
     def _render(self, match) -> str:
         kind = match.group("kind")

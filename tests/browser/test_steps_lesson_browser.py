@@ -1,6 +1,8 @@
 """In a real browser at phone width: a steps lesson shows one step per screen in large type,
 the date of its facts, and its language versions (issue 19)."""
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect
 
@@ -132,12 +134,21 @@ def read_aloud(page):
             box.get_by_role("button", name="Dừng", exact=True))
 
 
-def test_read_aloud_is_on_by_default_and_says_what_the_real_engine_did(browser, steps_site):
+@contextmanager
+def lesson_on_a_phone(browser, base, speech_script):
+    """The steps lesson open at 360 px, with ``speech_script`` run before the page's own."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    context.add_init_script(SPEECH_SPY)
+    context.add_init_script(speech_script)
     page = context.new_page()
     try:
-        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu")
+        page.goto(f"{base}/courses/cao-tuoi/gioi-thieu")
+        yield page
+    finally:
+        context.close()
+
+
+def test_read_aloud_is_on_by_default_and_says_what_the_real_engine_did(browser, steps_site):
+    with lesson_on_a_phone(browser, steps_site, SPEECH_SPY) as page:
         box, status, play, stop = read_aloud(page)
         expect(box).to_be_visible()
         # The read-aloud button comes before the step buttons, in reading and tab order.
@@ -165,16 +176,10 @@ def test_read_aloud_is_on_by_default_and_says_what_the_real_engine_did(browser, 
         else:
             expect(play).to_have_text("Tạm dừng")
             expect(stop).to_be_visible()
-    finally:
-        context.close()
 
 
 def test_stop_turns_reading_off_until_the_learner_starts_it_again(browser, steps_site):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    context.add_init_script(SPEECH_STAND_IN)
-    page = context.new_page()
-    try:
-        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu")
+    with lesson_on_a_phone(browser, steps_site, SPEECH_STAND_IN) as page:
         _, status, play, stop = read_aloud(page)
         page.wait_for_function("window.__spoken.length > 0")
         expect(play).to_have_text("Tạm dừng")
@@ -199,5 +204,3 @@ def test_stop_turns_reading_off_until_the_learner_starts_it_again(browser, steps
         play.click()  # and starts again when asked
         page.wait_for_function("window.__spoken.length > 0")
         assert page.evaluate("localStorage.getItem('lms-read-aloud')") == "on"
-    finally:
-        context.close()
