@@ -69,7 +69,9 @@
     }
     active = true;
     if (steps) { remember(true); }
-    if (!voice && lang.indexOf("vi") === 0) { say(box.getAttribute("data-msg-novoice")); } else { say(box.getAttribute("data-msg-reading")); }
+    // Browsers load their voice list after the page; an empty list says nothing yet.
+    var listed = synth.getVoices().length > 0;
+    if (!voice && listed && lang.indexOf("vi") === 0) { say(box.getAttribute("data-msg-novoice")); } else { say(box.getAttribute("data-msg-reading")); }
     // The buttons say "Pause"/"Stop" before the first utterance: a browser that refuses speech
     // (no tap yet on this page) reports it during speak(), and that report must have the last word.
     show("speaking");
