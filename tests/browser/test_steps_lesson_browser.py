@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from lms.courses.sync import sync_content
 from lms.extensions import db
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.content_fixtures import write_course
 
 pytestmark = pytest.mark.browser
@@ -121,7 +121,10 @@ if ('speechSynthesis' in window) {
 # and on is stood in for by one that takes every utterance and never finishes.
 SPEECH_STAND_IN = """
 window.__spoken = [];
-window.speechSynthesis.speak = (u) => { window.__spoken.push(u.text); };
+window.speechSynthesis.speak = (u) => {
+  window.__spoken.push(u.text);
+  if (u.onstart) { setTimeout(() => u.onstart(new Event('start')), 0); }
+};
 """
 TAP = "Bấm “Đọc to” để bắt đầu nghe."
 FAILED = ("Máy này chưa đọc to được. Hãy cài giọng đọc trong phần cài đặt của điện thoại "
@@ -204,3 +207,43 @@ def test_stop_turns_reading_off_until_the_learner_starts_it_again(browser, steps
         play.click()  # and starts again when asked
         page.wait_for_function("window.__spoken.length > 0")
         assert page.evaluate("localStorage.getItem('lms-read-aloud')") == "on"
+
+
+def test_the_step_survives_reload_and_back_and_the_last_step_leads_on(browser, steps_site):
+    with lesson_on_a_phone(browser, steps_site, SPEECH_STAND_IN) as page:
+        status, onward = page.locator(".steps-status"), page.locator(".step-onward")
+        expect(onward).to_be_hidden()
+        page.get_by_role("button", name="Bước tiếp →").click()
+        page.get_by_role("button", name="Bước tiếp →").click()
+        expect(status).to_have_text("Bước 3 / 3")
+        assert page.url.endswith("#buoc-3")
+        page.reload()  # a grandparent's phone reloads: still on step 3
+        expect(status).to_have_text("Bước 3 / 3")
+        expect(page.get_by_text("Bạn đã vào được ứng dụng.")).to_be_visible()
+        page.go_back()  # the phone's back button goes back one step, not out of the lesson
+        expect(status).to_have_text("Bước 2 / 3")
+        expect(page.get_by_text("Đặt ngón tay lên chỗ quét.")).to_be_visible()
+        page.go_forward()
+        expect(status).to_have_text("Bước 3 / 3")
+        # The last step's big button leads on (here, not signed in, to the final quiz).
+        expect(onward).to_be_visible()
+        assert page.evaluate("document.querySelector('.step-onward').getBoundingClientRect().height") >= 44
+        with page.expect_navigation():
+            onward.click()
+        assert page.url.endswith("/login?next=%2Fquizzes%2Fcourse%2Fcao-tuoi"), page.url
+
+
+def test_signed_in_the_last_step_marks_the_lesson_read(browser, steps_site):
+    from lms.auth.services import NewUser, create_user
+    from lms.courses.models import LessonProgress
+
+    create_user(NewUser(username="ba.lan", full_name="Nguyễn Thị Lan", password="mat khau cua ba"))
+    db.session.commit()
+    with lesson_on_a_phone(browser, steps_site, SPEECH_STAND_IN) as page:
+        sign_in(page, steps_site, "ba.lan", "mat khau cua ba")
+        page.goto(f"{steps_site}/courses/cao-tuoi/gioi-thieu#buoc-3")
+        onward = page.locator(".step-onward")
+        expect(onward).to_have_text("Tôi đã đọc xong bài này: làm bài kiểm tra cuối khoá")
+        with page.expect_navigation():
+            onward.click()
+        assert db.session.query(LessonProgress).count() == 1

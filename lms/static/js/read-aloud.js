@@ -71,17 +71,20 @@
     if (steps) { remember(true); }
     // Browsers load their voice list after the page; an empty list says nothing yet.
     var listed = synth.getVoices().length > 0;
-    if (!voice && listed && lang.indexOf("vi") === 0) { say(box.getAttribute("data-msg-novoice")); } else { say(box.getAttribute("data-msg-reading")); }
-    // The buttons say "Pause"/"Stop" before the first utterance: a browser that refuses speech
-    // (no tap yet on this page) reports it during speak(), and that report must have the last word.
-    show("speaking");
+    var message = box.getAttribute(!voice && listed && lang.indexOf("vi") === 0 ? "data-msg-novoice" : "data-msg-reading");
+    // The buttons say "Pause"/"Stop" and the status "Reading" only once the engine has really
+    // started: a browser that refuses speech, or has no voice, reports that instead.
     var refused = false;
+    say("");
     var parts = chunks();
     parts.forEach(function (text, index) {
       var u = new SpeechSynthesisUtterance(text);
       u.lang = lang;
       if (voice) { u.voice = voice; }
       u.rate = 0.95;
+      if (index === 0) {
+        u.onstart = function () { if (!refused) { show("speaking"); say(message); } };
+      }
       if (index === parts.length - 1) {
         u.onend = function () { reset(); say(box.getAttribute("data-msg-stopped")); };
       }
