@@ -17,6 +17,7 @@ from lms.access.adapters import grants_of
 from lms.audit.services import record_audit
 from lms.auth import passwords
 from lms.auth.models import ROLE_LABELS, ROLES, USER_KINDS, RoleAssignment, User
+from lms.core.codes import READABLE_LOWER, readable_code
 from lms.core.errors import ServiceError
 from lms.core.i18n import register_labels
 from lms.core.text import has_letters, nfc, person_name
@@ -34,7 +35,6 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # number is written + and its country code, at most 15 digits in all (ITU-T E.164).
 PHONE_RE = re.compile(r"^(?:0[35789][0-9]{8}|02[0-9]{9}|1[89]00[0-9]{4}(?:[0-9]{2})?|\+(?!84)[1-9][0-9]{6,14})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.()\-/]")
-ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # Verifying against this keeps the timing of "no such user" close to "wrong password".
 _DUMMY_HASH = None
 
@@ -189,7 +189,7 @@ def issue_one_time_code(user: User, actor=None) -> str:
     """Replace the password by a short random code the learner must change at first login.
     It signs in once (see record_sign_in), within ONE_TIME_CODE_DAYS; issuing it ends the
     person's sessions."""
-    code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(10))
+    code = readable_code(10, READABLE_LOWER)
     user.password_hash = generate_password_hash(code, method=current_app.config["ONE_TIME_CODE_HASH_METHOD"])
     user.must_change_password = True
     user.one_time_code_expires_at = utcnow() + timedelta(days=current_app.config["ONE_TIME_CODE_DAYS"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from lms.certificates.models import REVOCATION_CATEGORIES, Certificate, Certific
 from lms.certificates.pades import sign_pdf
 from lms.certificates.render import CertificateData, Template, render_certificate
 from lms.certificates.verify import Verdict
+from lms.core.codes import readable_code
 from lms.core.errors import NotFound, ServiceError
 from lms.core.text import nfc, person_name
 from lms.core.timeutil import utcnow
@@ -24,12 +24,11 @@ from lms.core.urls import public_url
 from lms.courses import services as course_services
 from lms.extensions import db
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SERIAL_PREFIX = "DVC"
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return readable_code(12)
 
 
 def next_serial(year: int) -> str:

@@ -54,6 +54,7 @@ from lms.contests.judging_rules import (
 )
 from lms.contests.models import Contest, ContestRound, Registration, RoundEntry
 from lms.contests.organise import _apply
+from lms.core.codes import readable_code
 from lms.core.errors import ServiceError
 from lms.core.text import nfc
 from lms.core.timeutil import to_vn, utcnow
@@ -64,7 +65,6 @@ from lms.orgs.models import Organization
 
 log = logging.getLogger(__name__)
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread aloud
 CODE_LENGTH = 6
 CHUNK = 64 * 1024
 MAX_ARTICLE_CHARS = 50_000
@@ -324,7 +324,7 @@ def stored_path(submission: Submission) -> Path:
 
 def _new_code() -> str:
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = readable_code(CODE_LENGTH)
         if db.session.scalar(select(Submission.id).where(Submission.code == code)) is None:
             return code
 

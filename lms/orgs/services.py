@@ -8,7 +8,6 @@ plain B-tree index answers on SQLite and PostgreSQL alike, without recursion.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -18,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, and_, func, literal, or_, select, update
 
 from lms.audit.services import record_audit
+from lms.core.codes import readable_code
 from lms.core.errors import NotFound, ServiceError
 from lms.core.numbers import DB_INT_MAX
 from lms.core.text import nfc, vietnamese_sort_key
@@ -25,7 +25,6 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.orgs.models import ORG_KINDS, HeadcountChange, Organization
 
-JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I to misread
 JOIN_CODE_LENGTH = 8
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -300,7 +299,7 @@ def _colliding_role_ids(source_id: int, target_id: int) -> list[int]:
 
 
 def generate_join_code() -> str:
-    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    return readable_code(JOIN_CODE_LENGTH)
 
 
 def regenerate_join_code(org: Organization, actor=None) -> str:

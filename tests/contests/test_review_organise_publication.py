@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from lms.certificates.services import CODE_ALPHABET
 from lms.contests import organise, rounds, services
 from lms.contests.models import Award, RoundEntry
 from lms.contests.ranking import rank_scores, rank_units, shared_ranks
+from lms.core.codes import READABLE_UPPER
 from lms.core.errors import ServiceError
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -119,7 +119,7 @@ def test_award_codes_are_certificate_codes(closed_contest):  # noqa: F811
     organise.set_prize_settings(None, closed_contest["contest"], {"first": 1, "second": 3}, 0, None)
     organise.publish_results(None, closed_contest["contest"])
     codes = list(db.session.scalars(select(Award.code)))
-    assert codes and all(len(c) == 12 and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert codes and all(len(c) == 12 and set(c) <= set(READABLE_UPPER) for c in codes)
 
 
 # --- one tie rule for every ranking -----------------------------------------------------------
