@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from lms.core.yaml_errors import yaml_error_at
 from lms.courses.render import RENDERER_VERSION
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -143,12 +144,8 @@ def read_document(path: Path, problems: list[Problem]) -> Document | None:
     try:
         meta = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as err:
-        # An unclosed quote is found only at the end of the front matter; where the value
-        # started (context_mark) is the line an author has to fix.
-        mark = getattr(err, "context_mark", None) or getattr(err, "problem_mark", None)
-        line = (mark.line + 2) if mark else 1
-        detail = " ".join(part for part in (getattr(err, "context", None), getattr(err, "problem", None)) if part)
-        problems.append(Problem(str(path), line, f"bad YAML: {detail or err}"))
+        at, detail = yaml_error_at(err)
+        problems.append(Problem(str(path), 1 if at is None else at + 2, f"bad YAML: {detail}"))
         return None
     if not isinstance(meta, dict):
         problems.append(Problem(str(path), 2, "front matter must be a mapping of key: value lines"))

@@ -21,22 +21,24 @@ KEY_SHORTEST_LIMIT = 0.40
 MIN_SINGLES_FOR_RATIO = 5
 
 
+def _key_and_other_lengths(choices: list[Choice]) -> tuple[int, list[int]] | None:
+    """Length of the one right option (fraction 1) and of every other, or None when there is
+    not exactly one right option and at least one other."""
+    right = [len(c.text.strip()) for c in choices if c.fraction >= 1]
+    others = [len(c.text.strip()) for c in choices if c.fraction < 1]
+    return (right[0], others) if len(right) == 1 and others else None
+
+
 def key_is_longest(choices: list[Choice]) -> bool:
     """True when the one right option (fraction 1) is strictly longer than every other."""
-    right = [c for c in choices if c.fraction >= 1]
-    others = [c for c in choices if c.fraction < 1]
-    if len(right) != 1 or not others:
-        return False
-    return len(right[0].text.strip()) > max(len(c.text.strip()) for c in others)
+    lengths = _key_and_other_lengths(choices)
+    return lengths is not None and lengths[0] > max(lengths[1])
 
 
 def key_is_shortest(choices: list[Choice]) -> bool:
     """True when the one right option (fraction 1) is strictly shorter than every other."""
-    right = [c for c in choices if c.fraction >= 1]
-    others = [c for c in choices if c.fraction < 1]
-    if len(right) != 1 or not others:
-        return False
-    return len(right[0].text.strip()) < min(len(c.text.strip()) for c in others)
+    lengths = _key_and_other_lengths(choices)
+    return lengths is not None and lengths[0] < min(lengths[1])
 
 
 @dataclass(frozen=True)

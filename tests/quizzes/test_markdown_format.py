@@ -89,3 +89,9 @@ def test_no_input_crashes_the_parser(parts):
 def test_arbitrary_unicode_never_crashes(text):
     bank = parse_markdown_bank(text)
     assert all(i.line >= 1 for i in bank.issues)
+
+
+def test_an_unclosed_quote_in_the_settings_names_the_line_it_opens_on():
+    bank = parse_markdown_bank('---\ntitle: "Kiểm tra\nshuffle_questions: true\ndraw: 4\n---\n## Câu?\n- [x] A\n- [ ] B\n')
+    [issue] = bank.issues
+    assert issue.line == 2 and str(issue.message).startswith("bad YAML: while scanning a quoted scalar")

@@ -18,6 +18,7 @@ import unicodedata
 import yaml
 from flask_babel import lazy_gettext as _l
 
+from lms.core.yaml_errors import yaml_error_at
 from lms.quizzes.formats.common import (
     ExportLoss,
     check_round_trip,
@@ -62,8 +63,8 @@ def parse_markdown_bank(text: str) -> ParsedBank:
         try:
             raw = yaml.safe_load("\n".join(lines[1:end])) or {}
         except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            bank.issues.append(ParseIssue((mark.line + 2) if mark else 1, _l("bad YAML: %(problem)s", problem=str(getattr(err, 'problem', None) or err))))
+            at, detail = yaml_error_at(err)
+            bank.issues.append(ParseIssue(1 if at is None else at + 2, _l("bad YAML: %(problem)s", problem=detail)))
             return bank
         if not isinstance(raw, dict):
             bank.issues.append(ParseIssue(2, _l("front matter must be key: value lines")))
